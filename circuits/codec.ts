@@ -1,0 +1,71 @@
+// Binary and JSON encodings of the circuit IR, and reading/writing them to files.
+import { readFileSync } from "node:fs";
+import { vle } from "./generated/circuit.js";
+import { VleError } from "./errors.js";
+import type { Circuit } from "./model.js";
+import { writeFileAtomic } from "./files.js";
+
+const Message = vle.circuit.Circuit;
+const completeOptions = { defaults: true, arrays: true, longs: Number, enums: Number } as const;
+
+/** Fills every absent field with its default so the result is a complete Circuit. */
+function complete(message: vle.circuit.Circuit): Circuit {
+  return Message.toObject(message, completeOptions) as unknown as Circuit;
+}
+
+export function encodeBinary(c: Circuit): Uint8Array {
+  return Message.encode(Message.fromObject(c)).finish();
+}
+
+/** Decodes protobuf bytes; `where` names the source in errors. */
+export function decodeBinary(bytes: Uint8Array, where = "circuit"): Circuit {
+  let message: vle.circuit.Circuit;
+  try {
+    message = Message.decode(bytes);
+  } catch (err) {
+    throw new VleError(`${where}: not a vle circuit (protobuf decode failed: ${(err as Error).message}); compile a description with 'vle compile'`);
+  }
+  return complete(message);
+}
+
+/** The JSON form: enums by name, defaults included, for humans and diffs. */
+export function toJSON(c: Circuit): object {
+  return Message.toObject(Message.fromObject(c), { defaults: true, arrays: true, longs: Number, enums: String });
+}
+
+export function fromJSON(json: unknown, where = "circuit"): Circuit {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new VleError(`${where}: expected a JSON object holding a circuit`);
+  let message: vle.circuit.Circuit;
+  try {
+    message = Message.fromObject(json as Record<string, unknown>);
+  } catch (err) {
+    throw new VleError(`${where}: ${(err as Error).message}`);
+  }
+  return complete(message);
+}
+
+/** Reads a circuit from a .pb (binary) or .json file. */
+export function readCircuit(path: string): Circuit {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (path.endsWith(".json")) {
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString("utf8"));
+    } catch (err) {
+      throw new VleError(`${path}: invalid JSON (${(err as Error).message})`);
+    }
+    return fromJSON(json, path);
+  }
+  return decodeBinary(bytes, path);
+}
+
+/** Writes a circuit atomically: binary unless the path ends in .json. */
+export function writeCircuit(path: string, c: Circuit): void {
+  const data = path.endsWith(".json") ? JSON.stringify(toJSON(c), null, 2) + "\n" : encodeBinary(c);
+  writeFileAtomic(path, data);
+}

@@ -1,0 +1,64 @@
+// The TypeScript model of the circuit IR: the types generated from circuit.proto, with every field present.
+import { vle } from "./generated/circuit.js";
+
+export const pb = vle.circuit;
+export const { Phi, Feedback, Loss, Rule, Optimizer } = vle.circuit;
+export type Phi = vle.circuit.Phi;
+export type Feedback = vle.circuit.Feedback;
+export type Loss = vle.circuit.Loss;
+export type Rule = vle.circuit.Rule;
+export type Optimizer = vle.circuit.Optimizer;
+
+/** The IR version this build reads and writes. */
+export const IR_VERSION = 1;
+
+/** A generated message type with every field required and non-null, recursively (decoding fills defaults). */
+export type Complete<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends (infer U)[]
+    ? (U extends object ? Complete<U> : U)[]
+    : NonNullable<T[K]> extends object
+      ? Complete<NonNullable<T[K]>>
+      : NonNullable<T[K]>;
+};
+
+export type Circuit = Complete<vle.circuit.Circuit.$Properties>;
+export type InputPort = Complete<vle.circuit.InputPort.$Properties>;
+export type Population = Complete<vle.circuit.Population.$Properties>;
+export type ErrorPopulation = Complete<vle.circuit.ErrorPopulation.$Properties>;
+export type ErrorCurrent = Complete<vle.circuit.ErrorCurrent.$Properties>;
+export type Crossbar = Complete<vle.circuit.Crossbar.$Properties>;
+export type Broadcast = Complete<vle.circuit.Broadcast.$Properties>;
+export type OutputPort = Complete<vle.circuit.OutputPort.$Properties>;
+export type Learning = Complete<vle.circuit.Learning.$Properties>;
+export type Provenance = Complete<vle.circuit.Provenance.$Properties>;
+
+/** Lower-case names of enum values as users write them ("softplus", "cross-entropy", "vle"). */
+export function enumName(e: Record<string, string | number>, value: number): string {
+  const key = Object.keys(e).find((k) => e[k] === value);
+  return key === undefined ? String(value) : key.toLowerCase().replace(/_/g, "-");
+}
+
+/** Parses a user-facing enum name back to its value; undefined when unknown. */
+export function enumValue(e: Record<string, string | number>, name: string): number | undefined {
+  const key = name.toUpperCase().replace(/-/g, "_");
+  const v = e[key];
+  return typeof v === "number" ? v : undefined;
+}
+
+/** Names an enum's values for error messages: "linear|tanh|softplus". */
+export function enumChoices(e: Record<string, string | number>): string {
+  return Object.keys(e).filter((k) => typeof e[k] === "number").map((k) => k.toLowerCase().replace(/_/g, "-")).join("|");
+}
+
+/** Finds the source of a crossbar's rows: an input port or a population. */
+export function findSource(c: Circuit, name: string): { kind: "input"; port: InputPort } | { kind: "population"; population: Population } | undefined {
+  const port = c.inputs.find((p) => p.name === name);
+  if (port) return { kind: "input", port };
+  const population = c.populations.find((p) => p.name === name);
+  return population ? { kind: "population", population } : undefined;
+}
+
+/** Deep copy of a circuit (plain data, no shared arrays). */
+export function cloneCircuit(c: Circuit): Circuit {
+  return structuredClone(c);
+}
