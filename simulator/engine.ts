@@ -196,14 +196,15 @@ export class Engine {
 
   /**
    * Advances one step dt from the state at t with the inputs and targets now in the buffers.
-   * With `learn`, the local rule's update is applied after the step (online plasticity).
+   * With `learn`, the local rule's update is applied after the step (online plasticity); with `apply`
+   * false it only accumulates in each Parameter.delta (summed updates with frozen parameters, for alignment).
    */
-  advance(learn = this.learnsOnline): void {
+  advance(learn = this.learnsOnline, apply = true): void {
     for (const p of this.populations) this.integrate(p);
     for (const x of this.crossbars) if (x.carriesError) this.projectError(x);
     if (learn && this.learnsOnline) {
       for (const p of this.populations) if (p.learns) this.accumulateUpdates(p);
-      this.updater.apply(this.parameters);
+      if (apply) this.updater.apply(this.parameters);
     }
     for (const p of this.populations) { const t = p.now; p.now = p.next; p.next = t; }
     for (const x of this.crossbars) { const t = x.errorOut; x.errorOut = x.errorOutNext; x.errorOutNext = t; }
