@@ -4,13 +4,16 @@ import { vle } from "./generated/circuit.js";
 import { VleError } from "./errors.js";
 import type { Circuit } from "./model.js";
 import { writeFileAtomic } from "./files.js";
+import { completeHardware } from "./hardware.js";
 
 const Message = vle.circuit.Circuit;
 const completeOptions = { defaults: true, arrays: true, longs: Number, enums: Number } as const;
 
 /** Fills every absent field with its default so the result is a complete Circuit. */
 function complete(message: vle.circuit.Circuit): Circuit {
-  return Message.toObject(message, completeOptions) as unknown as Circuit;
+  const c = Message.toObject(message, completeOptions) as unknown as Circuit;
+  if (c.hardware) completeHardware(c.hardware);
+  return c;
 }
 
 export function encodeBinary(c: Circuit): Uint8Array {

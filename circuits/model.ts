@@ -2,12 +2,16 @@
 import { vle } from "./generated/circuit.js";
 
 export const pb = vle.circuit;
-export const { Phi, Feedback, Loss, Rule, Optimizer } = vle.circuit;
+export const { Phi, Feedback, Loss, Rule, Optimizer, Flow, Signal, Rounding, PlasticityMode } = vle.circuit;
 export type Phi = vle.circuit.Phi;
 export type Feedback = vle.circuit.Feedback;
 export type Loss = vle.circuit.Loss;
 export type Rule = vle.circuit.Rule;
 export type Optimizer = vle.circuit.Optimizer;
+export type Flow = vle.circuit.Flow;
+export type Signal = vle.circuit.Signal;
+export type Rounding = vle.circuit.Rounding;
+export type PlasticityMode = vle.circuit.PlasticityMode;
 
 /** The IR version this build reads and writes. */
 export const IR_VERSION = 1;
@@ -21,7 +25,8 @@ export type Complete<T> = {
       : NonNullable<T[K]>;
 };
 
-export type Circuit = Complete<vle.circuit.Circuit.$Properties>;
+/** `hardware` is absent (null or undefined) for a circuit that only runs ideal: check `if (c.hardware)`. */
+export type Circuit = Omit<Complete<vle.circuit.Circuit.$Properties>, "hardware"> & { hardware?: Hardware | null };
 export type InputPort = Complete<vle.circuit.InputPort.$Properties>;
 export type Population = Complete<vle.circuit.Population.$Properties>;
 export type ErrorPopulation = Complete<vle.circuit.ErrorPopulation.$Properties>;
@@ -31,6 +36,14 @@ export type Broadcast = Complete<vle.circuit.Broadcast.$Properties>;
 export type OutputPort = Complete<vle.circuit.OutputPort.$Properties>;
 export type Learning = Complete<vle.circuit.Learning.$Properties>;
 export type Provenance = Complete<vle.circuit.Provenance.$Properties>;
+export type Hardware = Complete<vle.circuit.Hardware.$Properties>;
+export type Core = Complete<vle.circuit.Core.$Properties>;
+export type CellPlacement = Complete<vle.circuit.CellPlacement.$Properties>;
+export type CrossbarTile = Complete<vle.circuit.CrossbarTile.$Properties>;
+export type Route = Complete<vle.circuit.Route.$Properties>;
+export type Converter = Complete<vle.circuit.Converter.$Properties>;
+export type SignalRange = Complete<vle.circuit.SignalRange.$Properties>;
+export type WeightStorage = Complete<vle.circuit.WeightStorage.$Properties>;
 
 /** Lower-case names of enum values as users write them ("softplus", "cross-entropy", "vle"). */
 export function enumName(e: Record<string, string | number>, value: number): string {

@@ -1,5 +1,6 @@
 // The IR verifier: rejects any circuit the simulator could not run, naming the element and the fix.
 import { check } from "./errors.js";
+import { validateHardware } from "./validate-hardware.js";
 import { Feedback, IR_VERSION, Loss, Optimizer, Phi, Rule, enumChoices, findSource, type Circuit } from "./model.js";
 
 const isEnum = (e: Record<string, string | number>, v: number) => Object.values(e).includes(v);
@@ -114,4 +115,5 @@ export function validate(c: Circuit, where = "circuit"): void {
     fail(l!.adamEpsilon > 0, `learning: adam_epsilon = ${l!.adamEpsilon} must be positive`);
   }
   fail(c.provenance !== null && c.provenance !== undefined, "no provenance section; circuits carry the description they came from");
+  if (c.hardware) validateHardware(c, c.hardware, fail);
 }
