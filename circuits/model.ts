@@ -16,9 +16,10 @@ export type PlasticityMode = vle.circuit.PlasticityMode;
 /** The IR version this build reads and writes. */
 export const IR_VERSION = 1;
 
-/** A generated message type with every field required and non-null, recursively (decoding fills defaults). */
+/** A generated message type with every field required and non-null, recursively (decoding fills defaults);
+ * protobufjs's bookkeeping keys ($unknowns) are left out: decoded objects never carry them. */
 export type Complete<T> = {
-  [K in keyof T]-?: NonNullable<T[K]> extends (infer U)[]
+  [K in keyof T as K extends `$${string}` ? never : K]-?: NonNullable<T[K]> extends (infer U)[]
     ? (U extends object ? Complete<U> : U)[]
     : NonNullable<T[K]> extends object
       ? Complete<NonNullable<T[K]>>
