@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { VleError } from "../../circuits/errors.js";
 import { version } from "../../compiler/version.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerCompile } from "./commands/compile.js";
 
 const program = new Command("vle")
   .description("compiler and cycle-accurate mixed-signal simulator for chips that learn on-chip with VLE/GLE")
@@ -13,6 +14,7 @@ const program = new Command("vle")
 
 // one line per subcommand; each lives in commands/<name>.ts
 registerInspect(program);
+registerCompile(program);
 
 /** Exit codes: 0 ok, 1 bad input or failed check, 2 usage. */
 async function main(argv: string[]): Promise<number> {

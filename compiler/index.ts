@@ -1,0 +1,34 @@
+// The compiler's API: network description (YAML or JSON) -> validated circuit.
+import { readFileSync } from "node:fs";
+import { VleError } from "../circuits/errors.js";
+import type { Circuit } from "../circuits/model.js";
+import { passes, runPipeline, type Pass } from "./pipeline.js";
+
+export { passes, runPipeline, type Compilation, type Pass } from "./pipeline.js";
+export { Section } from "./reader.js";
+export { evaluate, toModelTime, toUnit, QuantityError, type Scope, type Value } from "./quantity.js";
+export { fail, type Where } from "./source.js";
+export { initKinds, drawMatrix } from "./init.js";
+export { topLevelKeys } from "./schema.js";
+export { errorPopulationName } from "./passes/lower.js";
+
+/** Compiles description text; `file` names the source in errors and in the provenance. */
+export function compileSource(text: string, file: string, pipeline: readonly Pass[] = passes): Circuit {
+  return runPipeline(text, file, pipeline);
+}
+
+/** Reads and compiles a description file. */
+export function compileFile(path: string, pipeline: readonly Pass[] = passes): Circuit {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return compileSource(text, path, pipeline);
+}
+
+/** Whether parsed JSON looks like a network description rather than a compiled circuit. */
+export function isDescription(json: unknown): boolean {
+  return typeof json === "object" && json !== null && !Array.isArray(json) && "populations" in json && "projections" in json && !("crossbars" in json);
+}

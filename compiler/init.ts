@@ -1,0 +1,42 @@
+// Seeded weight initializers: one draw per entry in row-major [post][pre] order, from circuits/random.ts.
+import { Random } from "../circuits/random.js";
+import type { InitKind } from "./graph.js";
+
+/** The initializers and what `scale` means for each (fan_in = pre size = cols, fan_out = post size = rows). */
+export const initKinds: Record<InitKind, string> = {
+  zeros: "every entry 0 (scale ignored)",
+  constant: "every entry = scale",
+  uniform: "U(-scale, scale)",
+  normal: "N(0, scale^2)",
+  xavier: "Glorot uniform: U(-a, a), a = scale * sqrt(6 / (fan_in + fan_out))",
+  "xavier-normal": "Glorot normal: N(0, s^2), s = scale * sqrt(2 / (fan_in + fan_out))",
+  kaiming: "He normal: N(0, s^2), s = scale * sqrt(2 / fan_in)",
+  lecun: "LeCun normal: N(0, s^2), s = scale / sqrt(fan_in)",
+  torch: "PyTorch nn.Linear default: U(-a, a), a = scale / sqrt(fan_in)",
+};
+
+/** Draws a rows x cols matrix (row-major) from `kind` with `scale` and `seed`. */
+export function drawMatrix(kind: InitKind, scale: number, seed: number, rows: number, cols: number): number[] {
+  const rng = new Random(seed);
+  const n = rows * cols;
+  const uniform = (a: number) => Array.from({ length: n }, () => a * (2 * rng.uniform() - 1));
+  const normal = (s: number) => Array.from({ length: n }, () => s * rng.normal());
+  switch (kind) {
+    case "zeros": return new Array<number>(n).fill(0);
+    case "constant": return new Array<number>(n).fill(scale);
+    case "uniform": return uniform(scale);
+    case "normal": return normal(scale);
+    case "xavier": return uniform(scale * Math.sqrt(6 / (cols + rows)));
+    case "xavier-normal": return normal(scale * Math.sqrt(2 / (cols + rows)));
+    case "kaiming": return normal(scale * Math.sqrt(2 / cols));
+    case "lecun": return normal(scale / Math.sqrt(cols));
+    case "torch": return uniform(scale / Math.sqrt(cols));
+  }
+}
+
+/** A 31-bit seed from the description's seed and an element's name, so reordering elements keeps every draw. */
+export function deriveSeed(seed: number, name: string): number {
+  let h = 0x811c9dc5 ^ (seed | 0);
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 1) | 0;
+}

@@ -1,0 +1,47 @@
+// Pass 'lower': graph -> circuit cells: input ports, populations, their error populations and error currents, crossbars, output ports.
+import { Feedback, IR_VERSION, type Circuit, type Crossbar } from "../../circuits/model.js";
+import { drawMatrix } from "../init.js";
+import type { MatrixSpec } from "../graph.js";
+import type { Pass } from "../pipeline.js";
+
+/** The name of a population's error compartment. */
+export const errorPopulationName = (population: string) => `${population}.error`;
+
+/** A matrix spec as row-major rows x cols values: explicit rows, one scalar for all entries, or a seeded draw. */
+export function materialize(spec: MatrixSpec, rows: number, cols: number): number[] {
+  if (spec.weights?.rows) return spec.weights.rows.flat();
+  if (spec.weights) return new Array<number>(rows * cols).fill(spec.weights.scalar!);
+  const init = spec.init!;
+  return drawMatrix(init.kind, init.scale, init.seed, rows, cols);
+}
+
+export const lower: Pass = {
+  name: "lower",
+  run(c) {
+    const g = c.graph!;
+    const neurons = g.populations.filter((p) => p.kind !== "input");
+    // every population with a membrane gets an error compartment: errors pass through it even where nothing learns
+    const circuit: Circuit = {
+      version: IR_VERSION,
+      name: g.name,
+      dt: g.dt,
+      inputs: g.populations.filter((p) => p.kind === "input").map((p) => ({ name: p.name, size: p.size })),
+      populations: neurons.map((p) => ({
+        name: p.name, size: p.size, tauM: [...p.tauMValues], tauR: [...p.tauRValues], bias: [...p.biasValues],
+        phi: p.phi, plasticBias: p.learnBias, plasticTauM: p.learnTauM,
+      })),
+      errorPopulations: neurons.map((p) => ({ name: errorPopulationName(p.name), population: p.name })),
+      errorCurrents: neurons.map((p) => ({ errorPopulation: errorPopulationName(p.name), population: p.name, gamma: p.gamma })),
+      // error paths are synthesized by the next pass; until then no error flows back through a crossbar
+      crossbars: g.projections.map((x): Crossbar => ({
+        name: x.name, pre: x.from, post: x.to, rows: x.rows, cols: x.cols, weights: materialize(x, x.rows, x.cols),
+        plastic: x.plastic, feedback: Feedback.NO_FEEDBACK, feedbackWeights: [],
+      })),
+      broadcasts: [],
+      outputs: neurons.filter((p) => p.kind === "output").map((p) => ({ name: p.target, population: p.name, loss: g.loss.kind, beta: g.loss.beta })),
+      learning: { ...g.learning.ir },
+      provenance: { source: "", sourceSha256: "", compilerVersion: "" },
+    };
+    c.circuit = circuit;
+  },
+};

@@ -1,0 +1,107 @@
+// Quantities and expressions in descriptions ("10 ms", "2*dt", "0.9/sqrt(32)"), evaluated by mathjs in a restricted scope.
+import { isUnit, parse, Unit, type MathNode } from "mathjs";
+
+/** A value in an expression: a plain number or a quantity with a unit. */
+export type Value = number | Unit;
+
+/** What expressions may reference: dt, the description's constants, and which unit model time is in. */
+export interface Scope {
+  /** the unit of dt ("us"), which all times are converted to; undefined when dt is a plain number */
+  timeUnit?: string;
+  values: Map<string, Value>;
+}
+
+/** Thrown for a bad expression; the caller adds the file, line and field. */
+export class QuantityError extends Error {
+  constructor(readonly problem: string, readonly fix: string) {
+    super(problem);
+  }
+}
+
+const TIME = new Unit(1, "s");
+const functions = new Set(["sqrt", "exp", "log", "log10", "log2", "abs", "min", "max", "pow", "sin", "cos", "tan", "tanh", "floor", "ceil", "round"]);
+const operators = new Set(["add", "subtract", "multiply", "divide", "pow", "unaryMinus", "unaryPlus"]);
+const mathConstants = new Set(["pi", "e"]);
+const allowed = `numbers, units, + - * / ^, parentheses, dt, constants, pi, e and ${[...functions].join(", ")}`;
+
+/** Whether `name` is a unit mathjs knows ("ms", "MHz", "pF"). */
+export function isUnitName(name: string): boolean {
+  return Unit.isValuelessUnit(name);
+}
+
+/** Rejects everything but arithmetic on numbers, units and named values, so descriptions cannot run code. */
+function checkNode(node: MathNode, scope: Scope, text: string): void {
+  node.traverse((n, _path, parent) => {
+    switch (n.type) {
+      case "ConstantNode":
+        if (typeof (n as unknown as { value: unknown }).value !== "number") throw new QuantityError(`'${text}' contains a non-numeric literal`, `use only ${allowed}`);
+        return;
+      case "ParenthesisNode":
+        return;
+      case "OperatorNode": {
+        const fn = (n as unknown as { fn: string }).fn;
+        if (!operators.has(fn)) throw new QuantityError(`'${text}': operator '${(n as unknown as { op: string }).op}' is not allowed`, `use only ${allowed}`);
+        return;
+      }
+      case "FunctionNode": {
+        const name = (n as unknown as { fn: { name?: string } }).fn.name ?? "";
+        if (!functions.has(name)) throw new QuantityError(`'${text}': function '${name}' is not allowed`, `use only ${allowed}`);
+        return;
+      }
+      case "SymbolNode": {
+        const name = (n as unknown as { name: string }).name;
+        if (parent?.type === "FunctionNode" && (parent as unknown as { fn: MathNode }).fn === n) return;
+        if (scope.values.has(name) || mathConstants.has(name) || isUnitName(name)) return;
+        const names = [...scope.values.keys()].join(", ");
+        throw new QuantityError(`'${text}': unknown unit or name '${name}'`, `use a unit such as ms, us or Hz, or one of: ${names}${names ? ", " : ""}pi, e`);
+      }
+      default:
+        throw new QuantityError(`'${text}': ${n.type.replace(/Node$/, "").toLowerCase()} expressions are not allowed`, `use only ${allowed}`);
+    }
+  });
+}
+
+/** Evaluates a number or an expression string to a number or a quantity. */
+export function evaluate(raw: number | string, scope: Scope): Value {
+  if (typeof raw === "number") return raw;
+  const text = raw.trim();
+  if (text === "") throw new QuantityError("the value is an empty string", "write a number or an expression such as '2*dt'");
+  let node: MathNode;
+  try {
+    node = parse(text);
+  } catch (err) {
+    throw new QuantityError(`'${text}' is not a valid expression (${(err as Error).message})`, `use ${allowed}`);
+  }
+  checkNode(node, scope, text);
+  let value: unknown;
+  try {
+    value = node.compile().evaluate(new Map(scope.values));
+  } catch (err) {
+    throw new QuantityError(`'${text}' cannot be evaluated (${(err as Error).message})`, "check the units: only like quantities add, and times need dt to have a unit");
+  }
+  if (typeof value === "number") return value;
+  if (isUnit(value)) return value;
+  throw new QuantityError(`'${text}' does not evaluate to a number or a quantity`, `use ${allowed}`);
+}
+
+/** A dimensionless number: plain numbers pass, quantities are refused. */
+export function toPlain(value: Value, text: string): number {
+  if (typeof value === "number") return value;
+  throw new QuantityError(`'${text}' has unit ${value.formatUnits()} but this field is a plain number`, "remove the unit");
+}
+
+/** A time in model time units: plain numbers already are; quantities convert to dt's unit. */
+export function toModelTime(value: Value, text: string, scope: Scope): number {
+  if (typeof value === "number") return value;
+  if (!value.equalBase(TIME)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, which is not a time`, "give a time such as '10 ms' or a plain number of model time units");
+  if (scope.timeUnit === undefined) throw new QuantityError(`'${text}' has a unit but dt is a plain number, so the model time unit is undefined`, "give dt a unit (e.g. dt: 10 us) or write this time as a plain number");
+  return value.toNumber(scope.timeUnit);
+}
+
+/** A quantity in `unit` (e.g. "Hz", "pF"); plain numbers are taken as already in `unit`. For sections beyond the network (hardware). */
+export function toUnit(value: Value, text: string, unit: string): number {
+  if (typeof value === "number") return value;
+  const target = new Unit(1, unit);
+  if (!value.equalBase(target)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, expected a quantity like ${unit}`, `give the value in ${unit} or a compatible unit`);
+  return value.toNumber(unit);
+}

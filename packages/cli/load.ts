@@ -1,0 +1,40 @@
+// Loads what a user hands the CLI: a network description (.yaml/.yml, or .json with populations+projections) or a compiled circuit (.pb/.json), validated.
+import { readFileSync } from "node:fs";
+import { fromJSON, readCircuit } from "../../circuits/codec.js";
+import { VleError } from "../../circuits/errors.js";
+import type { Circuit } from "../../circuits/model.js";
+import { validate } from "../../circuits/validate.js";
+import { compileSource, isDescription } from "../../compiler/index.js";
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** A validated circuit from a description (compiled on the fly) or a compiled circuit file. */
+export function loadCircuit(path: string): Circuit {
+  if (/\.ya?ml$/i.test(path)) return compileSource(readText(path), path);
+  if (/\.json$/i.test(path)) {
+    const text = readText(path);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new VleError(`${path}: invalid JSON (${(err as Error).message})`);
+    }
+    // descriptions go through the compiler so errors name their line; circuits are checked by the validator
+    if (isDescription(json)) return compileSource(text, path);
+    const c = fromJSON(json, path);
+    validate(c, path);
+    return c;
+  }
+  if (/\.pb$/i.test(path)) {
+    const c = readCircuit(path);
+    validate(c, path);
+    return c;
+  }
+  throw new VleError(`${path}: unknown file type; give a description (.yaml, .yml, .json) or a compiled circuit (.pb, .json)`);
+}
