@@ -1,0 +1,77 @@
+// Sequence classification: a signal fed step by step, its class as a one-hot target on the closing steps only, scored by accuracy.
+import { VleError } from "../../circuits/errors.js";
+import { Loss, type Circuit } from "../../circuits/model.js";
+import { softmax } from "../../simulator/engine.js";
+import type { Dataset, Metrics, Sequence } from "./task.js";
+
+/** How a labelled signal becomes a sequence. */
+export interface ClassificationLayout {
+  /** steps that carry the signal, `channels` values each */
+  signalSteps: number;
+  channels: number;
+  /**
+   * zero-input steps after the signal that carry the target: the output lags the input by at least one
+   * step per projection on the way (DESIGN section 2), so the answer is asked for once the whole signal
+   * can have reached it
+   */
+  answerSteps: number;
+  classes: number;
+}
+
+/** A labelled set of sequences; `labels` is what `classificationScore` compares against. */
+export interface ClassificationDataset extends Dataset {
+  readonly labels: Uint8Array;
+}
+
+export const sequenceSteps = (l: ClassificationLayout) => l.signalSteps + l.answerSteps;
+
+/**
+ * Sequences from `count` signals (x: count x signalSteps x channels, sample-major). Inputs are copied once
+ * into one array with the zero answer steps; targets and the mask are shared per class, so a sequence
+ * costs no allocation.
+ */
+export function classificationDataset(x: ArrayLike<number>, labels: Uint8Array, layout: ClassificationLayout): ClassificationDataset {
+  const { signalSteps, channels, classes } = layout, steps = sequenceSteps(layout), count = labels.length;
+  if (!(layout.answerSteps >= 1)) throw new VleError(`classification: answerSteps = ${layout.answerSteps}; give at least 1 step to carry the target`);
+  const signalSize = signalSteps * channels, size = steps * channels;
+  const inputs = new Float64Array(count * size);
+  for (let k = 0; k < count; k++) for (let i = 0; i < signalSize; i++) inputs[k * size + i] = x[k * signalSize + i];
+  const mask = new Uint8Array(steps).fill(1, signalSteps);
+  const targets = Array.from({ length: classes }, (_, c) => {
+    const t = new Float64Array(steps * classes);
+    for (let s = signalSteps; s < steps; s++) t[s * classes + c] = 1;
+    return t;
+  });
+  const sequences: Sequence[] = Array.from({ length: count }, (_, k) => ({ input: inputs.subarray(k * size, (k + 1) * size), target: targets[labels[k]], mask }));
+  return { size: count, labels, sequence: (i) => sequences[i] };
+}
+
+/**
+ * accuracy: the class of the largest output summed over the answer steps; loss: the circuit's output loss
+ * (cross-entropy of the softmax, or 1/2 squared error to the one-hot target) per answer step and sequence.
+ */
+export function classificationScore(outputs: Float64Array[], data: ClassificationDataset, layout: ClassificationLayout, circuit: Circuit): Metrics {
+  const { signalSteps, classes } = layout, steps = sequenceSteps(layout);
+  const crossEntropy = circuit.outputs[0]?.loss === Loss.CROSS_ENTROPY;
+  const summed = new Float64Array(classes), p = new Float64Array(classes);
+  let right = 0, loss = 0;
+  outputs.forEach((y, k) => {
+    const label = data.labels[k];
+    summed.fill(0);
+    for (let s = signalSteps; s < steps; s++) {
+      const o = s * classes;
+      for (let c = 0; c < classes; c++) summed[c] += y[o + c];
+      if (crossEntropy) {
+        softmax(y, o, classes, p);
+        loss -= Math.log(Math.max(p[label], 1e-300));
+      } else {
+        for (let c = 0; c < classes; c++) loss += 0.5 * ((c === label ? 1 : 0) - y[o + c]) ** 2;
+      }
+    }
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (summed[c] > summed[best]) best = c;
+    if (best === label) right++;
+  });
+  const n = outputs.length;
+  return { accuracy: n ? right / n : 0, loss: n ? loss / (n * (steps - signalSteps)) : 0 };
+}
