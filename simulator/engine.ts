@@ -3,7 +3,10 @@ import { transfers, type Transfer } from "../circuits/cells.js";
 import { VleError } from "../circuits/errors.js";
 import { Feedback, Loss, Rule, type Circuit, type Crossbar, type OutputPort, type Population } from "../circuits/model.js";
 import { validate } from "../circuits/validate.js";
+import { accumulateBias, accumulateOuterProduct, accumulateTau, addOutputError, broadcastRead, crossbarRead, errorCellStep, fillBias, membraneStep, transposedRead } from "./kernels.js";
 import { makeParameter, ParameterUpdater, type Parameter } from "./optimizer.js";
+
+export { softmax } from "./kernels.js";
 
 /** The per-neuron signals of a population, each B x n (sample-major). */
 export interface PopulationSignals {
@@ -219,122 +222,41 @@ export class Engine {
       const src = x.errorOut;
       for (let k = 0; k < B * n; k++) d[k] += src[k];
     }
-    for (const { from, weights } of p.broadcasts) {
-      const m = from.size, e = from.now.e;
-      for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let j = 0; j < m; j++) s += weights[i * m + j] * e[b * m + j];
-        d[b * n + i] += s;
-      }
-    }
-    if (p.output) this.addOutputError(p.output, d);
-  }
-
-  /** Adds beta (y* - r) (MSE) or beta (y* - softmax r) (cross-entropy), masked per sample. */
-  private addOutputError(o: OutputState, d: Float64Array): void {
-    const B = this.batch, n = o.population.size, r = o.population.now.r, y = o.target, beta = o.spec.beta;
-    const crossEntropy = o.spec.loss === Loss.CROSS_ENTROPY, sm = this.softmaxScratch;
-    for (let b = 0; b < B; b++) {
-      const w = beta * o.mask[b];
-      if (w === 0) continue;
-      const off = b * n;
-      if (crossEntropy) {
-        softmax(r, off, n, sm);
-        for (let i = 0; i < n; i++) d[off + i] += w * (y[off + i] - sm[i]);
-      } else {
-        for (let i = 0; i < n; i++) d[off + i] += w * (y[off + i] - r[off + i]);
-      }
-    }
+    for (const { from, weights } of p.broadcasts) broadcastRead(B, n, from.size, weights, from.now.e, d);
+    const o = p.output;
+    if (o) addOutputError(B, n, p.now.r, o.target, o.mask, o.spec.beta, o.spec.loss === Loss.CROSS_ENTROPY, this.softmaxScratch, d);
   }
 
   private integrate(p: PopulationState): void {
     const B = this.batch, n = p.size, dt = this.dt, now = p.now, next = p.next;
     const { tauM, tauR, bias, gamma, transfer } = p;
-    const eN = next.e, vN = next.v;
     if (p.learns) {
       this.gatherError(p);
-      const d = p.errorIn, dphi = now.dphi, v = now.v;
-      for (let k = 0; k < B * n; k++) {
-        const i = k % n;
-        const dk = dphi[k] * d[k];
-        if (this.prospectiveErrors) {
-          const vdot = (dk - v[k]) / tauR[i];
-          vN[k] = v[k] + dt * vdot;
-          eN[k] = v[k] + tauM[i] * vdot;
-        } else {
-          vN[k] = dk;
-          eN[k] = dk;
-        }
-      }
+      errorCellStep(B * n, n, dt, this.prospectiveErrors, tauM, tauR, now.dphi, p.errorIn, now.v, next.v, next.e);
     }
     // synaptic input into next.uProsp as scratch, then the membrane step
     const I = next.uProsp;
-    for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) I[b * n + i] = bias[i];
-    for (const x of p.afferent) {
-      const W = x.weights, cols = x.cols, r = x.pre ? x.pre.now.r : x.preInput!;
-      for (let b = 0; b < B; b++) {
-        const ro = b * cols, io = b * n;
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          const wo = i * cols;
-          for (let j = 0; j < cols; j++) s += W[wo + j] * r[ro + j];
-          I[io + i] += s;
-        }
-      }
-    }
-    const u = now.u, uN = next.u, udot = next.udot, uP = next.uProsp, rN = next.r, dphiN = next.dphi;
-    const { phi, dphi } = transfer;
-    for (let k = 0; k < B * n; k++) {
-      const i = k % n;
-      const du = (I[k] + (p.learns ? gamma * eN[k] : 0) - u[k]) / tauM[i];
-      udot[k] = du;
-      uN[k] = u[k] + dt * du;
-      const up = u[k] + tauR[i] * du;
-      uP[k] = up;
-      rN[k] = phi(up);
-      dphiN[k] = dphi(up);
-    }
+    fillBias(B, n, bias, I);
+    for (const x of p.afferent) crossbarRead(B, x.weights, x.cols, x.pre ? x.pre.now.r : x.preInput!, 0, n, 0, x.cols, I, n, 0);
+    membraneStep(B * n, n, dt, tauM, tauR, transfer, I, gamma, p.learns ? next.e : undefined, now.u, next);
   }
 
   /** errorOutNext = F^T e_post(new), with F as it was during this step's forward pass. */
   private projectError(x: CrossbarState): void {
-    const B = this.batch, rows = x.rows, cols = x.cols, F = x.feedback, e = x.post.next.e, out = x.errorOutNext;
-    out.fill(0);
-    for (let b = 0; b < B; b++) {
-      const eo = b * rows, oo = b * cols;
-      for (let i = 0; i < rows; i++) {
-        const ei = e[eo + i];
-        if (ei === 0) continue;
-        const fo = i * cols;
-        for (let j = 0; j < cols; j++) out[oo + j] += F[fo + j] * ei;
-      }
-    }
+    x.errorOutNext.fill(0);
+    transposedRead(this.batch, x.feedback, x.cols, x.post.next.e, x.rows, 0, x.rows, 0, x.cols, x.errorOutNext, x.cols, 0);
   }
 
   /** Local rule: dW = e_post r_pre(t)^T, db = e, dtau_m = -e du/dt, each the batch mean. */
   private accumulateUpdates(p: PopulationState): void {
-    const B = this.batch, n = p.size, e = p.next.e, inv = 1 / B;
+    const B = this.batch, n = p.size, e = p.next.e;
     for (const x of p.afferent) {
       if (!x.weightParam) continue;
-      const cols = x.cols, r = x.pre ? x.pre.now.r : x.preInput!, dW = x.weightParam.delta, dF = x.feedbackParam?.delta;
-      for (let b = 0; b < B; b++) {
-        for (let i = 0; i < n; i++) {
-          const ei = e[b * n + i] * inv;
-          if (ei === 0) continue;
-          const wo = i * cols, ro = b * cols;
-          for (let j = 0; j < cols; j++) dW[wo + j] += ei * r[ro + j];
-        }
-      }
-      if (dF) dF.set(dW);
+      accumulateOuterProduct(B, n, x.cols, e, x.pre ? x.pre.now.r : x.preInput!, x.weightParam.delta);
+      if (x.feedbackParam) x.feedbackParam.delta.set(x.weightParam.delta);
     }
-    if (p.biasParam) {
-      const db = p.biasParam.delta;
-      for (let k = 0; k < B * n; k++) db[k % n] += e[k] * inv;
-    }
-    if (p.tauParam) {
-      const dtau = p.tauParam.delta, udot = p.next.udot;
-      for (let k = 0; k < B * n; k++) dtau[k % n] -= e[k] * udot[k] * inv;
-    }
+    if (p.biasParam) accumulateBias(B * n, n, B, e, p.biasParam.delta);
+    if (p.tauParam) accumulateTau(B * n, n, B, e, p.next.udot, p.tauParam.delta);
   }
 
   /** The circuit with the learned parameters written back (weights, feedback, bias, tau_m). */
@@ -347,13 +269,4 @@ export class Engine {
     });
     return c;
   }
-}
-
-/** Softmax of r[off .. off+n) into out[0 .. n), shifted by the max for stability. */
-export function softmax(r: Float64Array, off: number, n: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (r[off + i] > max) max = r[off + i];
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += (out[i] = Math.exp(r[off + i] - max));
-  for (let i = 0; i < n; i++) out[i] /= sum;
 }
