@@ -95,7 +95,7 @@ export function toModelTime(value: Value, text: string, scope: Scope): number {
   if (typeof value === "number") return value;
   if (!value.equalBase(TIME)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, which is not a time`, "give a time such as '10 ms' or a plain number of model time units");
   if (scope.timeUnit === undefined) throw new QuantityError(`'${text}' has a unit but dt is a plain number, so the model time unit is undefined`, "give dt a unit (e.g. dt: 10 us) or write this time as a plain number");
-  return value.toNumber(scope.timeUnit);
+  return convert(value, scope.timeUnit);
 }
 
 /** A quantity in `unit` (e.g. "Hz", "pF"); plain numbers are taken as already in `unit`. For sections beyond the network (hardware). */
@@ -103,5 +103,10 @@ export function toUnit(value: Value, text: string, unit: string): number {
   if (typeof value === "number") return value;
   const target = new Unit(1, unit);
   if (!value.equalBase(target)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, expected a quantity like ${unit}`, `give the value in ${unit} or a compatible unit`);
-  return value.toNumber(unit);
+  return convert(value, unit);
+}
+
+/** Converts through mathjs, then rounds to 15 significant digits: removes binary artefacts of the SI scaling ("1 ms" in us is 1000, not 1000.0000000000001). */
+function convert(value: Unit, unit: string): number {
+  return Number(value.toNumber(unit).toPrecision(15));
 }

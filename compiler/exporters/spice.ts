@@ -10,9 +10,9 @@
 //                 d = phi'(u~) * (sum_k F_ki e_k + broadcasts + beta * mask * (y - r)); e = v + tau_m dv/dt.
 //   plasticity    (learn) every plastic parameter is a capacitor node integrating its local update: the IR's eta is a
 //                 rate per step of dt, so dW/dt = (eta / dt) e_i r_j, db/dt = (eta / dt) e_i,
-//                 dtau_m/dt = -(eta_tau / dt) e_i du_i/dt. Adam becomes two moment nodes per parameter whose exact
-//                 zero-order-hold discretization at dt is Adam's moving average (rate -ln(beta)/dt), with the bias
-//                 corrections 1 - beta^(t/dt).
+//                 dtau_m/dt = -(eta_tau / dt) e_i du_i/dt. Adam becomes two moment nodes per parameter: moving
+//                 averages at rate -ln(beta)/dt (whose exact discretization at dt is Adam's), bias-corrected by
+//                 1 - beta^(t/dt + 1), the correction Adam applies to its update over [t, t + dt].
 // Inputs and targets are piecewise-linear sources through the given samples. Algebraic loops (u~ -> e -> u) are
 // solved by ngspice's Newton iteration at each time point, which is what makes the netlist the continuous limit of
 // the engine's one-step-delayed discretization.
@@ -29,7 +29,7 @@ export interface Waveforms {
 }
 
 export interface SpiceOptions {
-  /** end of the transient in model time units; default: the last input sample */
+  /** end of the transient in model time units; default: one dt past the last input sample (rows are steps) */
   tstop?: number;
   input?: Waveforms;
   target?: Waveforms;
@@ -176,8 +176,8 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   const adam = c.learning.optimizer === Optimizer.ADAM;
 
   const inputTimes = options.input?.times;
-  const tstop = options.tstop ?? (inputTimes && inputTimes.length > 1 ? inputTimes[inputTimes.length - 1] : NaN);
-  if (!(tstop > 0)) throw new VleError(`spice export: no end time; give --tstop (model time units) or an input CSV with at least two rows`);
+  const tstop = options.tstop ?? (inputTimes && inputTimes.length > 0 ? inputTimes[inputTimes.length - 1] + dt : NaN);
+  if (!(tstop > 0)) throw new VleError(`spice export: no end time; give --tstop (model time units) or an input table`);
   const maxStep = options.maxStep ?? dt / 4;
   if (!(maxStep > 0)) throw new VleError(`spice export: max step ${maxStep} must be positive`);
   const reltol = options.reltol ?? 1e-6;
@@ -245,8 +245,13 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   if (learn && adam) {
     if (!(c.learning.adamBeta1 > 0 && c.learning.adamBeta2 > 0)) throw new VleError(`spice export: Adam betas must be positive for the continuous-time moments (got ${c.learning.adamBeta1}, ${c.learning.adamBeta2})`);
     const T = num(dt * timeUnit);
-    paramLines.push(`* Adam in continuous time: moments m, s of the update direction g, bias corrections 1 - beta^(t/dt)`);
-    paramLines.push(`.func adam_step(m, s) = {(m/max(1 - exp(${num(lnB1)}*time/${T}), 1e-300)) / (sqrt(max(s, 0)/max(1 - exp(${num(lnB2)}*time/${T}), 1e-300)) + ${num(c.learning.adamEpsilon)})}`);
+    paramLines.push(`* Adam in continuous time: nodes m_/s_ hold the bias-corrected moments of the update direction g,`);
+    paramLines.push(`* dm/dt = k1/c1(t) (g - m), ds/dt = k2/c2(t) (g^2 - s), with k = -ln(beta)/dt and c(t) = 1 - beta^(t/dt + 1);`);
+    paramLines.push(`* the parameter moves at (eta/dt) m / (sqrt(s) + eps).`);
+    // the discrete optimizer's update over [t, t + dt] uses the correction of step t/dt + 1 (this also keeps t = 0 regular)
+    paramLines.push(`.func adam_c1() = {1 - exp(${num(lnB1)}*(time/${T} + 1))}`);
+    paramLines.push(`.func adam_c2() = {1 - exp(${num(lnB2)}*(time/${T} + 1))}`);
+    paramLines.push(`.func adam_step(m, s) = {m/(sqrt(max(s, 0) + 1e-30) + ${num(c.learning.adamEpsilon)})}`);
   }
   /**
    * A learnable parameter: a capacitor node starting at `initial`, integrating `rate` times its update direction `g`
@@ -259,9 +264,9 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     if (adam) {
       const m = claim(`m${node}`, owner), s = claim(`s${node}`, owner);
       paramLines.push(`${claim(`Cm${node}`, owner)} ${m} 0 ${C} IC=0`);
-      paramLines.push(wrap(`${claim(`Bm${node}`, owner)} 0 ${m} I = ${k}*${num(-lnB1 / dt)}*((${g}) - v(${m}))`));
+      paramLines.push(wrap(`${claim(`Bm${node}`, owner)} 0 ${m} I = ${k}*${num(-lnB1 / dt)}/adam_c1()*((${g}) - v(${m}))`));
       paramLines.push(`${claim(`Cs${node}`, owner)} ${s} 0 ${C} IC=0`);
-      paramLines.push(wrap(`${claim(`Bs${node}`, owner)} 0 ${s} I = ${k}*${num(-lnB2 / dt)}*((${g})*(${g}) - v(${s}))`));
+      paramLines.push(wrap(`${claim(`Bs${node}`, owner)} 0 ${s} I = ${k}*${num(-lnB2 / dt)}/adam_c2()*((${g})*(${g}) - v(${s}))`));
       paramLines.push(wrap(`${claim(`B${node}`, owner)} 0 ${node} I = ${k}*${num(rate)}*adam_step(v(${m}), v(${s}))`));
     } else {
       paramLines.push(wrap(`${claim(`B${node}`, owner)} 0 ${node} I = ${k}*${num(rate)}*(${g})`));

@@ -41,6 +41,8 @@ export const lower: Pass = {
       outputs: neurons.filter((p) => p.kind === "output").map((p) => ({ name: p.target, population: p.name, loss: g.loss.kind, beta: g.loss.beta })),
       learning: { ...g.learning.ir },
       provenance: { source: "", sourceSha256: "", compilerVersion: "" },
+      // ideal only until a hardware pass maps the circuit onto a chip (null as decoding leaves it)
+      hardware: null,
     };
     c.circuit = circuit;
   },

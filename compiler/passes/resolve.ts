@@ -4,7 +4,7 @@ import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Learning } from ".
 import { deriveSeed, initKinds } from "../init.js";
 import type { BroadcastSpec, Description, InitKind, InitSpec, MatrixSpec, PopulationKind, PopulationSpec, ProjectionSpec } from "../graph.js";
 import type { Pass } from "../pipeline.js";
-import { evaluate, isUnitName, QuantityError, type Scope } from "../quantity.js";
+import { evaluate, isUnitName, QuantityError, toModelTime, type Scope } from "../quantity.js";
 import { Section } from "../reader.js";
 import { broadcastKeys, feedbackKeys, initKeys, inputPopulationKeys, learningKeys, lossKeys, populationKeys, projectionKeys, topLevelKeys } from "../schema.js";
 import { fail, type Node } from "../source.js";
@@ -50,7 +50,7 @@ export const resolve: Pass = {
     if (isUnit(dtValue)) {
       if (!dtValue.equalBase(evaluate("1 s", scope) as Unit)) top.fail("dt", `'${scalarText(dtNode)}' is not a time`, "give a time such as 10 us, or a plain number");
       scope.timeUnit = dtValue.formatUnits();
-      dt = dtValue.toNumber(scope.timeUnit);
+      dt = toModelTime(dtValue, scalarText(dtNode), scope);
     } else dt = dtValue;
     if (!(dt > 0) || !Number.isFinite(dt)) top.fail("dt", `${dt} must be positive`);
     scope.values.set("dt", scope.timeUnit ? (evaluate(`${dt} ${scope.timeUnit}`, scope) as Unit) : dt);

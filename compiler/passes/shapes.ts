@@ -51,7 +51,7 @@ export const shapes: Pass = {
     const constrain = (name: string, n: number, where: Where, what: string) => {
       const known = size.get(name);
       if (!known) return void size.set(name, { n, from: where });
-      if (known.n !== n) fail(file, where, `${what} gives ${n} for population '${name}', which has ${known.n} neurons (from ${known.from.path}, line ${known.from.line})`, "make the sizes agree");
+      if (known.n !== n) fail(file, where, `${what} gives ${n} for population '${name}', which has ${known.n} neuron${known.n === 1 ? "" : "s"} (from ${known.from.path}, line ${known.from.line})`, "make the sizes agree");
     };
     for (const p of d.populations) if (p.size !== undefined) constrain(p.name, p.size, p.sizeWhere!, "size");
     const perNeuron = (p: PopulationSpec, v: PerNeuron | undefined) => v?.list && constrain(p.name, v.list.length, v.where, `a list of ${v.list.length} values`);
