@@ -45,6 +45,13 @@ export type Route = Complete<vle.circuit.Route.$Properties>;
 export type Converter = Complete<vle.circuit.Converter.$Properties>;
 export type SignalRange = Complete<vle.circuit.SignalRange.$Properties>;
 export type WeightStorage = Complete<vle.circuit.WeightStorage.$Properties>;
+export type Effects = Complete<vle.circuit.Effects.$Properties>;
+export type Physical = Complete<vle.circuit.Physical.$Properties>;
+export type Noc = Complete<vle.circuit.Noc.$Properties>;
+export type Plasticity = Complete<vle.circuit.Plasticity.$Properties>;
+export type Noise = Complete<vle.circuit.Noise.$Properties>;
+export type Mismatch = Complete<vle.circuit.Mismatch.$Properties>;
+export type Pipeline = Complete<vle.circuit.Pipeline.$Properties>;
 
 /** Lower-case names of enum values as users write them ("softplus", "cross-entropy", "vle"). */
 export function enumName(e: Record<string, string | number>, value: number): string {
