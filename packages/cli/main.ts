@@ -5,6 +5,7 @@ import { VleError } from "../../circuits/errors.js";
 import { version } from "../../compiler/version.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerCompile } from "./commands/compile.js";
+import { registerSimulate } from "./commands/simulate.js";
 
 const program = new Command("vle")
   .description("compiler and cycle-accurate mixed-signal simulator for chips that learn on-chip with VLE/GLE")
@@ -15,6 +16,7 @@ const program = new Command("vle")
 // one line per subcommand; each lives in commands/<name>.ts
 registerInspect(program);
 registerCompile(program);
+registerSimulate(program);
 
 /** Exit codes: 0 ok, 1 bad input or failed check, 2 usage. */
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,132 @@
+// `vle simulate`: runs a circuit on an input table (learning from a target table if given) and writes a trace CSV.
+import type { Command } from "commander";
+import { VleError } from "../../../circuits/errors.js";
+import { Rule, enumName } from "../../../circuits/model.js";
+import { Engine } from "../../../simulator/engine.js";
+import { checkFinite } from "../../../simulator/guard.js";
+import { createLearner } from "../../../simulator/learner.js";
+import { TraceRecorder, parseRecordSelection } from "../../../simulator/recorders/trace.js";
+import { feedStimulus, readStimulus, type Stimulus } from "../../../simulator/stimulus.js";
+import { loadCircuit } from "../load.js";
+
+export interface SimulateOptions {
+  /** input table (.csv/.json); may be left out when the circuit has no inputs and `steps` is given */
+  input?: string;
+  /** target table; with a learning rule other than none the circuit learns as it runs */
+  target?: string;
+  /** steps per sample; default: the input table's rows per sample */
+  steps?: number;
+  /** `--record` selection; default: r of every population */
+  record?: string;
+  /** run all samples of the table at once as one batch (learning from the batch mean) instead of one after another */
+  batch?: boolean;
+  out: string;
+}
+
+export interface SimulateSummary {
+  circuit: string;
+  samples: number;
+  steps: number[];
+  batch: number;
+  /** the rule that learned, or undefined for inference */
+  learned?: string;
+  /** data rows and columns of the trace (columns include step, t and sample) */
+  rows: number;
+  columns: number;
+}
+
+/** Steps of each sample: all rows, or the first `steps`, which every table must have. */
+function stepsPerSample(samples: number, tables: Stimulus[], steps?: number): number[] {
+  return Array.from({ length: samples }, (_, s) => {
+    const rows = Math.min(...tables.map((t) => t.steps[s]));
+    if (steps === undefined) return rows;
+    const short = tables.find((t) => t.steps[s] < steps);
+    if (short) throw new VleError(`${short.file}: ${short.samples > 1 ? `sample ${s} has` : "has"} ${short.steps[s]} rows, but --steps is ${steps}; give at least ${steps} rows or lower --steps`);
+    return steps;
+  });
+}
+
+export function simulate(circuitFile: string, options: SimulateOptions): SimulateSummary {
+  const circuit = loadCircuit(circuitFile);
+  if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1)) {
+    throw new VleError(`--steps ${options.steps} must be a positive integer`);
+  }
+  if (!options.input && circuit.inputs.length > 0) {
+    throw new VleError(`${circuitFile}: circuit '${circuit.name}' has inputs (${circuit.inputs.map((p) => p.name).join(", ")}); give them with --input <csv|json>`);
+  }
+  if (!options.input && options.steps === undefined) throw new VleError(`without --input, give the number of steps with --steps`);
+
+  const input = options.input ? readStimulus(options.input, circuit, "input") : undefined;
+  const target = options.target ? readStimulus(options.target, circuit, "target") : undefined;
+  const samples = input?.samples ?? target?.samples ?? 1;
+  if (input && target && target.samples !== input.samples) {
+    throw new VleError(`${target.file}: ${target.samples} sample(s), but ${input.file} has ${input.samples}; give one target sequence per input sequence`);
+  }
+  const tables = [input, target].filter((t): t is Stimulus => t !== undefined);
+  if (input && target && options.steps === undefined) {
+    const s = input.steps.findIndex((n, k) => target.steps[k] < n);
+    if (s >= 0) throw new VleError(`${target.file}: ${samples > 1 ? `sample ${s} has` : "has"} ${target.steps[s]} rows but ${input.file} has ${input.steps[s]}; give a target row (empty for none) for every input row`);
+  }
+  const steps = stepsPerSample(samples, tables, options.steps);
+  if (options.batch && new Set(steps).size > 1) {
+    throw new VleError(`--batch runs samples side by side, so they need equal lengths; sample lengths range ${Math.min(...steps)}..${Math.max(...steps)} (give --steps to cut them)`);
+  }
+
+  const B = options.batch ? samples : 1;
+  const engine = new Engine(circuit, { batch: B });
+  const learning = target !== undefined && engine.rule !== Rule.NONE;
+  const learner = createLearner(engine, learning);
+  const feedInput = input && feedStimulus(input, engine);
+  const feedTarget = target && feedStimulus(target, engine);
+  const selection = parseRecordSelection(options.record ?? engine.populations.map((p) => `${p.spec.name}.r`).join(","), engine);
+  const trace = new TraceRecorder(options.out, engine, selection, samples > 1);
+  try {
+    // sample ids of the batch slots: all samples at once, or one sample per run
+    const runs = options.batch ? [Int32Array.from({ length: samples }, (_, s) => s)] : Array.from({ length: samples }, (_, s) => Int32Array.of(s));
+    for (const slots of runs) {
+      engine.reset();
+      for (let step = 0; step < steps[slots[0]]; step++) {
+        feedInput?.(slots, step);
+        feedTarget?.(slots, step);
+        learner.step();
+        checkFinite(engine, samples > 1 ? slots : undefined);
+        trace.record(slots);
+      }
+      learner.endSequence();
+    }
+    trace.close();
+  } catch (err) {
+    trace.abort();
+    throw err;
+  }
+  return {
+    circuit: circuit.name, samples, steps, batch: B, learned: learning ? enumName(Rule, engine.rule) : undefined,
+    rows: trace.rowCount, columns: trace.columnCount,
+  };
+}
+
+const positiveInteger = (flag: string) => (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new VleError(`${flag} '${value}' must be a positive integer`);
+  return Number(value);
+};
+
+export function registerSimulate(program: Command): void {
+  program
+    .command("simulate")
+    .description("run a circuit (ideal mode) on an input table, learning from a target table if given, and write a trace CSV")
+    .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
+    .option("--input <table>", "input table (.csv or .json): one row per step, columns <input>[<i>], optional 'sample'")
+    .option("--target <table>", "target table like the input, columns <output>[<i>]; empty cells: no target that step")
+    .option("--steps <n>", "steps per sample (default: the input's rows)", positiveInteger("--steps"))
+    .option("--record <signals>", "what to record: e.g. l1.r,l0.u,x->l0.W,l0.tau_m, or all (default: r of every population)")
+    .option("--batch", "run all samples of the table at once as one batch (updates use the batch mean)")
+    .requiredOption("--out <trace.csv>", "trace file to write")
+    .action((file: string, opts: SimulateOptions) => {
+      const s = simulate(file, opts);
+      const total = s.steps.reduce((a, b) => a + b, 0);
+      process.stdout.write(
+        `simulated '${s.circuit}': ${s.samples} sample${s.samples === 1 ? "" : "s"}, ${total} steps${s.batch > 1 ? ` (batch ${s.batch})` : ""}, ` +
+          `learning ${s.learned ? `on (${s.learned})` : "off"}; wrote ${opts.out} (${s.rows} rows x ${s.columns} columns)\n`,
+      );
+    });
+}
