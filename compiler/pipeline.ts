@@ -9,6 +9,9 @@ import { resolve } from "./passes/resolve.js";
 import { shapes } from "./passes/shapes.js";
 import { lower } from "./passes/lower.js";
 import { errorPaths } from "./passes/error-paths.js";
+import { quantize } from "./passes/quantize.js";
+import { mapToCores } from "./passes/map.js";
+import { route } from "./passes/route.js";
 import { emit } from "./passes/emit.js";
 
 /** Everything a compilation knows so far; each pass reads what earlier passes left and adds its part. */
@@ -38,7 +41,7 @@ export interface Pass {
 }
 
 /** The passes in order. Hardware passes (quantize, map to cores, route) go after "error paths", before "emit". */
-export const passes: Pass[] = [parse, resolve, shapes, lower, errorPaths, emit];
+export const passes: Pass[] = [parse, resolve, shapes, lower, errorPaths, quantize, mapToCores, route, emit];
 
 /** Runs `pipeline` on a description's text: checks the graph after every pass that holds one before lowering, validates every circuit. */
 export function runPipeline(text: string, file: string, pipeline: readonly Pass[] = passes): Circuit {

@@ -1,0 +1,164 @@
+// Tests of the hardware passes: quantize (scale per crossbar, error bound), map to cores (tiling a projection larger than a core), route (XY hops), and compile-time errors naming the bad parameter.
+import { describe, expect, it } from "vitest";
+import { cyclesPerTick, levelWeight, maxLevel, nearestLevel, pipelineBound } from "../../circuits/hardware.js";
+import { Flow, type Circuit } from "../../circuits/model.js";
+import { Random } from "../../circuits/random.js";
+import { Engine } from "../../simulator/engine.js";
+import { compileSource, passes } from "../index.js";
+import { withTarget } from "./hardware-spec.js";
+import { quantizePass } from "./quantize.js";
+
+/** x (10) -> h (12, tanh) -> y (3): h's input projection has 120 synapses. */
+const network = (hardware: string) => `
+name: tiled
+dt: 0.1
+seed: 3
+populations:
+  - { name: x, kind: input, size: 10 }
+  - { name: h, size: 12, tau_m: 1.0, tau_r: 0.5, phi: tanh }
+  - { name: y, kind: output, size: 3, tau_m: 1.0, tau_r: 0.2, phi: linear }
+projections:
+  - { from: x, to: h, init: { kind: xavier, scale: 1.0, seed: 1 }, plastic: true }
+  - { from: h, to: y, init: { kind: xavier, scale: 1.0, seed: 2 }, plastic: true }
+loss: { kind: mse, beta: 0.1 }
+learning: { rule: vle, eta: 0.01 }
+${hardware}`;
+
+const chip = (extra = "") => network(`hardware:\n  card: analog-65nm\n  time_unit: 1 ms\n${extra}`);
+
+describe("quantize", () => {
+  it("chooses a scale per crossbar from its largest weight and bounds the rounding error by scale/2", () => {
+    const c = compileSource(chip("  weights: { bits: 5, headroom: 1.5 }\n"), "t.yaml");
+    const h = c.hardware!;
+    expect(h.weights.map((w) => w.crossbar)).toEqual(c.crossbars.map((x) => x.name));
+    for (const x of c.crossbars) {
+      const store = h.weights.find((w) => w.crossbar === x.name)!;
+      const largest = Math.max(...x.weights.map(Math.abs));
+      expect(store.bits).toBe(5);
+      expect(store.scale).toBeCloseTo((1.5 * largest) / maxLevel(5), 15);
+      const errors = x.weights.map((w) => Math.abs(w - levelWeight(nearestLevel(w, store), store)));
+      expect(Math.max(...errors)).toBeLessThanOrEqual(store.scale / 2 + 1e-15);
+      expect(store.maxAbsError).toBe(Math.max(...errors));
+    }
+    // two crossbars with different largest weights get different scales
+    expect(h.weights[0].scale).not.toBe(h.weights[1].scale);
+  });
+
+  it("sets converter ranges from the transfer function, the given ranges and the output error", () => {
+    const c = compileSource(chip("  ranges: { x: [-2, 2], error: 0.05 }\n"), "t.yaml");
+    const range = (element: string, signal: number) => c.hardware!.ranges.find((r) => r.element === element && r.signal === signal);
+    expect(range("x", 0)).toMatchObject({ lo: -2, hi: 2 });
+    expect(range("h", 0)).toMatchObject({ lo: -1, hi: 1 }); // tanh
+    expect(range("h", 1)).toMatchObject({ lo: -0.05, hi: 0.05 });
+  });
+});
+
+describe("map to cores and route", () => {
+  it("keeps a small network on one core with no routes, and picks the largest acceleration that fits", () => {
+    const c = compileSource(chip(), "t.yaml");
+    const h = c.hardware!;
+    expect(h.cores).toHaveLength(1);
+    expect(h.routes).toHaveLength(0);
+    expect(h.acceleration).toBeLessThanOrEqual(1000);
+    expect(cyclesPerTick(c, h)).toBeGreaterThanOrEqual(pipelineBound(c, h).total);
+  });
+
+  it("tiles a projection larger than a core across cores, routes its partial sums, and the tiles add up to the crossbar", () => {
+    const c = compileSource(chip("  core: { neurons: 8, synapses: 32 }\n"), "t.yaml");
+    const h = c.hardware!;
+    const xh = c.crossbars.find((x) => x.post === "h")!;
+    const tiles = h.tiles.filter((t) => t.crossbar === xh.name);
+    expect(tiles.length).toBeGreaterThan(3);
+    expect(new Set(tiles.map((t) => t.core)).size).toBeGreaterThan(2);
+    for (const t of tiles) expect(t.rows * t.cols).toBeLessThanOrEqual(32);
+    // h is split over two cores (8 + 4 neurons)
+    expect(h.placements.filter((p) => p.element === "h").map((p) => p.count)).toEqual([8, 4]);
+    // every remote tile sends its partial sums to h's cores along XY paths of neighbouring cores
+    const remote = tiles.filter((t) => !h.placements.some((p) => p.element === "h" && p.core === t.core && p.first <= t.rowFirst && t.rowFirst < p.first + p.count));
+    expect(remote.length).toBeGreaterThan(0);
+    for (const t of remote) {
+      const id = `${t.crossbar}#${h.tiles.indexOf(t)}`;
+      const r = h.routes.filter((q) => q.flow === Flow.PARTIAL_SUM && q.source === id);
+      expect(r.reduce((a, q) => a + q.words, 0)).toBe(t.rows);
+      for (const q of r) expect(q.hops).toBe(q.path.length - 1);
+    }
+    const pos = new Map(h.cores.map((k) => [k.name, k]));
+    for (const q of h.routes) {
+      const [a, b] = [pos.get(q.fromCore)!, pos.get(q.toCore)!];
+      expect(q.hops).toBe(Math.abs(a.x - b.x) + Math.abs(a.y - b.y)); // XY paths are shortest
+    }
+    // partial sums of the tiles, added at the post neurons, equal the logical crossbar's product
+    const rng = new Random(5);
+    const r = Float64Array.from({ length: xh.cols }, () => 2 * rng.uniform() - 1);
+    const whole = new Float64Array(xh.rows);
+    const summed = new Float64Array(xh.rows);
+    for (let i = 0; i < xh.rows; i++) for (let j = 0; j < xh.cols; j++) whole[i] += xh.weights[i * xh.cols + j] * r[j];
+    for (const t of tiles) {
+      for (let i = t.rowFirst; i < t.rowFirst + t.rows; i++) {
+        let partial = 0;
+        for (let j = t.colFirst; j < t.colFirst + t.cols; j++) partial += xh.weights[i * xh.cols + j] * r[j];
+        summed[i] += partial;
+      }
+    }
+    for (let i = 0; i < xh.rows; i++) expect(summed[i]).toBeCloseTo(whole[i], 12);
+  });
+
+  it("runs the tiled circuit to the same outputs as the untiled one (ideal engine, learning on)", () => {
+    const tiled = compileSource(chip("  core: { neurons: 8, synapses: 32 }\n"), "t.yaml");
+    const plain = compileSource(network(""), "t.yaml");
+    expect(tiled.hardware!.tiles.length).toBeGreaterThan(3);
+    expect(plain.hardware ?? null).toBeNull();
+    const run = (c: Circuit) => {
+      const engine = new Engine(c, { batch: 2 });
+      const rng = new Random(9);
+      const out: number[] = [];
+      for (let s = 0; s < 60; s++) {
+        const x = engine.input("x");
+        for (let k = 0; k < x.length; k++) x[k] = Math.sin(0.2 * s + k) + 0.1 * rng.normal();
+        const o = engine.output("y");
+        o.target.fill(0.3);
+        o.mask.fill(1);
+        engine.advance(true);
+        out.push(...engine.populations.find((p) => p.spec.name === "y")!.now.r);
+      }
+      return out;
+    };
+    expect(run(tiled)).toEqual(run(plain));
+  });
+
+  it("applies --target to a description without a hardware section", () => {
+    const c = compileSource(network(""), "t.yaml", withTarget(passes, "analog-22nm", quantizePass));
+    expect(c.hardware!.card).toBe("analog-22nm");
+    expect(c.hardware!.weights[0].bits).toBe(6);
+  });
+});
+
+describe("bad hardware parameters fail at compile time, naming them", () => {
+  const cases: [string, string, RegExp][] = [
+    ["weight bits < 1", "  weights: { bits: 0 }\n", /^t\.yaml:\d+: hardware\.weights\.bits: 0 bits: a weight needs at least 1 bit; give at least 1$/],
+    ["adc bits < 1", "  adc: { bits: 0 }\n", /hardware\.adc\.bits: 0 bits: an ADC needs at least 1 bit/],
+    ["a core too small for one neuron", "  core: { neurons: 0 }\n", /hardware\.core\.neurons: 0 neurons: a core too small for one neuron/],
+    ["a clock too slow for the pipeline", "  clock: 100 kHz\n  acceleration: 1000\n", /^t\.yaml:\d+: hardware\.acceleration: clock 0\.1 MHz is too slow for the pipeline: a tick of 100 ns at acceleration 1000 holds 0 cycles but needs \d+/],
+    ["an unknown card", "  card: nope\n", /^t\.yaml:\d+: hardware\.card: technology card 'nope' not found/],
+    ["a clock in the wrong unit", "  clock: 2 pF\n", /hardware\.clock: '2 pF' has unit pF, expected a quantity like Hz/],
+    ["an unknown effect", "  effects: [weights, magic]\n", /hardware\.effects\[1\]: 'magic' is not an effect/],
+    ["a mesh too small", "  core: { neurons: 4, synapses: 16 }\n  mesh: { width: 2, height: 1 }\n", /hardware\.mesh: a 2x1 mesh holds 2 cores but the circuit needs \d+/],
+  ];
+  for (const [what, extra, message] of cases) {
+    it(what, () => {
+      const text = extra.includes("card:") ? network(`hardware:\n${extra}`) : chip(extra);
+      expect(() => compileSource(text, "t.yaml")).toThrow(message);
+    });
+  }
+
+  it("a card missing an entry the energy model needs", async () => {
+    const { mkdtempSync, writeFileSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "vle-card-"));
+    const full = readFileSync(new URL("../../circuits/tech/analog-65nm.yaml", import.meta.url), "utf8");
+    const file = join(dir, "partial.yaml");
+    writeFileSync(file, full.replace(/^ {2}adc_energy_per_conversion:.*\n/m, "").replace("card: analog-65nm", "card: partial"));
+    expect(() => compileSource(network(`hardware:\n  card: ${file}\n`), "t.yaml")).toThrow(/^t\.yaml:\d+: hardware\.card: technology card 'partial' \(.*\) is missing entry 'adc_energy_per_conversion' needed by the hardware passes and the energy model/);
+  });
+});

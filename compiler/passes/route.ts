@@ -1,0 +1,84 @@
+// Pass 'route': every inter-core flow of one tick (rates, partial sums, errors, broadcasts) along XY paths of the 2D mesh, with hop counts.
+import { Feedback, Flow, type CellPlacement, type Circuit, type Core, type Hardware, type Route } from "../../circuits/model.js";
+import type { Compilation, Pass } from "../pipeline.js";
+import { hardwareSpec } from "./hardware-spec.js";
+import { settleTiming } from "./map.js";
+
+/** Cores visited from `a` to `b`: along x first, then along y (dimension-ordered routing, deadlock-free on a mesh). */
+export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core): string[] {
+  const path = [a.name];
+  let { x, y } = a;
+  while (x !== b.x) {
+    x += Math.sign(b.x - x);
+    path.push(at(x, y).name);
+  }
+  while (y !== b.y) {
+    y += Math.sign(b.y - y);
+    path.push(at(x, y).name);
+  }
+  return path;
+}
+
+/** Overlap of [a0, a0+an) and [b0, b0+bn). */
+const overlap = (a0: number, an: number, b0: number, bn: number) => Math.max(0, Math.min(a0 + an, b0 + bn) - Math.max(a0, b0));
+
+/** The flows of one tick between distinct cores, merged per (flow, source, from, to). */
+export function routes(c: Circuit, h: Hardware): Route[] {
+  const cores = new Map(h.cores.map((k) => [k.name, k]));
+  const grid = new Map(h.cores.map((k) => [`${k.x},${k.y}`, k]));
+  const at = (x: number, y: number) => {
+    const k = grid.get(`${x},${y}`);
+    if (!k) throw new Error(`route: no core at mesh position (${x}, ${y})`);
+    return k;
+  };
+  const slices = new Map<string, CellPlacement[]>();
+  for (const p of h.placements) slices.set(p.element, [...(slices.get(p.element) ?? []), p]);
+  const merged = new Map<string, Route>();
+  const add = (flow: Flow, source: string, from: string, to: string, words: number) => {
+    if (from === to || words === 0) return;
+    const key = `${flow}|${source}|${from}|${to}`;
+    const known = merged.get(key);
+    if (known) {
+      known.words += words;
+      return;
+    }
+    const path = xyPath(cores.get(from)!, cores.get(to)!, at);
+    merged.set(key, { flow, source, fromCore: from, toCore: to, words, path, hops: path.length - 1 });
+  };
+  const learns = new Set(c.errorPopulations.map((e) => e.population));
+  h.tiles.forEach((t, index) => {
+    const x = c.crossbars.find((k) => k.name === t.crossbar)!;
+    const tile = `${x.name}#${index}`;
+    const backward = x.feedback !== Feedback.NO_FEEDBACK;
+    // the tile needs its post neurons' errors for the transposed read and, when plastic, for the update
+    const needsErrors = (backward || x.plastic) && learns.has(x.post);
+    for (const pre of slices.get(x.pre) ?? []) {
+      const n = overlap(pre.first, pre.count, t.colFirst, t.cols);
+      add(Flow.RATE, x.pre, pre.core, t.core, n);
+      if (backward) add(Flow.ERROR_PARTIAL_SUM, tile, t.core, pre.core, n);
+    }
+    for (const post of slices.get(x.post) ?? []) {
+      const n = overlap(post.first, post.count, t.rowFirst, t.rows);
+      add(Flow.PARTIAL_SUM, tile, t.core, post.core, n);
+      if (needsErrors) add(Flow.ERROR, x.post, post.core, t.core, n);
+    }
+  });
+  // a broadcast's matrix sits with its target neurons: the output errors travel there
+  for (const b of c.broadcasts) {
+    for (const from of slices.get(b.from) ?? []) {
+      for (const to of slices.get(b.to) ?? []) add(Flow.BROADCAST, b.from, from.core, to.core, from.count);
+    }
+  }
+  return [...merged.values()];
+}
+
+export const route: Pass = {
+  name: "route",
+  run(comp: Compilation) {
+    const spec = hardwareSpec(comp);
+    const c = comp.circuit!;
+    if (!spec || !c.hardware) return;
+    c.hardware.routes = routes(c, c.hardware);
+    settleTiming(c, c.hardware, spec, comp.file);
+  },
+};
