@@ -64,8 +64,13 @@ describe("compiling the examples", () => {
 });
 
 describe("the pipeline", () => {
+  it("stamps the version of package.json", () => {
+    expect(version).toBe((JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version);
+  });
+
+
   it("lists its passes in order, by name", () => {
-    expect(passes.map((p) => p.name)).toEqual(["parse", "resolve", "shapes", "lower", "error paths", "emit"]);
+    expect(passes.map((p) => p.name)).toEqual(["parse", "resolve", "shapes", "lower", "error paths", "quantize", "map to cores", "route", "emit"]);
   });
 
   it("validates the circuit after every pass, naming the pass that broke it", () => {
