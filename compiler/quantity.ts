@@ -1,5 +1,14 @@
 // Quantities and expressions in descriptions ("10 ms", "2*dt", "0.9/sqrt(32)"), evaluated by mathjs in a restricted scope.
-import { isUnit, parse, Unit, type MathNode } from "mathjs";
+import { createRequire } from "node:module";
+import type { MathNode, Unit } from "mathjs";
+
+type MathJs = typeof import("mathjs");
+let mathjs: MathJs | undefined;
+
+/** mathjs costs about a second of CPU to load, so it is loaded on the first unit or expression: commands that never meet one start fast. */
+export function math(): MathJs {
+  return (mathjs ??= createRequire(import.meta.url)("mathjs") as MathJs);
+}
 
 /** A value in an expression: a plain number or a quantity with a unit. */
 export type Value = number | Unit;
@@ -18,7 +27,6 @@ export class QuantityError extends Error {
   }
 }
 
-const TIME = new Unit(1, "s");
 const functions = new Set(["sqrt", "exp", "log", "log10", "log2", "abs", "min", "max", "pow", "sin", "cos", "tan", "tanh", "floor", "ceil", "round"]);
 const operators = new Set(["add", "subtract", "multiply", "divide", "pow", "unaryMinus", "unaryPlus"]);
 const mathConstants = new Set(["pi", "e"]);
@@ -26,8 +34,20 @@ const allowed = `numbers, units, + - * / ^, parentheses, dt, constants, pi, e an
 
 /** Whether `name` is a unit mathjs knows ("ms", "MHz", "pF"). */
 export function isUnitName(name: string): boolean {
-  return Unit.isValuelessUnit(name);
+  return math().Unit.isValuelessUnit(name);
 }
+
+/** Whether a value carries a unit. */
+export function isQuantity(value: Value): value is Unit {
+  return typeof value !== "number";
+}
+
+/** Whether a quantity is a time. */
+export function isTime(value: Unit): boolean {
+  return value.equalBase(new (math().Unit)(1, "s"));
+}
+
+const plainNumber = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** Rejects everything but arithmetic on numbers, units and named values, so descriptions cannot run code. */
 function checkNode(node: MathNode, scope: Scope, text: string): void {
@@ -66,9 +86,10 @@ export function evaluate(raw: number | string, scope: Scope): Value {
   if (typeof raw === "number") return raw;
   const text = raw.trim();
   if (text === "") throw new QuantityError("the value is an empty string", "write a number or an expression such as '2*dt'");
+  if (plainNumber.test(text)) return Number(text);
   let node: MathNode;
   try {
-    node = parse(text);
+    node = math().parse(text);
   } catch (err) {
     throw new QuantityError(`'${text}' is not a valid expression (${(err as Error).message})`, `use ${allowed}`);
   }
@@ -80,7 +101,7 @@ export function evaluate(raw: number | string, scope: Scope): Value {
     throw new QuantityError(`'${text}' cannot be evaluated (${(err as Error).message})`, "check the units: only like quantities add, and times need dt to have a unit");
   }
   if (typeof value === "number") return value;
-  if (isUnit(value)) return value;
+  if (math().isUnit(value)) return value;
   throw new QuantityError(`'${text}' does not evaluate to a number or a quantity`, `use ${allowed}`);
 }
 
@@ -93,7 +114,7 @@ export function toPlain(value: Value, text: string): number {
 /** A time in model time units: plain numbers already are; quantities convert to dt's unit. */
 export function toModelTime(value: Value, text: string, scope: Scope): number {
   if (typeof value === "number") return value;
-  if (!value.equalBase(TIME)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, which is not a time`, "give a time such as '10 ms' or a plain number of model time units");
+  if (!isTime(value)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, which is not a time`, "give a time such as '10 ms' or a plain number of model time units");
   if (scope.timeUnit === undefined) throw new QuantityError(`'${text}' has a unit but dt is a plain number, so the model time unit is undefined`, "give dt a unit (e.g. dt: 10 us) or write this time as a plain number");
   return convert(value, scope.timeUnit);
 }
@@ -101,7 +122,7 @@ export function toModelTime(value: Value, text: string, scope: Scope): number {
 /** A quantity in `unit` (e.g. "Hz", "pF"); plain numbers are taken as already in `unit`. For sections beyond the network (hardware). */
 export function toUnit(value: Value, text: string, unit: string): number {
   if (typeof value === "number") return value;
-  const target = new Unit(1, unit);
+  const target = new (math().Unit)(1, unit);
   if (!value.equalBase(target)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, expected a quantity like ${unit}`, `give the value in ${unit} or a compatible unit`);
   return convert(value, unit);
 }

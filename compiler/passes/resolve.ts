@@ -1,10 +1,10 @@
 // Pass 'resolve': tree -> description with units converted to model time, expressions evaluated, keys checked, defaults filled.
-import { isUnit, type Unit } from "mathjs";
+import type { Unit } from "mathjs";
 import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Learning } from "../../circuits/model.js";
 import { deriveSeed, initKinds } from "../init.js";
 import type { BroadcastSpec, Description, InitKind, InitSpec, MatrixSpec, PopulationKind, PopulationSpec, ProjectionSpec } from "../graph.js";
 import type { Pass } from "../pipeline.js";
-import { evaluate, isUnitName, QuantityError, toModelTime, type Scope } from "../quantity.js";
+import { evaluate, isQuantity, isTime, isUnitName, QuantityError, toModelTime, type Scope } from "../quantity.js";
 import { Section } from "../reader.js";
 import { broadcastKeys, feedbackKeys, initKeys, inputPopulationKeys, learningKeys, lossKeys, populationKeys, projectionKeys, topLevelKeys } from "../schema.js";
 import { fail, type Node } from "../source.js";
@@ -47,8 +47,8 @@ export const resolve: Pass = {
     const dtNode = top.need("dt", "add the model time step, e.g. dt: 0.01 or dt: 10 us");
     const dtValue = evaluateAt(top, "dt", dtNode);
     let dt: number;
-    if (isUnit(dtValue)) {
-      if (!dtValue.equalBase(evaluate("1 s", scope) as Unit)) top.fail("dt", `'${scalarText(dtNode)}' is not a time`, "give a time such as 10 us, or a plain number");
+    if (isQuantity(dtValue)) {
+      if (!isTime(dtValue)) top.fail("dt", `'${scalarText(dtNode)}' is not a time`, "give a time such as 10 us, or a plain number");
       scope.timeUnit = dtValue.formatUnits();
       dt = toModelTime(dtValue, scalarText(dtNode), scope);
     } else dt = dtValue;
@@ -125,8 +125,8 @@ function readLearning(top: Section, dt: number): Description["learning"] {
     // a plain number counts steps; a time quantity is converted to steps of dt
     const node = s.get("window")!;
     const raw = node.kind === "scalar" ? node.value : null;
-    const isTime = typeof raw === "string" && isUnit(evaluateAt(s, "window", node));
-    window = isTime ? Math.round(s.number("window", { kind: "time", positive: true }) / dt) : s.number("window", { integer: true, min: 1 });
+    const timed = typeof raw === "string" && isQuantity(evaluateAt(s, "window", node));
+    window = timed ? Math.round(s.number("window", { kind: "time", positive: true }) / dt) : s.number("window", { integer: true, min: 1 });
     if (window < 1) s.fail("window", `shorter than one step dt = ${dt}`, "give at least one step");
   } else if (rule === Rule.TBPTT) s.fail("window", "missing: rule tbptt needs a truncation window", "add window: 50 (steps) or a time such as window: 0.5 s");
   const ir: Learning = {
