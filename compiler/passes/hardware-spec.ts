@@ -67,13 +67,13 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   try {
     card = loadCard(cardName);
   } catch (err) {
-    if (err instanceof VleError) fail(c.file, s.at(target === undefined ? "card" : undefined), err.message);
+    if (err instanceof VleError) cardError(c, s, target, err);
     throw err;
   }
   try {
     requireEntries(card, [...new Set([...chipDefaultEntries, ...chipEnergyEntries])], "the hardware passes and the energy model");
   } catch (err) {
-    if (err instanceof VleError) fail(c.file, s.at(target === undefined ? "card" : undefined), err.message);
+    if (err instanceof VleError) cardError(c, s, target, err);
     throw err;
   }
   const d = (name: EntryName) => entry(card, name);
@@ -160,6 +160,12 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   }
   specs.set(c, spec);
   return spec;
+}
+
+/** A card problem: at the description's card field, or at --target when the card came from the command line. */
+function cardError(c: Compilation, s: Section, target: string | undefined, err: VleError): never {
+  if (target !== undefined) throw new VleError(`--target ${target}: ${err.message}`);
+  fail(c.file, s.at("card"), err.message);
 }
 
 function empty(s: Section, key: string): Section {
