@@ -2,6 +2,13 @@
 // Arrays are batched, sample-major (index b * n + i); every kernel adds or writes in one fixed order so both modes round alike.
 import type { Transfer } from "../circuits/cells.js";
 
+/** Row indices scratch shared by the kernels below (never two at once), grown on demand, so the step allocates nothing. */
+let activeRows = new Int32Array(64);
+function active(n: number): Int32Array {
+  if (activeRows.length < n) activeRows = new Int32Array(Math.max(n, 2 * activeRows.length));
+  return activeRows;
+}
+
 /** Softmax of r[off .. off+n) into out[0 .. n), shifted by the max for stability. */
 export function softmax(r: Float64Array, off: number, n: number, out: Float64Array): void {
   let max = -Infinity;
@@ -41,19 +48,36 @@ export function fillBias(B: number, n: number, bias: Float64Array, out: Float64A
 /**
  * Forward read of the block rows [row0, row0 + rows) x cols [col0, col0 + nCols) of W (row-major, `cols`
  * wide): out[b * outWidth + outFirst + i] += sum_j W[row0 + i, j] r[b * cols + j], the sum over j in order.
+ * Four rows at a time share each load of r (four independent sums; each still adds over j in order).
  */
 export function crossbarRead(
   B: number, W: Float64Array, cols: number, r: Float64Array,
   row0: number, rows: number, col0: number, nCols: number,
   out: Float64Array, outWidth: number, outFirst: number,
 ): void {
-  const colEnd = col0 + nCols;
   for (let b = 0; b < B; b++) {
-    const ro = b * cols, io = b * outWidth + outFirst;
-    for (let i = 0; i < rows; i++) {
+    const ro = b * cols, io = b * outWidth + outFirst, jEnd = ro + col0 + nCols;
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      // W offsets relative to r's index j
+      const w0 = (row0 + i) * cols - ro, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = ro + col0; j < jEnd; j++) {
+        const x = r[j];
+        s0 += W[w0 + j] * x;
+        s1 += W[w1 + j] * x;
+        s2 += W[w2 + j] * x;
+        s3 += W[w3 + j] * x;
+      }
+      out[io + i] += s0;
+      out[io + i + 1] += s1;
+      out[io + i + 2] += s2;
+      out[io + i + 3] += s3;
+    }
+    for (; i < rows; i++) {
+      const wo = (row0 + i) * cols - ro;
       let s = 0;
-      const wo = (row0 + i) * cols;
-      for (let j = col0; j < colEnd; j++) s += W[wo + j] * r[ro + j];
+      for (let j = ro + col0; j < jEnd; j++) s += W[wo + j] * r[j];
       out[io + i] += s;
     }
   }
@@ -61,20 +85,37 @@ export function crossbarRead(
 
 /**
  * Transposed read of the same block: out[b * outWidth + outFirst + (j - col0)] += sum_i F[i, j] e[b * postSize + i]
- * over rows i of the block, rows in order (a row whose error is exactly 0 adds nothing).
+ * over rows i of the block, rows in order (a row whose error is exactly 0 adds nothing). The rows with an
+ * error are taken four at a time per pass over out, each element still adding them in row order.
  */
 export function transposedRead(
   B: number, F: Float64Array, cols: number, e: Float64Array, postSize: number,
   row0: number, rows: number, col0: number, nCols: number,
   out: Float64Array, outWidth: number, outFirst: number,
 ): void {
+  const live = active(rows);
   for (let b = 0; b < B; b++) {
-    const eo = b * postSize, oo = b * outWidth + outFirst - col0;
-    for (let i = row0; i < row0 + rows; i++) {
-      const ei = e[eo + i];
-      if (ei === 0) continue;
-      const fo = i * cols;
-      for (let j = col0; j < col0 + nCols; j++) out[oo + j] += F[fo + j] * ei;
+    const eo = b * postSize, oo = b * outWidth + outFirst - col0, jEnd = oo + col0 + nCols;
+    let m = 0;
+    for (let i = row0; i < row0 + rows; i++) if (e[eo + i] !== 0) live[m++] = i;
+    let k = 0;
+    for (; k + 4 <= m; k += 4) {
+      const i0 = live[k], i1 = live[k + 1], i2 = live[k + 2], i3 = live[k + 3];
+      const e0 = e[eo + i0], e1 = e[eo + i1], e2 = e[eo + i2], e3 = e[eo + i3];
+      // F offsets relative to out's index j
+      const f0 = i0 * cols - oo, f1 = i1 * cols - oo, f2 = i2 * cols - oo, f3 = i3 * cols - oo;
+      for (let j = oo + col0; j < jEnd; j++) {
+        let s = out[j];
+        s += F[f0 + j] * e0;
+        s += F[f1 + j] * e1;
+        s += F[f2 + j] * e2;
+        s += F[f3 + j] * e3;
+        out[j] = s;
+      }
+    }
+    for (; k < m; k++) {
+      const i0 = live[k], e0 = e[eo + i0], f0 = i0 * cols - oo;
+      for (let j = oo + col0; j < jEnd; j++) out[j] += F[f0 + j] * e0;
     }
   }
 }
@@ -137,15 +178,38 @@ export function membraneStep(
   }
 }
 
-/** dW[i, j] += (1/B) sum_b e[b, i] r[b, j] (a post error times a pre rate: the local weight update). */
-export function accumulateOuterProduct(B: number, n: number, cols: number, e: Float64Array, r: Float64Array, dW: Float64Array): void {
-  const inv = 1 / B;
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < n; i++) {
-      const ei = e[b * n + i] * inv;
-      if (ei === 0) continue;
-      const wo = i * cols, ro = b * cols;
-      for (let j = 0; j < cols; j++) dW[wo + j] += ei * r[ro + j];
+/**
+ * dW[i, j] += (1/B) sum_b e[b, i] r[b, j] (a post error times a pre rate: the local weight update), over the
+ * block rows [row0, row0 + rows) x cols [col0, col0 + nCols) of the n x cols matrix. Per row, the samples
+ * with a non-zero error are taken four at a time per pass over the row, each element adding them in sample order.
+ */
+export function accumulateOuterProduct(
+  B: number, n: number, cols: number, e: Float64Array, r: Float64Array, dW: Float64Array,
+  row0 = 0, rows = n, col0 = 0, nCols = cols,
+): void {
+  const inv = 1 / B, live = active(B);
+  for (let i = row0; i < row0 + rows; i++) {
+    let m = 0;
+    for (let b = 0; b < B; b++) if (e[b * n + i] * inv !== 0) live[m++] = b;
+    const wo = i * cols, jStart = wo + col0, jEnd = jStart + nCols;
+    let k = 0;
+    for (; k + 4 <= m; k += 4) {
+      const b0 = live[k], b1 = live[k + 1], b2 = live[k + 2], b3 = live[k + 3];
+      const e0 = e[b0 * n + i] * inv, e1 = e[b1 * n + i] * inv, e2 = e[b2 * n + i] * inv, e3 = e[b3 * n + i] * inv;
+      // r offsets relative to dW's index j
+      const q0 = b0 * cols - wo, q1 = b1 * cols - wo, q2 = b2 * cols - wo, q3 = b3 * cols - wo;
+      for (let j = jStart; j < jEnd; j++) {
+        let w = dW[j];
+        w += e0 * r[q0 + j];
+        w += e1 * r[q1 + j];
+        w += e2 * r[q2 + j];
+        w += e3 * r[q3 + j];
+        dW[j] = w;
+      }
+    }
+    for (; k < m; k++) {
+      const b0 = live[k], e0 = e[b0 * n + i] * inv, q0 = b0 * cols - wo;
+      for (let j = jStart; j < jEnd; j++) dW[j] += e0 * r[q0 + j];
     }
   }
 }
