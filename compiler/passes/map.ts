@@ -9,6 +9,14 @@ import { quantization } from "./quantize.js";
 /** Boltzmann constant (exact in SI since 2019). */
 const BOLTZMANN = 1.380649e-23;
 
+/** What a core holds and converts. */
+export interface CoreShape {
+  neurons: number;
+  synapses: number;
+  dacs: number;
+  adcs: number;
+}
+
 interface CoreUse {
   core: Core;
   neurons: number;
@@ -16,14 +24,14 @@ interface CoreUse {
 }
 
 /** Neurons of each population in order, filling cores; a population larger than the room left continues on the next core. */
-function placeNeurons(c: Circuit, spec: HardwareSpec, cores: CoreUse[], newCore: () => CoreUse): CellPlacement[] {
+function placeNeurons(c: Circuit, shape: CoreShape, cores: CoreUse[], newCore: () => CoreUse): CellPlacement[] {
   const placements: CellPlacement[] = [];
   for (const p of c.populations) {
     let first = 0;
     while (first < p.size) {
       let use = cores[cores.length - 1];
-      if (!use || use.neurons >= spec.core.neurons) use = newCore();
-      const count = Math.min(p.size - first, spec.core.neurons - use.neurons);
+      if (!use || use.neurons >= shape.neurons) use = newCore();
+      const count = Math.min(p.size - first, shape.neurons - use.neurons);
       placements.push({ element: p.name, first, count, core: use.core.name });
       use.neurons += count;
       first += count;
@@ -37,14 +45,14 @@ function placeNeurons(c: Circuit, spec: HardwareSpec, cores: CoreUse[], newCore:
  * array, first on the neurons' own core (their column currents add in place), the rest on cores with room or
  * new ones (their partial sums are digitized and routed to the neurons' core).
  */
-function tileCrossbars(c: Circuit, spec: HardwareSpec, placements: CellPlacement[], cores: CoreUse[], newCore: () => CoreUse, file: string): CrossbarTile[] {
+function tileCrossbars(c: Circuit, shape: CoreShape, placements: CellPlacement[], cores: CoreUse[], newCore: () => CoreUse, tooSmall: (problem: string, fix: string) => never): CrossbarTile[] {
   const tiles: CrossbarTile[] = [];
   const byName = new Map(cores.map((u) => [u.core.name, u]));
-  const capacity = spec.core.synapses;
+  const capacity = shape.synapses;
   for (const x of c.crossbars) {
     const cellsPerSynapse = x.feedback === Feedback.RANDOM || x.feedback === Feedback.LEARNED ? 2 : 1;
     if (capacity < cellsPerSynapse) {
-      fail(file, spec.core.where, `core synapses ${capacity} cannot hold one synapse of crossbar '${x.name}' (${cellsPerSynapse} cells with its own feedback matrix)`, `give hardware.core.synapses at least ${cellsPerSynapse}`);
+      tooSmall(`core synapses ${capacity} cannot hold one synapse of crossbar '${x.name}' (${cellsPerSynapse} cells with its own feedback matrix)`, `give hardware.core.synapses at least ${cellsPerSynapse}`);
     }
     for (const slice of placements.filter((p) => p.element === x.post)) {
       const band = Math.min(slice.count, Math.floor(capacity / cellsPerSynapse));
@@ -84,15 +92,18 @@ function placeInputs(c: Circuit, tiles: CrossbarTile[], cores: CoreUse[]): CellP
   });
 }
 
+/** Three significant digits, rounded down (an acceleration that still fits the pipeline). */
+export function roundDown(x: number): number {
+  const digits = 10 ** (Math.floor(Math.log10(x)) - 2);
+  return Math.floor(x / digits) * digits;
+}
+
 /** Sets the acceleration (the largest that fits the pipeline when the description says auto) and the physical parameters that follow from it. */
 export function settleTiming(c: Circuit, h: Hardware, spec: HardwareSpec, file: string): void {
   const bound = pipelineBound(c, h);
   if (spec.acceleration === undefined) {
     const fit = (c.dt * h.timeUnitS * h.clockHz) / Math.max(1, bound.total);
-    const chosen = Math.min(spec.maxAcceleration, fit);
-    // three significant digits, rounded down so the pipeline still fits
-    const digits = 10 ** (Math.floor(Math.log10(chosen)) - 2);
-    h.acceleration = Math.floor(chosen / digits) * digits;
+    h.acceleration = roundDown(Math.min(spec.maxAcceleration, fit));
   } else h.acceleration = spec.acceleration;
   const available = cyclesPerTick(c, h);
   if (available < bound.total) {
@@ -111,28 +122,35 @@ export function settleTiming(c: Circuit, h: Hardware, spec: HardwareSpec, file: 
   h.physical.iBiasA = (spec.physical.branches * gL) / spec.physical.gmOverId;
 }
 
+/** Cores, neuron and input placements and crossbar tiles for cores of `shape` on a mesh (given, or the smallest near-square). */
+export function layOut(c: Circuit, shape: CoreShape, mesh: { width: number; height: number } | undefined, tooSmall: (problem: string, fix: string) => never, meshTooSmall: (problem: string, fix: string) => never) {
+  const uses: CoreUse[] = [];
+  const newCore = (): CoreUse => {
+    const use = { core: { name: `core${uses.length}`, x: 0, y: 0, neuronCapacity: shape.neurons, synapseCapacity: shape.synapses, dacs: shape.dacs, adcs: shape.adcs }, neurons: 0, synapses: 0 };
+    uses.push(use);
+    return use;
+  };
+  const neurons = placeNeurons(c, shape, uses, newCore);
+  const tiles = tileCrossbars(c, shape, neurons, uses, newCore, tooSmall);
+  const inputs = placeInputs(c, tiles, uses);
+  const width = mesh?.width ?? Math.ceil(Math.sqrt(uses.length));
+  const height = mesh?.height ?? Math.ceil(uses.length / width);
+  if (width * height < uses.length) meshTooSmall(`a ${width}x${height} mesh holds ${width * height} cores but the circuit needs ${uses.length}`, "enlarge the mesh, or leave it out to size it automatically");
+  uses.forEach((u, i) => {
+    u.core.x = i % width;
+    u.core.y = Math.floor(i / width);
+  });
+  return { cores: uses.map((u) => u.core), width, height, neurons, tiles, inputs };
+}
+
 export const mapToCores: Pass = {
   name: "map to cores",
   run(comp: Compilation) {
     const spec = hardwareSpec(comp);
     if (!spec) return;
     const c = comp.circuit!;
-    const cores: CoreUse[] = [];
-    const newCore = (): CoreUse => {
-      const use = { core: { name: `core${cores.length}`, x: 0, y: 0, neuronCapacity: spec.core.neurons, synapseCapacity: spec.core.synapses, dacs: spec.core.dacs, adcs: spec.core.adcs }, neurons: 0, synapses: 0 };
-      cores.push(use);
-      return use;
-    };
-    const neurons = placeNeurons(c, spec, cores, newCore);
-    const tiles = tileCrossbars(c, spec, neurons, cores, newCore, comp.file);
-    const inputs = placeInputs(c, tiles, cores);
-    const width = spec.mesh?.width ?? Math.ceil(Math.sqrt(cores.length));
-    const height = spec.mesh?.height ?? Math.ceil(cores.length / width);
-    if (width * height < cores.length) fail(comp.file, spec.mesh!.where, `a ${width}x${height} mesh holds ${width * height} cores but the circuit needs ${cores.length}`, "enlarge the mesh, or leave it out to size it automatically");
-    cores.forEach((u, i) => {
-      u.core.x = i % width;
-      u.core.y = Math.floor(i / width);
-    });
+    const layout = layOut(c, spec.core, spec.mesh, (problem, fix) => fail(comp.file, spec.core.where, problem, fix), (problem, fix) => fail(comp.file, spec.mesh!.where, problem, fix));
+    const { cores, width, height, neurons, tiles, inputs } = layout;
     const q = quantization(comp)!;
     const cells = c.inputs.reduce((a, p) => a + p.size, 0) + c.populations.reduce((a, p) => a + p.size, 0);
     const h = completeHardware({
@@ -151,7 +169,7 @@ export const mapToCores: Pass = {
       },
       // a packet carries one converted value and the address of its destination cell
       noc: { width, height, cyclesPerHop: spec.cyclesPerHop, packetBits: spec.adc.bits + Math.ceil(Math.log2(Math.max(2, cells))) },
-      cores: cores.map((u) => u.core),
+      cores,
       placements: [...inputs, ...neurons],
       tiles,
       routes: [],

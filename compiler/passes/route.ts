@@ -1,8 +1,10 @@
 // Pass 'route': every inter-core flow of one tick (rates, partial sums, errors, broadcasts) along XY paths of the 2D mesh, with hop counts.
 import { Feedback, Flow, type CellPlacement, type Circuit, type Core, type Hardware, type Route } from "../../circuits/model.js";
 import type { Compilation, Pass } from "../pipeline.js";
+import { VleError } from "../../circuits/errors.js";
+import { pipelineBound } from "../../circuits/hardware.js";
 import { hardwareSpec } from "./hardware-spec.js";
-import { settleTiming } from "./map.js";
+import { layOut, roundDown, settleTiming } from "./map.js";
 
 /** Cores visited from `a` to `b`: along x first, then along y (dimension-ordered routing, deadlock-free on a mesh). */
 export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core): string[] {
@@ -82,3 +84,27 @@ export const route: Pass = {
     settleTiming(c, c.hardware, spec, comp.file);
   },
 };
+
+/**
+ * Lays the circuit's chip out again after its network changed size (for sweeps): the same core shape,
+ * converters and timing rules; the acceleration is kept unless the pipeline no longer fits, then lowered to fit.
+ * Changes `c.hardware` in place and returns `c`.
+ */
+export function remapChip(c: Circuit): Circuit {
+  const h = c.hardware;
+  if (!h) throw new VleError(`circuit '${c.name}' has no hardware section to lay out again`);
+  const k = h.cores[0];
+  const tooSmall = (problem: string, fix: string): never => {
+    throw new VleError(`circuit '${c.name}': ${problem}; ${fix}`);
+  };
+  const layout = layOut(c, { neurons: k.neuronCapacity, synapses: k.synapseCapacity, dacs: k.dacs, adcs: k.adcs }, undefined, tooSmall, tooSmall);
+  h.cores = layout.cores;
+  h.placements = [...layout.inputs, ...layout.neurons];
+  h.tiles = layout.tiles;
+  h.noc.width = layout.width;
+  h.noc.height = layout.height;
+  h.routes = routes(c, h);
+  const fit = (c.dt * h.timeUnitS * h.clockHz) / Math.max(1, pipelineBound(c, h).total);
+  if (h.acceleration > fit) h.acceleration = roundDown(fit);
+  return c;
+}

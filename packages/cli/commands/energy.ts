@@ -1,0 +1,68 @@
+// `vle energy`: energy and time of on-chip learning of a task per component, sample and training run, optionally against BPTT on a digital accelerator.
+import type { Command } from "commander";
+import { VleError } from "../../../circuits/errors.js";
+import type { Circuit } from "../../../circuits/model.js";
+import { writeFileAtomic } from "../../../circuits/files.js";
+import { compileFile, passes } from "../../../compiler/index.js";
+import { withTarget } from "../../../compiler/passes/hardware-spec.js";
+import { quantizePass } from "../../../compiler/passes/quantize.js";
+import { createTask } from "../../tasks/index.js";
+import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from "../../report/energy.js";
+import { energySvg } from "../../report/energy-svg.js";
+import { loadCircuit } from "../load.js";
+
+export interface EnergyOptions {
+  task: string;
+  /** compile the description for this card (descriptions only) */
+  target?: string;
+  vs?: string;
+  accelerator?: string;
+  seed?: number;
+}
+
+/** The chip circuit: a description compiled (for `target` if given) or a compiled circuit; it must describe a chip. */
+function chipCircuit(path: string, target?: string): Circuit {
+  const description = /\.ya?ml$/i.test(path);
+  if (target !== undefined && !description) throw new VleError(`--target applies to descriptions (.yaml); '${path}' is compiled already: compile its description with --target`);
+  const c = target !== undefined ? compileFile(path, withTarget(passes, target, quantizePass)) : loadCircuit(path);
+  if (!c.hardware) throw new VleError(`${path}: circuit '${c.name}' has no hardware section; add hardware: { card: analog-65nm } to the description or give --target analog-65nm`);
+  return c;
+}
+
+/** The training run of `task` on the circuit: its sequence length, targets per sequence, train set x epochs, batch. */
+export function runShape(c: Circuit, taskName: string, seed: number): RunShape {
+  const task = createTask(taskName, { seed, circuit: c });
+  const first = task.train.sequence(0);
+  const targetTicks = first.mask.reduce((a, m) => a + m, 0);
+  return { task: task.name, ticks: task.steps, targetTicks, samples: task.train.size * task.defaults.epochs, batch: task.defaults.batch };
+}
+
+export function energyCommand(path: string, options: EnergyOptions): EnergyDocument {
+  if (options.vs !== undefined && options.vs !== "bptt") throw new VleError(`--vs '${options.vs}': the only baseline is bptt`);
+  const c = chipCircuit(path, options.target);
+  const run = runShape(c, options.task, options.seed ?? 0);
+  return energyDocument(c, run, { vsBptt: options.vs === "bptt", accelerator: options.accelerator });
+}
+
+export function registerEnergy(program: Command): void {
+  program
+    .command("energy")
+    .description("energy and time of on-chip learning per component, per sample and per training run (optionally against BPTT on a digital accelerator)")
+    .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json) with a hardware section")
+    .requiredOption("--task <name>", "the task whose training run is measured (sequence length, samples, epochs, batch)")
+    .option("--target <card>", "compile the description for this technology card (circuits/tech)")
+    .option("--json", "print the report as JSON")
+    .option("--vs <baseline>", "compare with a baseline: bptt (fp32 and int8, with sweeps over T and network size)")
+    .option("--accelerator <card>", "technology card of the BPTT accelerator", "digital-accelerator")
+    .option("--svg <file>", "write a bar chart of the breakdown (and with --vs bptt, the comparison and growth with T)")
+    .option("--seed <n>", "task seed", (v: string) => {
+      if (!/^\d+$/.test(v)) throw new VleError(`--seed '${v}' must be a non-negative integer`);
+      return Number(v);
+    })
+    .action((path: string, opts: EnergyOptions & { json?: boolean; svg?: string }) => {
+      const doc = energyCommand(path, opts);
+      if (opts.svg) writeFileAtomic(opts.svg, energySvg(doc));
+      process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatEnergy(doc) + "\n");
+      if (opts.svg && !opts.json) process.stdout.write(`wrote ${opts.svg}\n`);
+    });
+}

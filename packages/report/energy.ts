@@ -1,0 +1,225 @@
+// The energy report: the chip's priced operation counts per sample and per training run, the BPTT baseline beside it, and sweeps over sequence length and network size.
+import { cloneCircuit, type Circuit } from "../../circuits/model.js";
+import { loadCard, type TechCard } from "../../circuits/tech.js";
+import { remapChip } from "../../compiler/passes/route.js";
+import { analyticCounts } from "../../simulator/meters/analytic.js";
+import { bpttEnergy, type BpttReport, type Precision } from "../../simulator/meters/bptt-baseline.js";
+import type { OpCounts } from "../../simulator/meters/counts.js";
+import { chipEnergy, type EnergyLine, type EnergyReport } from "../../simulator/meters/energy.js";
+
+/** What one training run is: sequences of `ticks` steps, `samples` of them in all, BPTT batches of `batch`. */
+export interface RunShape {
+  task: string;
+  ticks: number;
+  /** ticks per sequence with a target */
+  targetTicks: number;
+  /** sequences in one training run (train set size x epochs) */
+  samples: number;
+  batch: number;
+}
+
+export interface Comparison {
+  chip: EnergyReport;
+  bptt: Record<Precision, BpttReport>;
+  /** BPTT energy / chip energy per sample */
+  ratio: Record<Precision, number>;
+}
+
+export interface SweepRow {
+  /** the swept value: T, or the hidden-size factor */
+  value: number;
+  neurons: number;
+  synapses: number;
+  cores: number;
+  chip: number;
+  fp32: number;
+  int8: number;
+  chipSeconds: number;
+  fp32Seconds: number;
+  int8Seconds: number;
+  /** bytes of the BPTT batch's activation store past the SRAM (fp32) */
+  spilled: number;
+}
+
+export interface EnergyDocument {
+  circuit: string;
+  card: { name: string; title: string; file: string };
+  run: RunShape;
+  counts: { source: "analytic" | "simulated"; perSample: OpCounts };
+  perSample: { energy: number; seconds: number };
+  perRun: { energy: number; seconds: number };
+  lines: (EnergyLine & { share: number; sources: string[] })[];
+  total: number;
+  vs?: {
+    accelerator: { name: string; title: string };
+    bptt: Record<Precision, { perSample: { energy: number; seconds: number }; perRun: { energy: number; seconds: number }; lines: EnergyLine[]; storage: BpttReport["storage"] }>;
+    ratio: Record<Precision, number>;
+    assumptions: string[];
+    sweepT: SweepRow[];
+    sweepSize: SweepRow[];
+  };
+}
+
+/** The chip's report for one sample of the run shape (analytic counts unless `counts` are given, e.g. from the cycle simulation). */
+export function chipPerSample(c: Circuit, run: RunShape, card: TechCard, counts?: OpCounts): EnergyReport {
+  return chipEnergy(c, counts ?? analyticCounts(c, { samples: 1, ticks: run.ticks, targetTicks: run.targetTicks }), card);
+}
+
+export function compare(c: Circuit, run: RunShape, card: TechCard, accelerator: TechCard, counts?: OpCounts): Comparison {
+  const chip = chipPerSample(c, run, card, counts);
+  // the baseline trains a whole batch, so its per-sample figures are per batch / batch size
+  const bptt = Object.fromEntries((["fp32", "int8"] as const).map((p) => [p, bpttEnergy(c, { ticks: run.ticks, samples: run.batch, batch: run.batch, precision: p }, accelerator)])) as Record<Precision, BpttReport>;
+  return { chip, bptt, ratio: { fp32: bptt.fp32.perSample.energy / chip.perSample.energy, int8: bptt.int8.perSample.energy / chip.perSample.energy } };
+}
+
+/** The circuit with every hidden population (neither input nor output) `factor` times as large, its chip laid out again. */
+export function scaleHidden(c: Circuit, factor: number): Circuit {
+  const s = cloneCircuit(c);
+  const outputs = new Set(s.outputs.map((o) => o.population));
+  const size = new Map<string, number>();
+  for (const p of s.populations) {
+    if (outputs.has(p.name)) continue;
+    const n = Math.max(1, Math.round(p.size * factor));
+    const resize = (a: number[]) => Array.from({ length: n }, (_, i) => a[i % a.length]);
+    p.tauM = resize(p.tauM);
+    p.tauR = resize(p.tauR);
+    p.bias = resize(p.bias);
+    p.size = n;
+    size.set(p.name, n);
+  }
+  const sizeOf = (name: string) => size.get(name) ?? s.inputs.find((p) => p.name === name)?.size ?? s.populations.find((p) => p.name === name)!.size;
+  // the values of resized matrices do not change any count; a small constant keeps them valid
+  for (const x of s.crossbars) {
+    x.rows = sizeOf(x.post);
+    x.cols = sizeOf(x.pre);
+    x.weights = new Array(x.rows * x.cols).fill(0.01);
+    if (x.feedbackWeights.length > 0) x.feedbackWeights = new Array(x.rows * x.cols).fill(0.01);
+  }
+  for (const b of s.broadcasts) b.weights = new Array(sizeOf(b.to) * sizeOf(b.from)).fill(0.01);
+  return remapChip(s);
+}
+
+function sweepRow(c: Circuit, value: number, run: RunShape, card: TechCard, accelerator: TechCard): SweepRow {
+  const k = compare(c, run, card, accelerator);
+  return {
+    value,
+    neurons: c.populations.reduce((a, p) => a + p.size, 0),
+    synapses: c.crossbars.reduce((a, x) => a + x.rows * x.cols, 0),
+    cores: c.hardware!.cores.length,
+    chip: k.chip.perSample.energy, fp32: k.bptt.fp32.perSample.energy, int8: k.bptt.int8.perSample.energy,
+    chipSeconds: k.chip.perSample.seconds, fp32Seconds: k.bptt.fp32.perSample.seconds, int8Seconds: k.bptt.int8.perSample.seconds,
+    spilled: k.bptt.fp32.storage.spilledBytes,
+  };
+}
+
+export const sweepTicks = [10, 100, 1000, 10000, 100000];
+export const sweepFactors = [0.5, 1, 2, 4, 8];
+
+/** Per-sample energies as the sequence length T grows (targets on every tick), the network fixed. */
+export function sweepLength(c: Circuit, run: RunShape, card: TechCard, accelerator: TechCard, ticks = sweepTicks): SweepRow[] {
+  return ticks.map((T) => sweepRow(c, T, { ...run, ticks: T, targetTicks: T }, card, accelerator));
+}
+
+/** Per-sample energies as the hidden populations grow, at the run's T. */
+export function sweepSize(c: Circuit, run: RunShape, card: TechCard, accelerator: TechCard, factors = sweepFactors): SweepRow[] {
+  return factors.map((f) => sweepRow(scaleHidden(c, f), f, run, card, accelerator));
+}
+
+/** Everything `vle energy` prints or writes. */
+export function energyDocument(c: Circuit, run: RunShape, options: { card?: TechCard; accelerator?: string; vsBptt: boolean; counts?: OpCounts }): EnergyDocument {
+  const card = options.card ?? loadCard(c.hardware!.card);
+  const chip = chipPerSample(c, run, card, options.counts);
+  const doc: EnergyDocument = {
+    circuit: c.name,
+    card: { name: card.name, title: card.title, file: card.file },
+    run,
+    counts: { source: options.counts ? "simulated" : "analytic", perSample: analyticOrGiven(c, run, options.counts) },
+    perSample: chip.perSample,
+    perRun: { energy: chip.perSample.energy * run.samples, seconds: chip.perSample.seconds * run.samples },
+    lines: chip.lines.map((l) => ({ ...l, share: chip.total > 0 ? l.energy / chip.total : 0, sources: l.entries.filter((n) => card.entries.has(n as never)).map((n) => card.entries.get(n as never)!.source.key) })),
+    total: chip.total,
+  };
+  if (options.vsBptt) {
+    const accelerator = loadCard(options.accelerator ?? "digital-accelerator");
+    const k = compare(c, run, card, accelerator, options.counts);
+    // the baseline was priced for one batch: its lines per sample are the batch's over the batch size
+    const perSampleLines = (r: BpttReport) => r.lines.map((l) => ({ ...l, amount: l.amount / run.batch, energy: l.energy / run.batch }));
+    const bpttDoc = (r: BpttReport) => ({ perSample: r.perSample, perRun: { energy: r.perSample.energy * run.samples, seconds: r.perSample.seconds * run.samples }, lines: perSampleLines(r), storage: r.storage });
+    doc.vs = {
+      accelerator: { name: accelerator.name, title: accelerator.title },
+      bptt: { fp32: bpttDoc(k.bptt.fp32), int8: bpttDoc(k.bptt.int8) },
+      ratio: k.ratio,
+      assumptions: k.bptt.fp32.assumptions,
+      sweepT: sweepLength(c, run, card, accelerator),
+      sweepSize: sweepSize(c, run, card, accelerator),
+    };
+  }
+  return doc;
+}
+
+function analyticOrGiven(c: Circuit, run: RunShape, counts?: OpCounts): OpCounts {
+  return counts ?? analyticCounts(c, { samples: 1, ticks: run.ticks, targetTicks: run.targetTicks });
+}
+
+/** Energy with an SI prefix: "3.05 nJ". */
+export function joules(x: number): string {
+  return quantity(x, "J");
+}
+
+export function quantity(x: number, unit: string): string {
+  if (x === 0) return `0 ${unit}`;
+  const prefixes = ["a", "f", "p", "n", "u", "m", "", "k", "M", "G", "T"];
+  const k = Math.max(-6, Math.min(4, Math.floor(Math.log10(Math.abs(x)) / 3)));
+  return `${(x / 10 ** (3 * k)).toPrecision(3)} ${prefixes[k + 6]}${unit}`;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const padLeft = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
+const count = (x: number) => (Number.isInteger(x) && Math.abs(x) < 1e15 ? String(x) : x.toPrecision(4));
+
+/** The table for a terminal: one line per component, count x unit energy = energy, with the card entries. */
+export function formatEnergy(doc: EnergyDocument): string {
+  const out: string[] = [];
+  const r = doc.run;
+  out.push(`chip energy of '${doc.circuit}' on card ${doc.card.name} (${doc.card.title}); counts: ${doc.counts.source}, per sample of T = ${r.ticks} ticks (task ${r.task})`);
+  out.push(formatLines(doc.lines, doc.total, (l) => (l as EnergyDocument["lines"][number]).share));
+  out.push(`per sample: ${joules(doc.perSample.energy)} in ${quantity(doc.perSample.seconds, "s")}; per training run (${r.samples} samples): ${joules(doc.perRun.energy)} in ${quantity(doc.perRun.seconds, "s")}`);
+  if (doc.vs) {
+    const v = doc.vs;
+    for (const p of ["fp32", "int8"] as const) {
+      const b = v.bptt[p];
+      out.push("");
+      out.push(`BPTT ${p} on ${v.accelerator.name} (${v.accelerator.title}), batch ${r.batch}, per sample:`);
+      const total = b.lines.reduce((a, l) => a + l.energy, 0);
+      out.push(formatLines(b.lines, total, (l) => (total > 0 ? l.energy / total : 0)));
+      out.push(`per sample: ${joules(b.perSample.energy)} in >= ${quantity(b.perSample.seconds, "s")} (roofline lower bound); per training run: ${joules(b.perRun.energy)} in >= ${quantity(b.perRun.seconds, "s")}; activation store of a batch ${quantity(b.storage.activationBytes, "B")}, spilled to DRAM ${quantity(b.storage.spilledBytes, "B")}`);
+    }
+    out.push("");
+    out.push(`ratio BPTT / chip energy per sample: fp32 ${v.ratio.fp32.toPrecision(3)}x, int8 ${v.ratio.int8.toPrecision(3)}x`);
+    out.push("");
+    out.push("sweep over sequence length T (per sample; network fixed):");
+    out.push(formatSweep(v.sweepT, "T"));
+    out.push("");
+    out.push(`sweep over network size (hidden populations x factor; T = ${r.ticks}):`);
+    out.push(formatSweep(v.sweepSize, "factor"));
+    out.push("");
+    out.push("BPTT model assumptions:");
+    for (const a of v.assumptions) out.push(`  - ${a}`);
+  }
+  return out.join("\n");
+}
+
+function formatLines(lines: EnergyLine[], total: number, share: (l: EnergyLine) => number): string {
+  const rows = lines.map((l) => [l.component, count(l.amount) + (l.count === "seconds" ? " s" : ""), `x ${quantity(l.unitEnergy, l.count === "seconds" ? "W" : "J")}`, `= ${joules(l.energy)}`, `${(100 * share(l)).toFixed(1)} %`, l.formula]);
+  rows.push(["total (sum of the lines)", "", "", `= ${joules(total)}`, "100.0 %", ""]);
+  const widths = [0, 1, 2, 3, 4].map((k) => Math.max(...rows.map((r) => r[k].length)));
+  return rows.map((r) => `  ${pad(r[0], widths[0])}  ${padLeft(r[1], widths[1])}  ${pad(r[2], widths[2])}  ${padLeft(r[3], widths[3])}  ${padLeft(r[4], widths[4])}  ${r[5]}`).join("\n");
+}
+
+function formatSweep(rows: SweepRow[], what: string): string {
+  const header = [what, "neurons", "synapses", "cores", "chip", "BPTT fp32", "BPTT int8", "fp32/chip", "int8/chip", "chip time", "fp32 time >=", "spilled (fp32)"];
+  const body = rows.map((r) => [String(r.value), String(r.neurons), String(r.synapses), String(r.cores), joules(r.chip), joules(r.fp32), joules(r.int8), `${(r.fp32 / r.chip).toPrecision(3)}x`, `${(r.int8 / r.chip).toPrecision(3)}x`, quantity(r.chipSeconds, "s"), quantity(r.fp32Seconds, "s"), quantity(r.spilled, "B")]);
+  const all = [header, ...body];
+  const widths = header.map((_, k) => Math.max(...all.map((r) => r[k].length)));
+  return all.map((r) => "  " + r.map((cell, k) => padLeft(cell, widths[k])).join("  ")).join("\n");
+}
