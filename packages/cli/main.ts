@@ -6,6 +6,7 @@ import { version } from "../../compiler/version.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerSimulate } from "./commands/simulate.js";
+import { registerEnergy } from "./commands/energy.js";
 
 const program = new Command("vle")
   .description("compiler and cycle-accurate mixed-signal simulator for chips that learn on-chip with VLE/GLE")
@@ -17,6 +18,7 @@ const program = new Command("vle")
 registerInspect(program);
 registerCompile(program);
 registerSimulate(program);
+registerEnergy(program);
 
 /** Exit codes: 0 ok, 1 bad input or failed check, 2 usage. */
 async function main(argv: string[]): Promise<number> {
