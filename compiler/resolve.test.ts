@@ -94,3 +94,10 @@ describe("defaults", () => {
     expect(c.outputs[0].beta).toBe(0.01);
   });
 });
+
+describe("tbptt window", () => {
+  it("a time that is not a whole number of steps is an error", () => {
+    expect(() => compileSource(net("dt: 10 us", "tau_m: 1 ms", "learning: { rule: tbptt, window: 0.505 ms }\n"), "n.yaml"))
+      .toThrow(/^n\.yaml:9: learning\.window: is 50\.5 steps of dt = 10, not a whole number; use a multiple of dt/);
+  });
+});

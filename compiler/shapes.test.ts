@@ -54,3 +54,12 @@ describe("shape inference", () => {
     expect(c.crossbars.map((x) => x.name)).toEqual(["x->y", "second"]);
   });
 });
+
+describe("limits", () => {
+  it("refuses populations and crossbars too large to be meant", () => {
+    expect(() => compile("  - { name: x, kind: input, size: 2000000 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }", "  - { from: x, to: y }"))
+      .toThrow(/^net\.yaml:3: populations\[0\]\.size: 2000000 must be at most 1048576$/);
+    expect(() => compile("  - { name: x, kind: input, size: 100000 }\n  - { name: y, kind: output, size: 1000, tau_m: 1 }", "  - { from: x, to: y }"))
+      .toThrow(/^net\.yaml:6: projections\[0\]: 1000x100000 = 100000000 synapses in one crossbar, more than 67108864; use smaller populations$/);
+  });
+});

@@ -28,6 +28,8 @@ const kindChoices: Record<PopulationKind, PopulationKind> = { input: "input", hi
 const initChoices = Object.fromEntries(Object.keys(initKinds).map((k) => [k, k])) as Record<InitKind, InitKind>;
 const learnable = ["bias", "tau_m"];
 const MAX_SEED = 2 ** 31 - 1;
+/** Largest population (and tbptt window): beyond this a typo is likelier than a network. */
+export const MAX_SIZE = 2 ** 20;
 
 /** Defaults of the learning section (torch's Adam defaults). */
 export const learningDefaults = { rule: "vle", eta: 1e-3, gamma: 1, prospective_errors: true, optimizer: "sgd", betas: [0.9, 0.999], eps: 1e-8 } as const;
@@ -126,8 +128,12 @@ function readLearning(top: Section, dt: number): Description["learning"] {
     const node = s.get("window")!;
     const raw = node.kind === "scalar" ? node.value : null;
     const timed = typeof raw === "string" && isQuantity(evaluateAt(s, "window", node));
-    window = timed ? Math.round(s.number("window", { kind: "time", positive: true }) / dt) : s.number("window", { integer: true, min: 1 });
-    if (window < 1) s.fail("window", `shorter than one step dt = ${dt}`, "give at least one step");
+    if (timed) {
+      const steps = s.number("window", { kind: "time", positive: true }) / dt;
+      window = Math.round(steps);
+      if (Math.abs(steps - window) > 1e-9 * Math.max(1, steps)) s.fail("window", `is ${steps} steps of dt = ${dt}, not a whole number`, `use a multiple of dt, e.g. ${Math.max(1, window)} steps`);
+      if (window < 1) s.fail("window", `shorter than one step dt = ${dt}`, "give at least one step");
+    } else window = s.number("window", { integer: true, min: 1, max: MAX_SIZE });
   } else if (rule === Rule.TBPTT) s.fail("window", "missing: rule tbptt needs a truncation window", "add window: 50 (steps) or a time such as window: 0.5 s");
   const ir: Learning = {
     rule, eta, etaTau: s.number("eta_tau", { fallback: eta, min: 0 }), prospectiveErrors: prospective, optimizer,
@@ -158,7 +164,7 @@ function readPopulations(top: Section, gamma: number): PopulationSpec[] {
     if (seen.has(name)) s.fail("name", `'${name}' is already the name of populations[${seen.get(name)}]`, "give every population its own name");
     seen.set(name, i);
     const kind = s.choice("kind", kindChoices, "hidden");
-    const size = s.has("size") ? s.number("size", { integer: true, min: 1 }) : undefined;
+    const size = s.has("size") ? s.number("size", { integer: true, min: 1, max: MAX_SIZE }) : undefined;
     const base = { where: s.where, name, kind, size, sizeWhere: s.has("size") ? s.at("size") : undefined };
     if (kind === "input") {
       for (const key of s.node.entries.keys()) if (!(inputPopulationKeys as readonly string[]).includes(key)) s.fail(key, `an input population has no ${key}`, `remove it (an input is an external signal with only ${inputPopulationKeys.join(", ")})`);

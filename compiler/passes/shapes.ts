@@ -6,6 +6,9 @@ import type { Matrix, PerNeuron } from "../reader.js";
 import { closest } from "../schema.js";
 import { fail, type Where } from "../source.js";
 
+/** Largest crossbar (entries): 2^26 float64 weights are 512 MiB. */
+export const MAX_SYNAPSES = 2 ** 26;
+
 export const shapes: Pass = {
   name: "shapes",
   run(c) {
@@ -79,7 +82,12 @@ export const shapes: Pass = {
       return { ...p, size: n, tauMValues: expand(p.tauM, NaN), tauRValues: expand(p.tauR, NaN), biasValues: expand(p.bias, 0) };
     });
     const sizeOf = (name: string) => size.get(name)!.n;
-    const projections: GraphProjection[] = d.projections.map((x) => ({ ...x, rows: sizeOf(x.to), cols: sizeOf(x.from) }));
+    const projections: GraphProjection[] = d.projections.map((x) => {
+      const [rows, cols] = [sizeOf(x.to), sizeOf(x.from)];
+      if (rows * cols > MAX_SYNAPSES) fail(file, x.where, `${rows}x${cols} = ${rows * cols} synapses in one crossbar, more than ${MAX_SYNAPSES}`, "use smaller populations");
+      return { ...x, rows, cols };
+    });
+    for (const b of d.broadcasts) if (sizeOf(b.to) * sizeOf(b.from) > MAX_SYNAPSES) fail(file, b.where, `the broadcast matrix has more than ${MAX_SYNAPSES} entries`, "use smaller populations");
     const graph: Graph = { ...d, populations, projections };
     c.graph = graph;
   },
