@@ -6,6 +6,8 @@ import { version } from "../../compiler/version.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerSimulate } from "./commands/simulate.js";
+import { registerTrain } from "./commands/train.js";
+import { registerDemo } from "./commands/demo.js";
 import { registerEnergy } from "./commands/energy.js";
 
 const program = new Command("vle")
@@ -18,6 +20,8 @@ const program = new Command("vle")
 registerInspect(program);
 registerCompile(program);
 registerSimulate(program);
+registerTrain(program);
+registerDemo(program);
 registerEnergy(program);
 
 /** Exit codes: 0 ok, 1 bad input or failed check, 2 usage. */
