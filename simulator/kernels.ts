@@ -120,9 +120,9 @@ export function transposedRead(
   }
 }
 
-/** d[b, i] += sum_j weights[i, j] e[b, j] (a broadcast matrix [n][m] applied to the source's errors). */
-export function broadcastRead(B: number, n: number, m: number, weights: Float64Array, e: Float64Array, d: Float64Array): void {
-  for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) {
+/** d[b, i] += sum_j weights[i, j] e[b, j] for rows [row0, row0 + rows) (a broadcast matrix [n][m] applied to the source's errors). */
+export function broadcastRead(B: number, n: number, m: number, weights: Float64Array, e: Float64Array, d: Float64Array, row0 = 0, rows = n): void {
+  for (let b = 0; b < B; b++) for (let i = row0; i < row0 + rows; i++) {
     let s = 0;
     for (let j = 0; j < m; j++) s += weights[i * m + j] * e[b * m + j];
     d[b * n + i] += s;

@@ -1,0 +1,182 @@
+// Hardware mode against oracles: ideal mode with every effect off (single core and tiled over cores), timing and staleness, counts.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { Flow, Rule, type Circuit } from "../circuits/model.js";
+import { Random } from "../circuits/random.js";
+import { compileSource } from "../compiler/index.js";
+import { Engine } from "../simulator/engine.js";
+import { HardwareEngine } from "../simulator/hardware/engine.js";
+
+/** An example description compiled for a chip, with `hardware` appended (effects none unless given). */
+function compiled(example: string, hardware: string): Circuit {
+  const text = readFileSync(`examples/${example}.yaml`, "utf8");
+  return compileSource(`${text}\nhardware:\n${hardware}`, `${example}.yaml`);
+}
+
+/** Runs both engines side by side on the same random inputs and targets; returns the largest difference of any state or parameter. */
+function divergence(c: Circuit, steps: number, batch = 2, hw?: HardwareEngine): { max: number; hw: HardwareEngine } {
+  const ideal = new Engine(c, { batch });
+  const hardware = hw ?? new HardwareEngine(c, { batch });
+  const rng = new Random(5);
+  let max = 0;
+  for (let s = 0; s < steps; s++) {
+    for (const port of c.inputs) {
+      const a = ideal.input(port.name), b = hardware.input(port.name);
+      for (let k = 0; k < a.length; k++) a[k] = b[k] = rng.normal();
+    }
+    for (const o of ideal.outputs) {
+      const o2 = hardware.output(o.spec.name);
+      for (let k = 0; k < o.target.length; k++) o.target[k] = o2.target[k] = rng.uniform();
+      for (let b = 0; b < batch; b++) o.mask[b] = o2.mask[b] = rng.uniform() < 0.7 ? 1 : 0;
+    }
+    ideal.advance();
+    hardware.advance();
+    ideal.populations.forEach((p, i) => {
+      const q = hardware.populations[i];
+      for (const k of ["u", "r", "v", "e", "uProsp", "dphi"] as const) for (let j = 0; j < p.now[k].length; j++) max = Math.max(max, Math.abs(p.now[k][j] - q.now[k][j]));
+    });
+  }
+  // the chip writes a tick's update during the next tick (after that tick's transposed read): compare the stored parameters once written
+  const [a, b] = [ideal.exportCircuit(), hardware.exportCircuit()];
+  a.crossbars.forEach((x, i) => x.weights.forEach((w, j) => (max = Math.max(max, Math.abs(w - b.crossbars[i].weights[j])))));
+  a.populations.forEach((p, i) => p.tauM.forEach((t, j) => (max = Math.max(max, Math.abs(t - b.populations[i].tauM[j]), Math.abs(p.bias[j] - b.populations[i].bias[j])))));
+  return { max, hw: hardware };
+}
+
+describe("hardware mode with every effect off equals ideal mode", () => {
+  for (const example of ["lagline", "delayed-xor", "recurrent"]) {
+    it(`${example} on one core`, () => {
+      const c = compiled(example, "  card: analog-65nm\n  effects: none\n");
+      expect(c.hardware!.cores).toHaveLength(1);
+      expect(divergence(c, 300).max).toBe(0);
+    });
+  }
+
+  it("a feedforward network tiled over five cores (partial sums, errors and error partial sums routed), learning with Adam", () => {
+    const c = compileSource(tiledNetwork, "tiled.yaml");
+    const h = c.hardware!;
+    expect(h.cores).toHaveLength(5);
+    expect(h.tiles.length).toBeGreaterThan(c.crossbars.length);
+    for (const flow of [Flow.RATE, Flow.PARTIAL_SUM, Flow.ERROR, Flow.ERROR_PARTIAL_SUM]) expect(h.routes.some((r) => r.flow === flow)).toBe(true);
+    const { max, hw } = divergence(c, 1000);
+    // tiles add their partial sums in another order than the untiled sum: equal up to float rounding
+    expect(max).toBeLessThan(1e-12);
+    expect(hw.opCounts().packets).toBeGreaterThan(0);
+    expect(hw.timing().staleValues).toBe(0);
+  });
+
+  it("the recurrent example (random feedback, broadcast) tiled over 16 cores, inference", () => {
+    const c = compiled("recurrent", "  card: analog-65nm\n  effects: none\n  core: { neurons: 5, synapses: 40 }\n");
+    c.learning.rule = Rule.NONE;
+    expect(c.hardware!.cores).toHaveLength(16);
+    expect(c.hardware!.routes.some((r) => r.flow === Flow.BROADCAST)).toBe(true);
+    // with learning on, this network amplifies any 1e-16 perturbation to 1e-7 within 300 steps (ideal mode
+    // perturbed by one ulp does the same), so the tiled comparison is made on the dynamics alone
+    expect(divergence(c, 300).max).toBeLessThan(1e-12);
+  });
+});
+
+/** x (10) -> h (12, tanh) -> y (3), on cores of 8 neurons and 32 synapses: both crossbars are tiled. */
+const tiledNetwork = `
+name: tiled
+dt: 0.1
+seed: 3
+populations:
+  - { name: x, kind: input, size: 10 }
+  - { name: h, size: 12, tau_m: 1.0, tau_r: 0.5, phi: tanh, learn: [bias, tau_m] }
+  - { name: y, kind: output, size: 3, tau_m: 1.0, tau_r: 0.2, phi: linear }
+projections:
+  - { from: x, to: h, init: { kind: xavier, scale: 1.0, seed: 1 }, plastic: true }
+  - { from: h, to: y, init: { kind: xavier, scale: 1.0, seed: 2 }, plastic: true }
+loss: { kind: mse, beta: 0.1 }
+learning: { rule: vle, eta: 0.01, eta_tau: 0.001, optimizer: adam }
+hardware:
+  card: analog-65nm
+  effects: none
+  core: { neurons: 8, synapses: 32 }
+`;
+
+/**
+ * An independent scalar re-implementation of the lagline chain x -> l0 -> l1 (DESIGN section 2, softplus,
+ * inference): l0's back-projected error is w1 e1 of `errorLag` ticks before the reference's (0: ideal).
+ */
+function laglineReference(c: Circuit, xs: number[], ys: number[], errorLag: number): { r0: number[]; r1: number[]; e0: number[] } {
+  const [l0, l1] = c.populations, dt = c.dt, beta = c.outputs[0].beta, gamma = c.errorCurrents[0].gamma;
+  const w0 = c.crossbars[0].weights[0], w1 = c.crossbars[1].weights[0];
+  const sp = (x: number) => (x > 30 ? x : Math.log1p(Math.exp(x))), sig = (x: number) => 1 / (1 + Math.exp(-x));
+  let u0 = 0, u1 = 0, v0 = 0, v1 = 0, e0 = 0, e1 = 0, r0 = 0, r1 = 0, g0 = 0, g1 = 0;
+  const e1History: number[] = [];
+  const out = { r0: [] as number[], r1: [] as number[], e0: [] as number[] };
+  for (let k = 0; k < xs.length; k++) {
+    e1History.push(e1);
+    const back = k - errorLag >= 0 ? w1 * e1History[k - errorLag] : 0;
+    const d0 = g0 * back, d1 = g1 * (beta * (ys[k] - r1));
+    const vd0 = (d0 - v0) / l0.tauR[0], vd1 = (d1 - v1) / l1.tauR[0];
+    const e0n = v0 + l0.tauM[0] * vd0, e1n = v1 + l1.tauM[0] * vd1;
+    v0 += dt * vd0;
+    v1 += dt * vd1;
+    const du0 = (w0 * xs[k] + gamma * e0n - u0) / l0.tauM[0], du1 = (w1 * r0 + gamma * e1n - u1) / l1.tauM[0];
+    const up0 = u0 + l0.tauR[0] * du0, up1 = u1 + l1.tauR[0] * du1;
+    u0 += dt * du0;
+    u1 += dt * du1;
+    [r0, g0, r1, g1, e0, e1] = [sp(up0), sig(up0), sp(up1), sig(up1), e0n, e1n];
+    out.r0.push(r0);
+    out.r1.push(r1);
+    out.e0.push(e0);
+  }
+  return out;
+}
+
+describe("latency: a late value is a stale one", () => {
+  // lagline with one neuron per core: l0 on core0, l1 with the l0 -> l1 tile on core1. The compiler picks the
+  // largest acceleration whose tick holds the validator's bound (stages in sequence, one ADC stage); the error
+  // path takes two conversions in a row (e of l1, then its transposed partial sum for l0) and arrives late.
+  const source = (effects: string) => `${readFileSync("examples/lagline.yaml", "utf8")}\nhardware:\n  card: analog-65nm\n  effects: ${effects}\n  core: { neurons: 1 }\n`;
+  const steps = 400;
+  const xs = Array.from({ length: steps }, (_, k) => 1 + Math.sin(k / 25));
+  const ys = Array.from({ length: steps }, (_, k) => 0.8 + 0.3 * Math.cos(k / 40));
+  const run = (c: Circuit) => {
+    const hw = new HardwareEngine(c);
+    const out = { r0: [] as number[], r1: [] as number[], e0: [] as number[] };
+    hw.outputs[0].mask[0] = 1;
+    for (let k = 0; k < steps; k++) {
+      hw.input("x")[0] = xs[k];
+      hw.outputs[0].target[0] = ys[k];
+      hw.advance(false); // prospective errors (rule vle), no learning
+      out.r0.push(hw.populations[0].now.r[0]);
+      out.r1.push(hw.populations[1].now.r[0]);
+      out.e0.push(hw.populations[0].now.e[0]);
+    }
+    return { out, timing: hw.timing() };
+  };
+  const gap = (a: Record<string, number[]>, b: Record<string, number[]>) => Math.max(...Object.keys(a).flatMap((k) => a[k].map((x, i) => Math.abs(x - b[k][i]))));
+
+  it("with latency on, l0 integrates l1's error of one tick before, and the timing report says so", () => {
+    const c = compileSource(source("[latency]"), "lagline.yaml");
+    const { out, timing } = run(c);
+    expect(timing.slack).toBeLessThan(0);
+    expect(timing.maxLagTicks).toBe(1);
+    expect(timing.staleValues).toBe(steps);
+    expect(gap(out, laglineReference(c, xs, ys, 1))).toBeLessThan(1e-12);
+    // and it is not the ideal trajectory
+    expect(gap(out, laglineReference(c, xs, ys, 0))).toBeGreaterThan(1e-6);
+  });
+
+  it("with latency off, the tick stretches until the error arrives: ideal dynamics, stall cycles reported", () => {
+    const c = compileSource(source("none"), "lagline.yaml");
+    const { out, timing } = run(c);
+    expect(timing.staleValues).toBe(0);
+    expect(timing.stallCycles).toBeGreaterThan(0);
+    expect(timing.cycles).toBe(steps * timing.cyclesPerTick + timing.stallCycles);
+    expect(gap(out, laglineReference(c, xs, ys, 0))).toBeLessThan(1e-12);
+  });
+
+  it("with a clock fast enough for the whole error path, nothing is late", () => {
+    const c = compileSource(source("[latency]"), "lagline.yaml");
+    c.hardware!.clockHz *= 2;
+    const { out, timing } = run(c);
+    expect(timing.slack).toBeGreaterThanOrEqual(0);
+    expect(timing.staleValues).toBe(0);
+    expect(gap(out, laglineReference(c, xs, ys, 0))).toBeLessThan(1e-12);
+  });
+});
