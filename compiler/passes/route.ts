@@ -6,18 +6,29 @@ import { pipelineBound } from "../../circuits/hardware.js";
 import { hardwareSpec } from "./hardware-spec.js";
 import { layOut, roundDown, settleTiming } from "./map.js";
 
-/** Cores visited from `a` to `b`: along x first, then along y (dimension-ordered routing, deadlock-free on a mesh). */
-export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core): string[] {
-  const path = [a.name];
-  let { x, y } = a;
-  while (x !== b.x) {
-    x += Math.sign(b.x - x);
-    path.push(at(x, y).name);
-  }
-  while (y !== b.y) {
-    y += Math.sign(b.y - y);
-    path.push(at(x, y).name);
-  }
+/**
+ * Cores visited from `a` to `b` in dimension order: along x first, then along y. On a mesh whose last row
+ * is partly filled, a path that would cross an empty position goes along y first instead.
+ */
+export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core | undefined): string[] {
+  const walk = (xFirst: boolean): string[] | undefined => {
+    const path = [a.name];
+    let { x, y } = a;
+    const step = (dx: number, dy: number) => {
+      x += dx;
+      y += dy;
+      const k = at(x, y);
+      if (k) path.push(k.name);
+      return k !== undefined;
+    };
+    for (const phase of xFirst ? ["x", "y"] : ["y", "x"]) {
+      if (phase === "x") while (x !== b.x) if (!step(Math.sign(b.x - x), 0)) return undefined;
+      if (phase === "y") while (y !== b.y) if (!step(0, Math.sign(b.y - y))) return undefined;
+    }
+    return path;
+  };
+  const path = walk(true) ?? walk(false);
+  if (!path) throw new Error(`route: no path of existing cores from ${a.name} to ${b.name}`);
   return path;
 }
 
@@ -28,11 +39,7 @@ const overlap = (a0: number, an: number, b0: number, bn: number) => Math.max(0, 
 export function routes(c: Circuit, h: Hardware): Route[] {
   const cores = new Map(h.cores.map((k) => [k.name, k]));
   const grid = new Map(h.cores.map((k) => [`${k.x},${k.y}`, k]));
-  const at = (x: number, y: number) => {
-    const k = grid.get(`${x},${y}`);
-    if (!k) throw new Error(`route: no core at mesh position (${x}, ${y})`);
-    return k;
-  };
+  const at = (x: number, y: number) => grid.get(`${x},${y}`);
   const slices = new Map<string, CellPlacement[]>();
   for (const p of h.placements) slices.set(p.element, [...(slices.get(p.element) ?? []), p]);
   const merged = new Map<string, Route>();

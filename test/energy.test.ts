@@ -1,0 +1,161 @@
+// Energy and timing: analytic op counts against the cycle simulation, priced lines summing to the total, the BPTT baseline's spill, and the report.
+import { describe, expect, it } from "vitest";
+import { Flow, type Circuit } from "../circuits/model.js";
+import { loadCard } from "../circuits/tech.js";
+import { compileSource } from "../compiler/index.js";
+import { analyticCounts, tickFlow } from "../simulator/meters/analytic.js";
+import { bpttEnergy } from "../simulator/meters/bptt-baseline.js";
+import { countKeys } from "../simulator/meters/counts.js";
+import { chipEnergy } from "../simulator/meters/energy.js";
+import { HardwareEngine } from "../simulator/hardware/engine.js";
+import { energyDocument, formatEnergy, scaleHidden } from "../packages/report/energy.js";
+import { energySvg } from "../packages/report/energy-svg.js";
+
+/** x (10) -> h (12, tanh, recurrent) -> y (3) on small cores, so crossbars tile and partial sums travel. */
+const tiled = (hardware = "") => compileSource(`
+name: tiled
+dt: 0.1
+seed: 3
+populations:
+  - { name: x, kind: input, size: 10 }
+  - { name: h, size: 12, tau_m: 1.0, tau_r: 0.5, phi: tanh, learn: [bias] }
+  - { name: y, kind: output, size: 3, tau_m: 1.0, tau_r: 0.2, phi: linear }
+projections:
+  - { from: x, to: h, init: { kind: xavier, scale: 1.0, seed: 1 }, plastic: true }
+  - { from: h, to: h, init: { kind: normal, scale: 0.2, seed: 4 }, plastic: true }
+  - { from: h, to: y, init: { kind: xavier, scale: 1.0, seed: 2 }, plastic: true }
+loss: { kind: mse, beta: 0.1 }
+learning: { rule: vle, eta: 0.01 }
+hardware:
+  card: analog-65nm
+  time_unit: 1 ms
+  core: { neurons: 8, synapses: 48, dacs: 4, adcs: 4 }
+${hardware}`, "tiled.yaml");
+
+const card = loadCard("analog-65nm");
+const accelerator = loadCard("digital-accelerator");
+
+describe("analytic op counts", () => {
+  it("follow the per-tick dataflow of the tiled chip", () => {
+    const c = tiled();
+    const h = c.hardware!;
+    const f = tickFlow(c, h);
+    const partialWords = h.routes.filter((r) => r.flow === Flow.PARTIAL_SUM || r.flow === Flow.ERROR_PARTIAL_SUM).reduce((a, r) => a + r.words, 0);
+    expect(partialWords).toBeGreaterThan(0);
+    expect(f.forwardReads).toBe(120 + 144 + 36);
+    expect(f.transposedReads).toBe(144 + 36); // x -> h carries no error (its pre is an input)
+    expect(f.integrators).toBe(2 * (12 + 3));
+    expect(f.adcs).toBe(2 * (12 + 3) + partialWords);
+    const lines = h.tiles.reduce((a, t) => a + t.cols + (c.crossbars.find((x) => x.name === t.crossbar)!.pre === "x" ? 0 : t.rows), 0);
+    expect(f.dacs).toBe(lines + partialWords);
+    expect(f.targetDacs).toBe(3);
+    expect(f.writeCells).toBe(120 + 144 + 36);
+    expect(f.parameterWrites).toBe(12);
+    expect(f.packetHops).toBe(h.routes.reduce((a, r) => a + r.words * r.hops, 0));
+    const counts = analyticCounts(c, { samples: 3, ticks: 7, targetTicks: 2 });
+    expect(counts.ticks).toBe(21);
+    expect(counts.dacConversions).toBe(21 * f.dacs + 3 * 2 * 3);
+    expect(counts.weightWrites).toBe(21 * f.writeCells);
+  });
+
+  it("agree with the cycle simulation of the same chip", () => {
+    for (const effects of ["none", "[latency, schedule]"]) {
+      const c = tiled(`  effects: ${effects}\n  plasticity: { every: 3 }\n`);
+      const batch = 2, ticks = 12;
+      const engine = new HardwareEngine(c, { batch });
+      engine.reset();
+      for (let s = 0; s < ticks; s++) {
+        const x = engine.input("x");
+        for (let k = 0; k < x.length; k++) x[k] = Math.sin(0.3 * s + k);
+        const o = engine.output("y");
+        o.target.fill(0.2);
+        o.mask.fill(1);
+        engine.advance(true);
+      }
+      // the controller writes an update during the next tick; exporting finishes the last one (a write like any other)
+      engine.exportCircuit();
+      const simulated = engine.opCounts();
+      const analytic = analyticCounts(c, { samples: batch, ticks });
+      for (const key of countKeys) {
+        if (key === "cycles" || key === "idleCycles") continue;
+        expect([effects, key, simulated[key]]).toEqual([effects, key, analytic[key]]);
+      }
+      // the simulation may stall past the nominal tick (contention) and overlaps units, so idles at least as much
+      expect(simulated.cycles).toBeGreaterThanOrEqual(analytic.cycles);
+      expect(simulated.idleCycles).toBeGreaterThanOrEqual(analytic.idleCycles);
+    }
+  });
+});
+
+describe("chip energy", () => {
+  it("is the sum of its lines, each count x unit energy from named card entries", () => {
+    const c = tiled();
+    const counts = analyticCounts(c, { samples: 4, ticks: 50 });
+    const r = chipEnergy(c, counts, card);
+    const sum = r.lines.reduce((a, l) => a + l.energy, 0);
+    expect(r.total).toBe(sum);
+    for (const l of r.lines) {
+      expect(l.energy).toBe(l.amount * l.unitEnergy);
+      for (const name of l.entries) expect(card.entries.has(name as never) || name.startsWith("hardware.")).toBe(true);
+      if (l.count !== "seconds") expect(l.amount).toBe(counts[l.count as keyof typeof counts]);
+    }
+    // converter energy follows the resolution: 2 bits more, 4x the ADC line
+    const wide = tiled("  adc: { bits: 10, cycles: 11 }\n");
+    const adc = (x: Circuit) => chipEnergy(x, analyticCounts(x, { samples: 1, ticks: 1 }), card).lines.find((l) => l.component === "ADC conversions")!.unitEnergy;
+    expect(adc(wide) / adc(c)).toBeCloseTo(4, 12);
+    expect(r.perSample.energy).toBeCloseTo(r.total / 4, 18);
+  });
+
+  it("grows linearly with T (no state is stored per step on the chip)", () => {
+    const c = tiled();
+    const e = (T: number) => chipEnergy(c, analyticCounts(c, { samples: 1, ticks: T }), card).total;
+    expect(e(1000) / e(10)).toBeCloseTo(100, 9);
+  });
+});
+
+describe("BPTT baseline", () => {
+  it("prices MACs and activation storage, and spills to DRAM past the SRAM, raising the energy per step", () => {
+    const c = tiled();
+    const per = (T: number) => bpttEnergy(c, { ticks: T, samples: 8, batch: 8, precision: "fp32" }, accelerator);
+    const small = per(100);
+    expect(small.lines.find((l) => l.component === "forward MACs")!.energy).toBeCloseTo(8 * 100 * 300 * 4.6e-12, 20);
+    expect(small.total).toBeCloseTo(small.lines.reduce((a, l) => a + l.energy, 0), 20);
+    expect(small.storage.spilledBytes).toBe(0);
+    // 8 sequences x 15 neurons x 3 values x 4 bytes = 1440 bytes per step: 40 MB hold about 27 800 steps
+    const knee = Math.floor(small.storage.sramFreeBytes / (8 * 15 * 3 * 4));
+    expect(per(knee).storage.spilledBytes).toBe(0);
+    const big = per(10 * knee);
+    expect(big.storage.spilledBytes).toBeGreaterThan(0);
+    expect(big.total / (10 * knee)).toBeGreaterThan(1.5 * (per(knee).total / knee));
+    const int8 = bpttEnergy(c, { ticks: 100, samples: 8, batch: 8, precision: "int8" }, accelerator);
+    expect(int8.total).toBeLessThan(small.total);
+  });
+});
+
+describe("energy report", () => {
+  it("prints lines that sum to the total, with --vs bptt the ratio and sweeps, and an SVG", () => {
+    const c = tiled();
+    const run = { task: "test", ticks: 200, targetTicks: 200, samples: 50, batch: 10 };
+    const doc = energyDocument(c, run, { vsBptt: true });
+    expect(doc.lines.reduce((a, l) => a + l.energy, 0)).toBe(doc.total);
+    expect(doc.perRun.energy).toBeCloseTo(doc.perSample.energy * 50, 15);
+    expect(doc.vs!.ratio.fp32).toBeCloseTo(doc.vs!.bptt.fp32.perSample.energy / doc.perSample.energy, 12);
+    expect(doc.vs!.bptt.fp32.lines.reduce((a, l) => a + l.energy, 0)).toBeCloseTo(doc.vs!.bptt.fp32.perSample.energy, 18);
+    expect(doc.vs!.sweepT.map((r) => r.value)).toEqual([10, 100, 1000, 10000, 100000]);
+    expect(doc.vs!.sweepSize.map((r) => r.neurons)).toEqual([6 + 3, 12 + 3, 24 + 3, 48 + 3, 96 + 3]);
+    const text = formatEnergy(doc);
+    expect(text).toMatch(/ADC conversions\s+\d+\s+x 2\.80 pJ/);
+    expect(text).toMatch(/total \(sum of the lines\)/);
+    expect(text).toMatch(/ratio BPTT \/ chip energy per sample: fp32 [\d.]+x, int8 [\d.]+x/);
+    const svg = energySvg(doc);
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(3);
+  });
+
+  it("lays a scaled network out again on more cores", () => {
+    const c = tiled();
+    const big = scaleHidden(c, 4);
+    expect(big.populations.find((p) => p.name === "h")!.size).toBe(48);
+    expect(big.hardware!.cores.length).toBeGreaterThan(c.hardware!.cores.length);
+  });
+});
