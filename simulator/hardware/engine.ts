@@ -351,6 +351,7 @@ export class HardwareEngine extends Engine {
     if (xh.pendingW) store(x.weights, xh.pendingW);
     if (xh.pendingF) store(x.feedback, xh.pendingF);
     this.refreshReads(plan.crossbar, plan.row0, plan.rows, plan.col0, plan.cols);
+    this.counts.weightWrites += this.batch * plan.writeCells;
   }
 
   /** Writes every pending update now (at a reset or an export, the controller finishes its writes). */
@@ -373,9 +374,10 @@ export class HardwareEngine extends Engine {
 
   // ---- the tick ------------------------------------------------------------------------------------
 
+  /** Zeroes the dynamic state between sequences; the chip first finishes the work in flight (so every tick's operations are counted). */
   override reset(): void {
+    while (this.queue.size > 0) this.fire();
     super.reset();
-    this.queue.clear();
     this.flushWrites();
     for (const s of [...this.dacs, ...this.adcs, ...this.links, ...this.tiles.map((t) => t.array)]) s.reset();
     for (const b of this.coreBusy) b.clear();
@@ -399,7 +401,7 @@ export class HardwareEngine extends Engine {
     };
     for (const t of this.tiles) work.pending += t.plan.rows + (t.plan.transposed ? t.plan.colPaths.filter((p) => p !== null).length : 0);
     for (const m of this.broadcastRegisters) for (const r of m.values()) work.pending += r.width;
-    for (const r of this.targetRegisters) work.pending += r.width;
+    this.outputs.forEach((o, oi) => { if (targeted(o.mask)) work.pending += this.targetRegisters[oi].width; });
     this.startTick(work);
 
     // the integrators sample their inputs integrate_cycles before the tick ends (latency on), or once every input is in
@@ -487,14 +489,16 @@ export class HardwareEngine extends Engine {
         this.dispatch(pl, source.destinations[j], rateConsumers, T, work, (d, at) => this.deliverRate(d, pl, at, work, port.name));
       }
     }
+    // targets are driven in ticks where a sample has one (one conversion per sample that has)
     this.outputs.forEach((o, oi) => {
+      if (!targeted(o.mask)) return;
       const n = o.population.size, reg = this.targetRegisters[oi], range = this.ranges.get(signalKey(Signal.TARGET_SIGNAL, o.spec.name));
-      const cores = this.plan.targetCores[oi];
+      const cores = this.plan.targetCores[oi], samples = o.mask.reduce((a, m) => a + m, 0);
       for (let j = 0; j < n; j++) {
         const pl = this.payload();
         pl.refs = 1;
         for (let b = 0; b < B; b++) pl.v[b] = o.target[b * n + j];
-        this.dacAt(cores[j], T, work, () => {
+        this.dacAt(cores[j], T, work, samples, () => {
           for (let b = 0; b < B; b++) reg.values[b * n + j] = this.dacValue(pl.v[b], range);
           this.release(pl);
           this.delivered(reg, j, work);
@@ -511,12 +515,12 @@ export class HardwareEngine extends Engine {
     this.queue.post(start + cycles, () => { this.finished(work, start + cycles); done(); });
   }
 
-  /** A DAC conversion on `core`. */
-  private dacAt(core: number, ready: number, work: TickWork, done: () => void): void {
+  /** A DAC conversion on `core` (for `samples` of the batch's chips). */
+  private dacAt(core: number, ready: number, work: TickWork, samples: number, done: () => void): void {
     const cycles = this.hardware.dac.conversionCycles;
     const start = this.dacs[core].submit(ready, cycles);
     this.coreBusy[core].add(start, start + cycles);
-    this.counts.dacConversions += this.batch;
+    this.counts.dacConversions += samples;
     this.queue.post(start + cycles, () => { this.finished(work, start + cycles); done(); });
   }
 
@@ -563,7 +567,7 @@ export class HardwareEngine extends Engine {
     const B = this.batch, range = this.ranges.get(signalKey(Signal.RATE_SIGNAL, element));
     for (const { tile, line } of d.tiles) {
       const t = this.tiles[tile], cols = t.x.cols, col = t.plan.col0 + line;
-      this.dacAt(t.plan.core, at, work, () => {
+      this.dacAt(t.plan.core, at, work, B, () => {
         for (let b = 0; b < B; b++) t.drive[b * cols + col] = this.dacValue(pl.v[b], range);
         this.release(pl);
         const tt = work.tiles[tile];
@@ -580,7 +584,7 @@ export class HardwareEngine extends Engine {
       if (--tt.errorsIn === 0) this.tryWrite(t, tt, work);
       if (!t.plan.transposed) continue;
       const rows = t.x.rows, row = t.plan.row0 + line;
-      this.dacAt(t.plan.core, at, work, () => {
+      this.dacAt(t.plan.core, at, work, B, () => {
         for (let b = 0; b < B; b++) t.eDrive[b * rows + row] = this.dacValue(pl.v[b], range);
         this.release(pl);
         if (--tt.transposedDacs === 0) this.transposedRead(t, tt, work);
@@ -588,7 +592,7 @@ export class HardwareEngine extends Engine {
     }
     for (const { broadcast, line } of d.broadcasts) {
       const reg = this.broadcastRegisters[broadcast].get(d.core)!, m = reg.width;
-      this.dacAt(d.core, at, work, () => {
+      this.dacAt(d.core, at, work, B, () => {
         for (let b = 0; b < B; b++) reg.values[b * m + line] = this.dacValue(pl.v[b], range);
         this.release(pl);
         this.delivered(reg, line, work);
@@ -612,11 +616,10 @@ export class HardwareEngine extends Engine {
   private tryWrite(t: TileState, tt: TileTick, work: TickWork): void {
     if (!tt.writeDue || t.writeQueued || !tt.transposedDone || tt.errorsIn > 0) return;
     t.writeQueued = true;
-    const { plan } = t, B = this.batch;
+    const { plan } = t;
     // one row per write_cycles; a learned feedback matrix doubles the rows
     this.arrayOp(t, this.cycle, (plan.writeCells / plan.cols) * this.hardware.plasticity.writeCycles, work, () => {
       this.writeBlock(t);
-      this.counts.weightWrites += B * plan.writeCells;
       t.writePending = false;
       t.writeQueued = false;
       tt.writeDone = true;
@@ -661,7 +664,7 @@ export class HardwareEngine extends Engine {
         this.counts.packets += B;
         this.counts.packetHops += B * path.hops;
         this.send(path, this.cycle, work, (at) => {
-          this.dacAt(cores[i], at, work, () => {
+          this.dacAt(cores[i], at, work, B, () => {
             for (let b = 0; b < B; b++) reg.values[b * width + i] = this.dacValue(pl.v[b], range);
             this.release(pl);
             this.delivered(reg, i, work);
@@ -815,7 +818,7 @@ export class HardwareEngine extends Engine {
       if (t.plan.transposed) scan(t.error, (i) => t.plan.colPaths[i] === null);
     }
     for (const m of this.broadcastRegisters) for (const r of m.values()) scan(r);
-    for (const r of this.targetRegisters) scan(r);
+    this.outputs.forEach((o, oi) => { if (targeted(o.mask)) scan(this.targetRegisters[oi]); });
     const r = this.report;
     r.staleValues += stale;
     if (stale > 0) r.staleTicks++;
@@ -849,6 +852,9 @@ export class HardwareEngine extends Engine {
     return super.exportCircuit();
   }
 }
+
+/** Whether any sample of the batch has a target this tick. */
+const targeted = (mask: Float64Array) => mask.some((m) => m !== 0);
 
 /** Conversions that read a rate at its destination: one forward line per tile there. */
 const rateConsumers = (d: Destination) => d.tiles.length;
