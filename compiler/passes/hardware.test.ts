@@ -1,9 +1,8 @@
 // Tests of the hardware passes: quantize (scale per crossbar, error bound), map to cores (tiling a projection larger than a core), route (XY hops), and compile-time errors naming the bad parameter.
 import { describe, expect, it } from "vitest";
 import { cyclesPerTick, levelWeight, maxLevel, nearestLevel, pipelineBound } from "../../circuits/hardware.js";
-import { Flow, type Circuit } from "../../circuits/model.js";
+import { Flow } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
-import { Engine } from "../../simulator/engine.js";
 import { compileSource, passes } from "../index.js";
 import { withTarget } from "./hardware-spec.js";
 import { quantizePass } from "./quantize.js";
@@ -101,29 +100,6 @@ describe("map to cores and route", () => {
       }
     }
     for (let i = 0; i < xh.rows; i++) expect(summed[i]).toBeCloseTo(whole[i], 12);
-  });
-
-  it("runs the tiled circuit to the same outputs as the untiled one (ideal engine, learning on)", () => {
-    const tiled = compileSource(chip("  core: { neurons: 8, synapses: 32 }\n"), "t.yaml");
-    const plain = compileSource(network(""), "t.yaml");
-    expect(tiled.hardware!.tiles.length).toBeGreaterThan(3);
-    expect(plain.hardware ?? null).toBeNull();
-    const run = (c: Circuit) => {
-      const engine = new Engine(c, { batch: 2 });
-      const rng = new Random(9);
-      const out: number[] = [];
-      for (let s = 0; s < 60; s++) {
-        const x = engine.input("x");
-        for (let k = 0; k < x.length; k++) x[k] = Math.sin(0.2 * s + k) + 0.1 * rng.normal();
-        const o = engine.output("y");
-        o.target.fill(0.3);
-        o.mask.fill(1);
-        engine.advance(true);
-        out.push(...engine.populations.find((p) => p.spec.name === "y")!.now.r);
-      }
-      return out;
-    };
-    expect(run(tiled)).toEqual(run(plain));
   });
 
   it("applies --target to a description without a hardware section", () => {
