@@ -1,8 +1,8 @@
 // `vle inspect`: a readable summary of a compiled circuit, or its JSON form.
 import type { Command } from "commander";
-import { readCircuit, toJSON } from "../../../circuits/codec.js";
+import { toJSON } from "../../../circuits/codec.js";
 import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Circuit } from "../../../circuits/model.js";
-import { validate } from "../../../circuits/validate.js";
+import { loadCircuit } from "../load.js";
 
 const range = (xs: number[]) => {
   const lo = Math.min(...xs), hi = Math.max(...xs);
@@ -38,12 +38,11 @@ export function summarize(c: Circuit): string {
 export function registerInspect(program: Command): void {
   program
     .command("inspect")
-    .description("print a readable summary of a compiled circuit (.pb or .json)")
-    .argument("<circuit>", "compiled circuit file")
+    .description("print a readable summary of a circuit (compiled .pb/.json, or a description compiled on the fly)")
+    .argument("<circuit>", "compiled circuit or network description")
     .option("--json", "print the circuit's JSON form instead")
     .action((file: string, opts: { json?: boolean }) => {
-      const c = readCircuit(file);
-      validate(c, file);
+      const c = loadCircuit(file);
       process.stdout.write(opts.json ? JSON.stringify(toJSON(c), null, 2) + "\n" : summarize(c) + "\n");
     });
 }
