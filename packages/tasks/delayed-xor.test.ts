@@ -4,6 +4,7 @@ import type { Circuit } from "../../circuits/model.js";
 import { loadCircuit } from "../cli/load.js";
 import { createDelayedXor, delayedXorTiming, type XorSequence } from "./delayed-xor.js";
 import { createTask } from "./index.js";
+import { train } from "./train.js";
 
 const example = (): Circuit => loadCircuit("examples/delayed-xor.yaml");
 
@@ -92,5 +93,24 @@ describe("delayed-xor data", () => {
     expect(() => createTask("delayed-xor", { seed: 0, circuit: loadCircuit("examples/lagline.yaml") })).toThrow(
       /^task 'delayed-xor' feeds 2 input channel\(s\) but circuit 'lagline' has 1 \(inputs: x\[1\]\)/,
     );
+  });
+});
+
+describe("delayed-xor training with vle", () => {
+  it("examples/delayed-xor.yaml with the task's defaults reaches at least 95 % test accuracy", () => {
+    const c = example();
+    const task = createTask("delayed-xor", { seed: 0, circuit: c });
+    const { summary } = train(c, task, { seed: 0, ...task.defaults });
+    expect(summary.rule).toBe("vle");
+    expect(summary.initial.accuracy as number).toBeLessThan(0.6);
+    expect(summary.final.accuracy as number).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("needs the memory: with fast memory cells (tau_m 0.5 instead of 10) it stays at chance", () => {
+    const c = example();
+    c.populations.find((p) => p.name === "m")!.tauM.fill(0.5);
+    const task = createTask("delayed-xor", { seed: 0, circuit: c, trainSize: 400, testSize: 200 });
+    const { summary } = train(c, task, { seed: 0, epochs: 2, batch: 20 });
+    expect(summary.final.accuracy as number).toBeLessThan(0.65);
   });
 });

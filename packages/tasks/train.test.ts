@@ -116,6 +116,18 @@ describe("train: checkpoints and resume", () => {
     });
   }
 
+  it("resume is exact for the rules that learn per sequence or window too (bptt, tbptt:K, eprop)", () => {
+    for (const rule of ["bptt", "tbptt:50", "eprop"]) {
+      const o = { ...options, rule }, path = join(dir, `${rule}.json`);
+      const whole = train(circuit, short, o);
+      train(circuit, short, { ...o, epochs: 1, checkpoint: path });
+      const resumed = train(circuit, short, { ...o, checkpoint: path, resume: true });
+      expect(resumed.summary.rule).toBe(rule);
+      expect(resumed.circuit, rule).toStrictEqual(whole.circuit);
+      expect(whole.circuit.crossbars[0].weights, rule).not.toStrictEqual(circuit.crossbars[0].weights);
+    }
+  });
+
   it("the continuous stream carries state across batches: it learns differently from resetting per sequence", () => {
     const reset = train(circuit, short, { ...options, epochs: 1 });
     const stream = train(circuit, { ...short, resetPerSequence: false }, { ...options, epochs: 1 });

@@ -54,7 +54,7 @@ export function registerTrain(program: Command): void {
     .option("--rule <rule>", "override the circuit's rule: vle, instantaneous, bptt, tbptt:K, eprop, none")
     .option("--checkpoint <file>", "write a checkpoint (JSON) after every epoch")
     .option("--checkpoint-every <n>", "also checkpoint every n batches", integer("--checkpoint-every", 1))
-    .option("--resume", "continue from --checkpoint; ends exactly where an uninterrupted run would")
+    .option("--resume", "continue from --checkpoint with the same settings (--epochs may be raised); ends exactly where an uninterrupted run would")
     .option("--progress", "show the progress bar even when stderr is not a terminal")
     .option("-o, --output <file>", "write the trained circuit (.pb or .json)")
     .option("--train-size <n>", "training sequences (default: the task's)", integer("--train-size", 1))
