@@ -6,7 +6,10 @@ import { writeFileAtomic } from "../../../circuits/files.js";
 import { compileFile, passes } from "../../../compiler/index.js";
 import { withTarget } from "../../../compiler/passes/hardware-spec.js";
 import { quantizePass } from "../../../compiler/passes/quantize.js";
+import { HardwareEngine } from "../../../simulator/hardware/engine.js";
+import { scaleCounts, type OpCounts } from "../../../simulator/meters/counts.js";
 import { createTask } from "../../tasks/index.js";
+import { Feeder } from "../../tasks/task.js";
 import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from "../../report/energy.js";
 import { energySvg } from "../../report/energy-svg.js";
 import { loadCircuit } from "../load.js";
@@ -18,6 +21,10 @@ export interface EnergyOptions {
   vs?: string;
   accelerator?: string;
   seed?: number;
+  /** analytic (from the compiled dataflow) or simulated (hardware mode on the task's first training sequences) */
+  counts?: string;
+  /** sequences simulated for --counts simulated */
+  samples?: number;
 }
 
 /** The chip circuit: a description compiled (for `target` if given) or a compiled circuit; it must describe a chip. */
@@ -37,11 +44,34 @@ export function runShape(c: Circuit, taskName: string, seed: number): RunShape {
   return { task: task.name, ticks: task.steps, targetTicks, samples: task.train.size * task.defaults.epochs, batch: task.defaults.batch };
 }
 
+/** Per-sample counts measured by running hardware mode, learning on, over the first `samples` training sequences of the task. */
+export function simulatedCounts(c: Circuit, taskName: string, seed: number, samples: number): OpCounts {
+  const task = createTask(taskName, { seed, circuit: c });
+  const engine = new HardwareEngine(c, { batch: 1 });
+  const feeder = new Feeder(engine, task);
+  const n = Math.min(samples, task.train.size);
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || task.resetPerSequence) engine.reset();
+    const sequence = [task.train.sequence(i)];
+    for (let s = 0; s < task.steps; s++) {
+      feeder.load(sequence, s);
+      engine.advance(true);
+    }
+  }
+  // the controller finishes the last update's write (counted like every other)
+  engine.exportCircuit();
+  return scaleCounts(engine.opCounts(), 1 / n);
+}
+
 export function energyCommand(path: string, options: EnergyOptions): EnergyDocument {
   if (options.vs !== undefined && options.vs !== "bptt") throw new VleError(`--vs '${options.vs}': the only baseline is bptt`);
+  const source = options.counts ?? "analytic";
+  if (source !== "analytic" && source !== "simulated") throw new VleError(`--counts '${source}' must be analytic or simulated`);
   const c = chipCircuit(path, options.target);
-  const run = runShape(c, options.task, options.seed ?? 0);
-  return energyDocument(c, run, { vsBptt: options.vs === "bptt", accelerator: options.accelerator });
+  const seed = options.seed ?? 0;
+  const run = runShape(c, options.task, seed);
+  const counts = source === "simulated" ? simulatedCounts(c, options.task, seed, options.samples ?? 1) : undefined;
+  return energyDocument(c, run, { vsBptt: options.vs === "bptt", accelerator: options.accelerator, counts });
 }
 
 export function registerEnergy(program: Command): void {
@@ -55,6 +85,11 @@ export function registerEnergy(program: Command): void {
     .option("--vs <baseline>", "compare with a baseline: bptt (fp32 and int8, with sweeps over T and network size)")
     .option("--accelerator <card>", "technology card of the BPTT accelerator", "digital-accelerator")
     .option("--svg <file>", "write a bar chart of the breakdown (and with --vs bptt, the comparison and growth with T)")
+    .option("--counts <source>", "operation counts: analytic (from the compiled dataflow) or simulated (hardware mode on the task's training sequences)", "analytic")
+    .option("--samples <n>", "training sequences simulated with --counts simulated", (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new VleError(`--samples '${v}' must be a positive integer`);
+      return Number(v);
+    })
     .option("--seed <n>", "task seed", (v: string) => {
       if (!/^\d+$/.test(v)) throw new VleError(`--seed '${v}' must be a non-negative integer`);
       return Number(v);
