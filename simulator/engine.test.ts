@@ -312,7 +312,7 @@ function compareWithReference(p: LaglineParams, learning: Record<string, unknown
   const ref = new RefLagline(p, opt, B);
   const x = engine.input("x"), out = engine.output("y");
   const pops: [PopulationState, RefLayer][] = [[engine.population("l0"), ref.l0], [engine.population("l1"), ref.l1]];
-  let worst = 0;
+  let worst = 0, maxUProsp = -Infinity;
   const near = (a: number, b: number, what: string) => {
     worst = Math.max(worst, Math.abs(a - b));
     if (!(Math.abs(a - b) <= 1e-12)) throw new Error(`${what}: engine ${a}, reference ${b}`);
@@ -333,13 +333,14 @@ function compareWithReference(p: LaglineParams, learning: Record<string, unknown
         near(pop.now.dphi[b], layer.rPrime[b], `${at} phi'[${b}]`);
         near(pop.now.uProsp[b], layer.prospU[b], `${at} u~[${b}]`);
         near(pop.now.e[b], layer.prospV[b], `${at} e[${b}]`);
+        maxUProsp = Math.max(maxUProsp, pop.now.uProsp[b]);
       }
       near(pop.tauM[0], layer.tauM, `${at} tau_m`);
     }
     near(engine.crossbars[0].weights[0], ref.l0.w, `step ${k + 1} W0`);
     near(engine.crossbars[1].weights[0], ref.l1.w, `step ${k + 1} W1`);
   }
-  return { worst, engine, ref };
+  return { worst, engine, ref, maxUProsp };
 }
 
 describe("step-for-step agreement with the GLE reference discretization (lagline, batch 3)", () => {
@@ -353,6 +354,14 @@ describe("step-for-step agreement with the GLE reference discretization (lagline
     expect(Math.abs(engine.crossbars[1].weights[0] - p.w1)).toBeGreaterThan(1e-3);
     expect(Math.abs(engine.population("l0").tauM[0] - p.tauM0)).toBeGreaterThan(1e-2);
     expect(Math.abs(engine.population("l1").tauM[0] - p.tauM1)).toBeGreaterThan(1e-3);
+  });
+
+  it("large pre-activations: softplus turns linear above 20 like torch.nn.Softplus, to 1e-12", () => {
+    // w0 = 40 drives l0's prospective potential from 5 to ~30 within the run
+    const big = { ...p, w0: 40 };
+    const { worst, maxUProsp } = compareWithReference(big, { eta: 1e-4, etaTau: 0, optimizer: "SGD" }, { kind: "sgd", lr: 1e-4, lrTau: 0 }, 60);
+    expect(worst).toBeLessThan(1e-12);
+    expect(maxUProsp).toBeGreaterThan(25);
   });
 
   it("the first two steps by hand: zero state, phi' = 0 before step 1, error arrives at l1 in step 2", () => {
