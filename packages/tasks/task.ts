@@ -1,7 +1,11 @@
 // The Task contract: seeded sequence data (inputs, targets, masks), its train/test split, batch feeding into the engine, and a metric.
 import { VleError } from "../../circuits/errors.js";
 import { Loss, Rule, type Circuit } from "../../circuits/model.js";
-import { Engine, softmax, type OutputState } from "../../simulator/engine.js";
+import { Engine, softmax, type EngineOptions, type OutputState } from "../../simulator/engine.js";
+
+/** Builds the engine a run uses: ideal mode by default; hardware mode passes one of its own (simulator/hardware). */
+export type EngineFactory = (circuit: Circuit, options: EngineOptions) => Engine;
+export const idealEngine: EngineFactory = (circuit, options) => new Engine(circuit, options);
 
 /** One sequence, step-major: input[s * inputChannels + c], target[s * outputChannels + c]. */
 export interface Sequence {
@@ -157,9 +161,9 @@ export class Feeder {
  * from the zero state, and returns the outputs per step. The output recorded at step s is the rate the
  * network holds when it reads step s: the value the output error of step s is computed from.
  */
-export function predict(circuit: Circuit, task: Task, data: Dataset, batch = 64): Float64Array[] {
+export function predict(circuit: Circuit, task: Task, data: Dataset, batch = 64, makeEngine: EngineFactory = idealEngine): Float64Array[] {
   const B = Math.max(1, Math.min(batch, data.size));
-  const engine = new Engine(circuit, { batch: B, rule: Rule.NONE });
+  const engine = makeEngine(circuit, { batch: B, rule: Rule.NONE });
   const feeder = new Feeder(engine, task);
   const outputs: Float64Array[] = [];
   for (let start = 0; start < data.size; start += B) {

@@ -10,7 +10,7 @@ import { Random } from "../../circuits/random.js";
 import { Engine } from "../../simulator/engine.js";
 import { checkFinite } from "../../simulator/guard.js";
 import { createLearner, parseRuleSpec } from "../../simulator/learner.js";
-import { Feeder, predict, type Metrics, type Sequence, type Task } from "./task.js";
+import { Feeder, idealEngine, predict, type EngineFactory, type Metrics, type Sequence, type Task } from "./task.js";
 
 export interface TrainOptions {
   /** seeds the task's data (the caller made the task with it) and the batch order */
@@ -26,6 +26,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** progress bar on stderr */
   progress?: boolean;
+  /** the engine the run trains and evaluates on (default: ideal mode; hardware mode: simulator/hardware) */
+  engine?: EngineFactory;
 }
 
 export interface EpochRecord {
@@ -167,7 +169,8 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
   if (perEpoch < 1) throw new VleError(`task '${task.name}' has ${task.train.size} training sequences, fewer than one batch of ${B}; lower --batch`);
 
   const rule = options.rule === undefined ? undefined : parseRuleSpec(options.rule, "--rule");
-  const engine = new Engine(circuit, { batch: B, rule: rule?.rule });
+  const makeEngine = options.engine ?? idealEngine;
+  const engine = makeEngine(circuit, { batch: B, rule: rule?.rule });
   const learner = createLearner(engine, true, { window: rule?.window });
   const feeder = new Feeder(engine, task);
   const order = new Random(orderSeed(seed));
@@ -178,7 +181,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
   };
   const evaluate = (): Metrics => {
     const trained = engine.exportCircuit();
-    return task.score(predict(trained, task, task.test), trained);
+    return task.score(predict(trained, task, task.test, 64, makeEngine), trained);
   };
 
   let epoch = 0, batch = 0, history: EpochRecord[] = [], initial: Metrics, wallBefore = 0;
