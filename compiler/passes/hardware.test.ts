@@ -1,6 +1,7 @@
 // Tests of the hardware passes: quantize (scale per crossbar, error bound), map to cores (tiling a projection larger than a core), route (XY hops), and compile-time errors naming the bad parameter.
 import { describe, expect, it } from "vitest";
 import { cyclesPerTick, levelWeight, maxLevel, nearestLevel, pipelineBound } from "../../circuits/hardware.js";
+import { decodeBinary, encodeBinary } from "../../circuits/codec.js";
 import { Flow } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { compileSource, passes } from "../index.js";
@@ -100,6 +101,12 @@ describe("map to cores and route", () => {
       }
     }
     for (let i = 0; i < xh.rows; i++) expect(summed[i]).toBeCloseTo(whole[i], 12);
+  });
+
+  it("round-trips a compiled chip through the binary IR", () => {
+    const c = compileSource(chip("  core: { neurons: 8, synapses: 32 }\n  mismatch: { tau: 0.1, stuck_off: 0.01 }\n  noise: thermal\n"), "t.yaml");
+    expect(decodeBinary(encodeBinary(c))).toEqual(c);
+    expect(c.hardware!.noise.membraneStd).toBeGreaterThan(0);
   });
 
   it("applies --target to a description without a hardware section", () => {
