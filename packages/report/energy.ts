@@ -1,4 +1,5 @@
 // The energy report: the chip's priced operation counts per sample and per training run, the BPTT baseline beside it, and sweeps over sequence length and network size.
+import { cyclesPerTick, pipelineBound, tickSeconds } from "../../circuits/hardware.js";
 import { cloneCircuit, type Circuit } from "../../circuits/model.js";
 import { loadCard, type TechCard } from "../../circuits/tech.js";
 import { remapChip } from "../../compiler/passes/route.js";
@@ -48,6 +49,8 @@ export interface EnergyDocument {
   counts: { source: "analytic" | "simulated"; perSample: OpCounts };
   perSample: { energy: number; seconds: number };
   perRun: { energy: number; seconds: number };
+  /** where a tick's time goes: the pipeline stages of the busiest core (cycles, no contention) and the slack */
+  timing: { clockHz: number; acceleration: number; tickSeconds: number; cyclesPerTick: number; stages: Record<string, number> };
   lines: (EnergyLine & { share: number; sources: string[] })[];
   total: number;
   vs?: {
@@ -136,6 +139,7 @@ export function energyDocument(c: Circuit, run: RunShape, options: { card?: Tech
     counts: { source: options.counts ? "simulated" : "analytic", perSample: analyticOrGiven(c, run, options.counts) },
     perSample: chip.perSample,
     perRun: { energy: chip.perSample.energy * run.samples, seconds: chip.perSample.seconds * run.samples },
+    timing: timing(c),
     lines: chip.lines.map((l) => ({ ...l, share: chip.total > 0 ? l.energy / chip.total : 0, sources: l.entries.filter((n) => card.entries.has(n as never)).map((n) => card.entries.get(n as never)!.source.key) })),
     total: chip.total,
   };
@@ -155,6 +159,18 @@ export function energyDocument(c: Circuit, run: RunShape, options: { card?: Tech
     };
   }
   return doc;
+}
+
+function timing(c: Circuit): EnergyDocument["timing"] {
+  const h = c.hardware!;
+  const b = pipelineBound(c, h);
+  const cycles = cyclesPerTick(c, h);
+  const stages: Record<string, number> = {
+    "DAC (forward lines)": b.forwardDac, "crossbar settle": b.crossbarSettle, ADC: b.adc, "routing hops": b.route,
+    "DAC (error lines)": b.transposedDac, "crossbar settle (transposed)": b.transposedSettle, integrate: b.integrate, "weight writes": b.write,
+    "slack (idle)": Math.max(0, cycles - b.total),
+  };
+  return { clockHz: h.clockHz, acceleration: h.acceleration, tickSeconds: tickSeconds(c, h), cyclesPerTick: cycles, stages };
 }
 
 function analyticOrGiven(c: Circuit, run: RunShape, counts?: OpCounts): OpCounts {
@@ -183,6 +199,8 @@ export function formatEnergy(doc: EnergyDocument): string {
   const r = doc.run;
   out.push(`chip energy of '${doc.circuit}' on card ${doc.card.name} (${doc.card.title}); counts: ${doc.counts.source}, per sample of T = ${r.ticks} ticks (task ${r.task})`);
   out.push(formatLines(doc.lines, doc.total, (l) => (l as EnergyDocument["lines"][number]).share));
+  const t = doc.timing;
+  out.push(`time: a tick is ${quantity(t.tickSeconds, "s")} = ${t.cyclesPerTick} cycles at ${quantity(t.clockHz, "Hz")} (acceleration ${t.acceleration}); busiest core's pipeline: ${Object.entries(t.stages).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   out.push(`per sample: ${joules(doc.perSample.energy)} in ${quantity(doc.perSample.seconds, "s")}; per training run (${r.samples} samples): ${joules(doc.perRun.energy)} in ${quantity(doc.perRun.seconds, "s")}`);
   if (doc.vs) {
     const v = doc.vs;
