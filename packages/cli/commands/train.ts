@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
 import { VleError } from "../../../circuits/errors.js";
-import { createTask } from "../../tasks/index.js";
+import { createTask, taskFactories } from "../../tasks/index.js";
 import { train, type TrainResult } from "../../tasks/train.js";
 import { loadCircuit } from "../load.js";
 
@@ -47,7 +47,7 @@ export function registerTrain(program: Command): void {
     .command("train")
     .description("train a circuit on a task with its on-chip learning rule; prints a JSON summary")
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
-    .requiredOption("--task <name>", "task: lagline, delayed-xor, ...")
+    .requiredOption("--task <name>", `task: ${Object.keys(taskFactories).join(", ")}`)
     .option("--epochs <n>", "epochs (default: the task's)", integer("--epochs", 0))
     .option("--seed <s>", "seed of the task's data and the batch order (default 0)", integer("--seed", 0))
     .option("--batch <b>", "sequences per batch (default: the task's)", integer("--batch", 1))
