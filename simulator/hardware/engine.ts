@@ -827,6 +827,11 @@ export class HardwareEngine extends Engine {
 
   // ---- reports -----------------------------------------------------------------------------------------
 
+  /** Clock cycles elapsed since construction: the end of the last tick. */
+  get cycles(): number {
+    return this.tickStart;
+  }
+
   /** Operation counts since construction, summed over the batch (counts.ts definitions). */
   opCounts(): OpCounts {
     return { ...this.counts };

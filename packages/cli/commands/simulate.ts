@@ -5,7 +5,9 @@ import { Rule, enumName } from "../../../circuits/model.js";
 import { Engine } from "../../../simulator/engine.js";
 import { checkFinite } from "../../../simulator/guard.js";
 import { createLearner } from "../../../simulator/learner.js";
+import { HardwareEngine, type TimingReport } from "../../../simulator/hardware/engine.js";
 import { TraceRecorder, parseRecordSelection } from "../../../simulator/recorders/trace.js";
+import { VcdRecorder } from "../../../simulator/recorders/vcd.js";
 import { feedStimulus, readStimulus, type Stimulus } from "../../../simulator/stimulus.js";
 import { loadCircuit } from "../load.js";
 
@@ -20,7 +22,14 @@ export interface SimulateOptions {
   record?: string;
   /** run all samples of the table at once as one batch (learning from the batch mean) instead of one after another */
   batch?: boolean;
-  out: string;
+  /** trace CSV to write */
+  out?: string;
+  /** VCD waveforms to write */
+  vcd?: string;
+  /** ideal (the reference equations) or hardware (the compiled chip, cycle by cycle) */
+  mode?: string;
+  /** hardware mode: seeds mismatch, noise and stochastic rounding (default: the chip's seed) */
+  seed?: number;
 }
 
 export interface SimulateSummary {
@@ -33,6 +42,8 @@ export interface SimulateSummary {
   /** data rows and columns of the trace (columns include step, t and sample) */
   rows: number;
   columns: number;
+  /** hardware mode: how the chip kept time */
+  timing?: TimingReport;
 }
 
 /** Steps of each sample: all rows, or the first `steps`, which every table must have. */
@@ -73,14 +84,20 @@ export function simulate(circuitFile: string, options: SimulateOptions): Simulat
   }
 
   const B = options.batch ? samples : 1;
-  const engine = new Engine(circuit, { batch: B });
+  const mode = options.mode ?? "ideal";
+  if (mode !== "ideal" && mode !== "hardware") throw new VleError(`--mode ${mode}: give ideal or hardware`);
+  if (options.seed !== undefined && mode !== "hardware") throw new VleError(`--seed seeds the chip's mismatch, noise and rounding; use it with --mode hardware`);
+  if (!options.out && !options.vcd) throw new VleError(`nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both`);
+  const engine = mode === "hardware" ? new HardwareEngine(circuit, { batch: B, seed: options.seed }) : new Engine(circuit, { batch: B });
   const learning = target !== undefined && engine.rule !== Rule.NONE;
   const learner = createLearner(engine, learning);
   const feedInput = input && feedStimulus(input, engine);
   const feedTarget = target && feedStimulus(target, engine);
-  const selection = parseRecordSelection(options.record ?? engine.populations.map((p) => `${p.spec.name}.r`).join(","), engine);
-  const trace = new TraceRecorder(options.out, engine, selection, samples > 1);
+  const record = options.record ?? engine.populations.map((p) => `${p.spec.name}.r`).join(",");
+  const trace = options.out ? new TraceRecorder(options.out, engine, parseRecordSelection(record, engine), samples > 1) : undefined;
+  let vcd: VcdRecorder | undefined;
   try {
+    vcd = options.vcd ? new VcdRecorder(options.vcd, engine, record) : undefined;
     // sample ids of the batch slots: all samples at once, or one sample per run
     const runs = options.batch ? [Int32Array.from({ length: samples }, (_, s) => s)] : Array.from({ length: samples }, (_, s) => Int32Array.of(s));
     for (const slots of runs) {
@@ -90,20 +107,28 @@ export function simulate(circuitFile: string, options: SimulateOptions): Simulat
         feedTarget?.(slots, step);
         learner.step();
         checkFinite(engine, samples > 1 ? slots : undefined);
-        trace.record(slots);
+        trace?.record(slots);
+        vcd?.record();
       }
       learner.endSequence();
     }
-    trace.close();
+    trace?.close();
+    vcd?.close();
   } catch (err) {
-    trace.abort();
+    trace?.abort();
+    vcd?.abort();
     throw err;
   }
   return {
     circuit: circuit.name, samples, steps, batch: B, learned: learning ? enumName(Rule, engine.rule) : undefined,
-    rows: trace.rowCount, columns: trace.columnCount,
+    rows: trace?.rowCount ?? 0, columns: trace?.columnCount ?? 0, timing: engine instanceof HardwareEngine ? engine.timing() : undefined,
   };
 }
+
+const nonNegativeInteger = (flag: string) => (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) > 2 ** 32 - 1) throw new VleError(`${flag} '${value}' must be a non-negative integer`);
+  return Number(value);
+};
 
 const positiveInteger = (flag: string) => (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new VleError(`${flag} '${value}' must be a positive integer`);
@@ -113,20 +138,31 @@ const positiveInteger = (flag: string) => (value: string) => {
 export function registerSimulate(program: Command): void {
   program
     .command("simulate")
-    .description("run a circuit (ideal mode) on an input table, learning from a target table if given, and write a trace CSV")
+    .description("run a circuit (ideal mode, or hardware mode on its compiled chip) on an input table, learning from a target table if given, and write a trace CSV and/or VCD waveforms")
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .option("--input <table>", "input table (.csv or .json): one row per step, columns <input>[<i>], optional 'sample'")
     .option("--target <table>", "target table like the input, columns <output>[<i>]; empty cells: no target that step")
     .option("--steps <n>", "steps per sample (default: the input's rows)", positiveInteger("--steps"))
     .option("--record <signals>", "what to record: e.g. l1.r,l0.u,x->l0.W,l0.tau_m, or all (default: r of every population)")
     .option("--batch", "run all samples of the table at once as one batch (updates use the batch mean)")
-    .requiredOption("--out <trace.csv>", "trace file to write")
+    .option("--out <trace.csv>", "trace file to write")
+    .option("--vcd <waves.vcd>", "VCD waveforms of the recorded signals (hardware mode adds ADC codes and weight levels: <population>.r_code, .e_code, <crossbar>.W_code)")
+    .option("--mode <mode>", "ideal (the reference equations) or hardware (the compiled chip, cycle by cycle, with its effects)", "ideal")
+    .option("--seed <n>", "hardware mode: seed of mismatch, thermal noise and stochastic rounding (default: the chip's)", nonNegativeInteger("--seed"))
     .action((file: string, opts: SimulateOptions) => {
       const s = simulate(file, opts);
       const total = s.steps.reduce((a, b) => a + b, 0);
+      const wrote = [opts.out && `${opts.out} (${s.rows} rows x ${s.columns} columns)`, opts.vcd].filter(Boolean).join(" and ");
       process.stdout.write(
-        `simulated '${s.circuit}': ${s.samples} sample${s.samples === 1 ? "" : "s"}, ${total} steps${s.batch > 1 ? ` (batch ${s.batch})` : ""}, ` +
-          `learning ${s.learned ? `on (${s.learned})` : "off"}; wrote ${opts.out} (${s.rows} rows x ${s.columns} columns)\n`,
+        `simulated '${s.circuit}'${s.timing ? " in hardware mode" : ""}: ${s.samples} sample${s.samples === 1 ? "" : "s"}, ${total} steps${s.batch > 1 ? ` (batch ${s.batch})` : ""}, ` +
+          `learning ${s.learned ? `on (${s.learned})` : "off"}; wrote ${wrote}\n`,
       );
+      const t = s.timing;
+      if (t) {
+        process.stdout.write(
+          `chip: ${t.cycles} cycles at ${t.clockHz / 1e6} MHz (${t.cyclesPerTick} per tick, ${(t.cycles / t.clockHz * 1e6).toPrecision(4)} us); ` +
+            `inputs ready after ${t.inputLatency.max} cycles at most (slack ${t.slack}); ${t.staleValues} values used stale in ${t.staleTicks} ticks${t.stallCycles ? `; ${t.stallCycles} stall cycles` : ""}\n`,
+        );
+      }
     });
 }
