@@ -8,6 +8,9 @@ const real = (min: number, max: number) => fc.double({ min, max, noNaN: true }).
 const values = (n: number, min: number, max: number) => fc.array(real(min, max), { minLength: n, maxLength: n });
 /** Records as plain objects (fast-check's default null prototype would differ from decoded circuits). */
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
+/** A declared [lo, hi] (lo < hi) or the undeclared [0, 0]: input ranges and rails. */
+const interval = fc.option(fc.tuple(real(-100, 100), real(-100, 100)).filter(([a, b]) => a !== b).map(([a, b]) => (a < b ? [a, b] : [b, a])), { nil: undefined })
+  .map((pair) => pair ?? [0, 0]);
 /** Element names: a unique prefix per index and kind, then any text (names are free-form strings in the IR). */
 const named = (prefix: string, i: number) => fc.string({ maxLength: 6 }).map((s) => `${prefix}${i}:${s}`);
 
@@ -23,7 +26,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
     populationSizes: fc.array(fc.integer({ min: 1, max: maxSize }), { minLength: 1, maxLength: maxPopulations }),
   });
   return shape.chain(({ dt, inputSizes, populationSizes }) => {
-    const inputs = fc.tuple(...inputSizes.map((size, i) => named("in", i).map((name) => ({ name, size }))));
+    const inputs = fc.tuple(...inputSizes.map((size, i) => fc.tuple(named("in", i), interval).map(([name, [lo, hi]]) => ({ name, size, lo, hi }))));
     const populations = fc.tuple(...populationSizes.map((size, i) => record({
       name: named("pop", i), size: fc.constant(size),
       tauM: values(size, dt, dt * 1000), tauR: values(size, dt, dt * 1000), bias: values(size, -10, 10),
@@ -51,7 +54,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
       const crossbars = fc.integer({ min: 0, max: maxCrossbars }).chain((m) => fc.tuple(...Array.from({ length: m }, (_, k) => crossbar(k))));
       const outputs = fc.subarray(populations).chain((outs) => fc.tuple(...outs.map((p, k) => record({
         name: named("out", k), population: fc.constant(p.name),
-        loss: p.phi === Phi.LINEAR ? fc.constantFrom(Loss.MSE, Loss.CROSS_ENTROPY) : fc.constant(Loss.MSE), beta: real(0, 10),
+        loss: p.phi === Phi.LINEAR ? fc.constantFrom(Loss.MSE, Loss.CROSS_ENTROPY) : fc.constant(Loss.MSE), beta: real(0, 10), tolerance: real(0, 1),
       }))));
       const learning = record({ rule: fc.constantFrom(...enumValues(Rule) as Rule[]), optimizer: fc.constantFrom(...enumValues(Optimizer) as Optimizer[]) }).chain(({ rule, optimizer }) => record({
         rule: fc.constant(rule), eta: real(0, 1), etaTau: real(0, 1), prospectiveErrors: fc.boolean(), optimizer: fc.constant(optimizer),
@@ -59,7 +62,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
         window: rule === Rule.TBPTT ? fc.integer({ min: 1, max: 1000 }) : fc.integer({ min: 0, max: 2 ** 32 - 1 }),
       }));
       const provenance = record({ source: fc.string(), sourceSha256: fc.stringMatching(/^[0-9a-f]{64}$/), compilerVersion: fc.string({ maxLength: 12 }) });
-      return fc.tuple(errorCurrents, crossbars, outputs, learning, provenance, fc.string({ maxLength: 12 })).chain(([errorCurrents, crossbars, outputs, learning, provenance, name]) => {
+      return fc.tuple(errorCurrents, crossbars, outputs, learning, provenance, fc.string({ maxLength: 12 }), interval).chain(([errorCurrents, crossbars, outputs, learning, provenance, name, [railLo, railHi]]) => {
         const outputNames = new Set(outputs.map((o) => o.population));
         const targets = populations.filter((p) => learns.has(p.name));
         const broadcasts = outputs.length === 0 || targets.length === 0 ? fc.constant([] as Circuit["broadcasts"]) : fc.array(
@@ -67,7 +70,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
             .chain(({ from, to }) => values(to.size * from.size, -10, 10).map((weights) => ({ from: from.name, to: to.name, weights }))),
           { maxLength: 3 });
         return broadcasts.map((broadcasts): Circuit => ({
-          version: IR_VERSION, name, dt, inputs, populations, errorPopulations, errorCurrents, crossbars, broadcasts, outputs, learning, provenance, hardware: null,
+          version: IR_VERSION, name, dt, inputs, populations, errorPopulations, errorCurrents, crossbars, broadcasts, outputs, learning, provenance, railLo, railHi, hardware: null,
         }));
       });
     });

@@ -6,10 +6,10 @@ import { unit as parseUnit } from "mathjs";
 import { parse as parseYaml } from "yaml";
 import { VleError } from "./errors.js";
 
-/** Where cards live: beside this module (circuits/tech), also when run from dist/. */
+/** Where cards live: beside this module (circuits/tech), also when run from dist/ or a build below it (dist/test-build-*). */
 function cardDirectory(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, "tech"), join(here, "..", "..", "circuits", "tech")]) if (existsSync(dir)) return dir;
+  for (const dir of [join(here, "tech"), join(here, "..", "..", "circuits", "tech"), join(here, "..", "..", "..", "circuits", "tech")]) if (existsSync(dir)) return dir;
   return join(here, "tech");
 }
 export const cardDir = cardDirectory();

@@ -13,6 +13,9 @@ export function validate(c: Circuit, where = "circuit"): void {
 
   fail(c.version === IR_VERSION, `IR version ${c.version} is not supported (this build reads version ${IR_VERSION}); recompile the description`);
   fail(finite(c.dt) && c.dt > 0, `dt = ${c.dt} must be a positive number`);
+  // declared intervals: lo < hi, or both 0 (not declared)
+  const interval = (lo: number, hi: number) => finite(lo) && finite(hi) && (lo < hi || (lo === 0 && hi === 0));
+  fail(interval(c.railLo, c.railHi), `rails [${c.railLo}, ${c.railHi}] must be finite with rail_lo < rail_hi (or both 0: none declared)`);
 
   const names = new Set<string>();
   const unique = (name: string, what: string) => {
@@ -24,6 +27,7 @@ export function validate(c: Circuit, where = "circuit"): void {
   for (const port of c.inputs) {
     unique(port.name, "input");
     fail(Number.isInteger(port.size) && port.size >= 1, `input '${port.name}': size ${port.size} must be a positive integer`);
+    fail(interval(port.lo, port.hi), `input '${port.name}': range [${port.lo}, ${port.hi}] must be finite with lo < hi (or both 0: not declared)`);
   }
 
   for (const p of c.populations) {
@@ -89,6 +93,7 @@ export function validate(c: Circuit, where = "circuit"): void {
     outputPopulations.add(o.population);
     fail(isEnum(Loss, o.loss), `${el}: loss ${o.loss} is not one of ${enumChoices(Loss)}`);
     fail(finite(o.beta) && o.beta >= 0, `${el}: beta = ${o.beta} must be a non-negative number`);
+    fail(finite(o.tolerance) && o.tolerance >= 0, `${el}: tolerance = ${o.tolerance} must be a non-negative number (0: not declared)`);
     fail(o.loss !== Loss.CROSS_ENTROPY || p!.phi === Phi.LINEAR, `${el}: cross-entropy takes logits, so population '${o.population}' must have phi linear`);
   }
 

@@ -28,6 +28,10 @@ export interface PopulationSpec {
   gamma: number;
   /** the name of the target channel of an output population */
   target: string;
+  /** input populations: the declared range of their values [lo, hi] */
+  range?: [number, number];
+  /** output populations: the declared bound on |r_hardware - r_ideal| (0: not declared) */
+  tolerance: number;
 }
 
 export interface ProjectionSpec extends MatrixSpec {
@@ -56,6 +60,8 @@ export interface Description {
   projections: ProjectionSpec[];
   broadcasts: BroadcastSpec[];
   loss: { where: Where; kind: Loss; beta: number };
+  /** the declared rails of every membrane [lo, hi] */
+  rails?: [number, number];
   /** the circuit's learning parameters, and gamma: the default strength of every error current */
   learning: { where: Where; ir: Learning; gamma: number };
 }

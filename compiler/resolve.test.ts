@@ -79,7 +79,7 @@ describe("defaults", () => {
     expect(y.phi).toBe(Phi.LINEAR);
     expect([h.plasticBias, h.plasticTauM]).toEqual([false, false]);
     expect(c.crossbars.map((x) => [x.plastic, x.feedback])).toEqual([[true, Feedback.NO_FEEDBACK], [true, Feedback.TRANSPOSE]]);
-    expect(c.outputs).toEqual([{ name: "y.target", population: "y", loss: Loss.MSE, beta: 0.1 }]);
+    expect(c.outputs).toEqual([{ name: "y.target", population: "y", loss: Loss.MSE, beta: 0.1, tolerance: 0 }]);
     expect(c.errorCurrents.map((e) => e.gamma)).toEqual([1, 1]);
     expect(c.learning).toEqual({ rule: Rule.VLE, eta: 1e-3, etaTau: 1e-3, prospectiveErrors: true, optimizer: Optimizer.SGD, adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8, window: 0 });
     expect(c.name).toBe("net");

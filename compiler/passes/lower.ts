@@ -25,7 +25,8 @@ export const lower: Pass = {
       version: IR_VERSION,
       name: g.name,
       dt: g.dt,
-      inputs: g.populations.filter((p) => p.kind === "input").map((p) => ({ name: p.name, size: p.size })),
+      // undeclared ranges, rails and tolerances stay 0 (see circuit.proto)
+      inputs: g.populations.filter((p) => p.kind === "input").map((p) => ({ name: p.name, size: p.size, lo: p.range?.[0] ?? 0, hi: p.range?.[1] ?? 0 })),
       populations: neurons.map((p) => ({
         name: p.name, size: p.size, tauM: [...p.tauMValues], tauR: [...p.tauRValues], bias: [...p.biasValues],
         phi: p.phi, plasticBias: p.learnBias, plasticTauM: p.learnTauM,
@@ -38,9 +39,11 @@ export const lower: Pass = {
         plastic: x.plastic, feedback: Feedback.NO_FEEDBACK, feedbackWeights: [],
       })),
       broadcasts: [],
-      outputs: neurons.filter((p) => p.kind === "output").map((p) => ({ name: p.target, population: p.name, loss: g.loss.kind, beta: g.loss.beta })),
+      outputs: neurons.filter((p) => p.kind === "output").map((p) => ({ name: p.target, population: p.name, loss: g.loss.kind, beta: g.loss.beta, tolerance: p.tolerance })),
       learning: { ...g.learning.ir },
       provenance: { source: "", sourceSha256: "", compilerVersion: "" },
+      railLo: g.rails?.[0] ?? 0,
+      railHi: g.rails?.[1] ?? 0,
       // ideal only until a hardware pass maps the circuit onto a chip (null as decoding leaves it)
       hardware: null,
     };

@@ -2,6 +2,7 @@
 import { levelWeight, maxLevel, nearestLevel } from "../../circuits/hardware.js";
 import { Feedback, Loss, Phi, Signal, type Circuit, type SignalRange, type WeightStorage } from "../../circuits/model.js";
 import { transfers } from "../../circuits/cells.js";
+import { inputRange } from "../../circuits/envelope.js";
 import type { Compilation, Pass } from "../pipeline.js";
 import { fail } from "../source.js";
 import { readHardware, type HardwareSpec } from "./hardware-spec.js";
@@ -84,7 +85,7 @@ export function signalRanges(c: Circuit, spec: HardwareSpec): SignalRange[] {
   const rate = new Map<string, [number, number]>();
   for (const p of c.inputs) {
     const given = spec.ranges.rates.get(p.name);
-    rate.set(p.name, given ? [given.lo, given.hi] : [-1, 1]);
+    rate.set(p.name, given ? [given.lo, given.hi] : inputRange(p));
   }
   for (const p of c.populations) {
     const given = spec.ranges.rates.get(p.name);

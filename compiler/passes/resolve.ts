@@ -68,7 +68,7 @@ export const resolve: Pass = {
     const defaultName = file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
     c.description = {
       file, name: top.string("name", defaultName), dt, dtWhere: top.at("dt"), timeUnit: scope.timeUnit, seed,
-      populations, projections, broadcasts, loss, learning,
+      populations, projections, broadcasts, loss, learning, rails: readInterval(top, "rails", "the membranes' rails"),
     };
   },
 };
@@ -99,6 +99,16 @@ function readConstants(top: Section, scope: Scope): void {
     if (["dt", "pi", "e"].includes(name) || isUnitName(name)) s.fail(name, `'${name}' is already a unit or a built-in name`, "choose another name");
     scope.values.set(name, evaluateAt(s, name, value));
   }
+}
+
+/** An optional `[lo, hi]` of plain numbers with lo < hi (rails, an input's range). */
+function readInterval(s: Section, key: string, what: string): [number, number] | undefined {
+  const nodes = s.list(key);
+  if (!nodes) return undefined;
+  if (nodes.length !== 2) s.fail(key, `${nodes.length} values; ${what} are [lo, hi]`, `write ${key}: [-1, 1]`);
+  const [lo, hi] = nodes.map((n, i) => s.value(n, { line: n.line, path: `${s.sub(key)}[${i}]` }, "plain"));
+  if (!(lo < hi)) s.fail(key, `[${lo}, ${hi}] must have lo < hi`);
+  return [lo, hi];
 }
 
 function readLearning(top: Section, dt: number): Description["learning"] {
@@ -168,7 +178,7 @@ function readPopulations(top: Section, gamma: number): PopulationSpec[] {
     const base = { where: s.where, name, kind, size, sizeWhere: s.has("size") ? s.at("size") : undefined };
     if (kind === "input") {
       for (const key of s.node.entries.keys()) if (!(inputPopulationKeys as readonly string[]).includes(key)) s.fail(key, `an input population has no ${key}`, `remove it (an input is an external signal with only ${inputPopulationKeys.join(", ")})`);
-      return { ...base, phi: Phi.LINEAR, learnBias: false, learnTauM: false, gamma: 0, target: "" };
+      return { ...base, phi: Phi.LINEAR, learnBias: false, learnTauM: false, gamma: 0, target: "", range: readInterval(s, "range", "an input's range"), tolerance: 0 };
     }
     const tauM = s.perNeuron("tau_m", "time", { positive: true });
     if (!tauM) s.need("tau_m", "add the membrane time constant, e.g. tau_m: 1.0 (model time units) or tau_m: 10 ms");
@@ -178,12 +188,14 @@ function readPopulations(top: Section, gamma: number): PopulationSpec[] {
       return v;
     });
     if (kind !== "output" && s.has("target")) s.fail("target", "only output populations have a target", "remove it or set kind: output");
+    if (kind !== "output" && s.has("tolerance")) s.fail("tolerance", "only output populations have a tolerance", "remove it or set kind: output");
     return {
       ...base, tauM, tauR: s.perNeuron("tau_r", "time", { positive: true }) ?? tauM, bias: s.perNeuron("bias", "plain"),
       phi: s.choice("phi", phiChoices, kind === "output" ? Phi.LINEAR : Phi.TANH),
       learnBias: learn.includes("bias"), learnTauM: learn.includes("tau_m"),
       gamma: s.number("gamma", { fallback: gamma }),
       target: kind === "output" ? s.name("target", `${name}.target`) : "",
+      tolerance: kind === "output" ? s.number("tolerance", { fallback: 0, min: 0 }) : 0,
     };
   });
 }
