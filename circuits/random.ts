@@ -42,6 +42,23 @@ export class Random {
     }
   }
 
+  /**
+   * Fills out[from .. to) with standard normals by the polar method, keeping both values of each draw
+   * (for bulk noise; a different stream from repeated normal() calls).
+   */
+  fillNormal(out: Float64Array, from = 0, to = out.length): void {
+    let k = from;
+    while (k < to) {
+      const a = 2 * this.uniform() - 1;
+      const b = 2 * this.uniform() - 1;
+      const q = a * a + b * b;
+      if (q === 0 || q >= 1) continue;
+      const f = Math.sqrt((-2 * Math.log(q)) / q);
+      out[k++] = a * f;
+      if (k < to) out[k++] = b * f;
+    }
+  }
+
   /** Fisher-Yates shuffle in place. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {

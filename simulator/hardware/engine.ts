@@ -165,6 +165,9 @@ export class HardwareEngine extends Engine {
   readonly rateAdc: Float64Array[];
   readonly errorAdc: (Float64Array | undefined)[];
   private readonly softmaxBuffer: Float64Array;
+  /** scratch of the noise draws (B x largest population) and of their per-cell scale */
+  private readonly noiseBuffer: Float64Array;
+  private readonly noiseScale: Float64Array;
   private readonly payloads: Payload[] = [];
   private readonly counts: OpCounts = zeroCounts();
   private readonly report = { ticks: 0, cycles: 0, makespanSum: 0, makespanMax: 0, inputSum: 0, inputMax: 0, staleValues: 0, staleTicks: 0, maxLag: 0, stall: 0 };
@@ -255,6 +258,8 @@ export class HardwareEngine extends Engine {
     this.rateAdc = this.populations.map((p) => new Float64Array(B * p.size));
     this.errorAdc = this.populations.map((p) => (p.learns ? new Float64Array(B * p.size) : undefined));
     this.softmaxBuffer = new Float64Array(Math.max(1, ...this.populations.map((p) => p.size)));
+    this.noiseBuffer = new Float64Array(B * this.softmaxBuffer.length);
+    this.noiseScale = new Float64Array(this.softmaxBuffer.length);
     this.checkRanges();
     this.checkLinkLoad();
   }
@@ -726,9 +731,7 @@ export class HardwareEngine extends Engine {
           addOutputError(B, n, now.r, this.targetRegisters[oi].values, o.mask, o.spec.beta, o.spec.loss === Loss.CROSS_ENTROPY, this.softmaxBuffer, d);
         }
         errorCellStep(size, n, dt, this.prospectiveErrors, tauM, tauR, now.dphi, d, now.v, next.v, next.e);
-        if (fx.thermalNoise && h.noise.errorStd > 0) {
-          for (let k = 0; k < size; k++) next.v[k] += h.noise.errorStd * Math.sqrt((2 * dt) / tauR[k % n]) * this.noise.normal();
-        }
+        if (fx.thermalNoise && h.noise.errorStd > 0) this.addNoise(next.v, h.noise.errorStd, tauR, n);
       }
       const I = next.uProsp;
       fillBias(B, n, p.bias, I);
@@ -740,13 +743,22 @@ export class HardwareEngine extends Engine {
         }
       }
       membraneStep(size, n, dt, tauM, tauR, p.transfer, I, p.gamma, p.learns ? next.e : undefined, now.u, next);
-      if (fx.thermalNoise && h.noise.membraneStd > 0) {
-        for (let k = 0; k < size; k++) next.u[k] += h.noise.membraneStd * Math.sqrt((2 * dt) / tauM[k % n]) * this.noise.normal();
-      }
+      if (fx.thermalNoise && h.noise.membraneStd > 0) this.addNoise(next.u, h.noise.membraneStd, tauM, n);
       if (fx.railSaturation) this.clipToRails(p);
       if (cell) for (let k = 0; k < size; k++) next.r[k] *= cell.gain[k % n];
     });
     if (learn && this.learnsOnline) this.plasticity(apply);
+  }
+
+  /**
+   * Thermal noise of an integrator with time constant tau: the Euler step of an Ornstein-Uhlenbeck process with
+   * stationary std `std` adds std sqrt(2 dt / tau) N(0, 1).
+   */
+  private addNoise(x: Float64Array, std: number, tau: Float64Array, n: number): void {
+    const z = this.noiseBuffer, scale = this.noiseScale, dt = this.dt;
+    for (let i = 0; i < n; i++) scale[i] = std * Math.sqrt((2 * dt) / tau[i]);
+    this.noise.fillNormal(z, 0, x.length);
+    for (let k = 0; k < x.length; k++) x[k] += scale[k % n] * z[k];
   }
 
   /** Membrane and its prospective readout held within the rails (rate and phi' follow the clipped readout). */
