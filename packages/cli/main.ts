@@ -9,6 +9,7 @@ import { registerSimulate } from "./commands/simulate.js";
 import { registerTrain } from "./commands/train.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEnergy } from "./commands/energy.js";
+import { registerAlign } from "./commands/align.js";
 
 const program = new Command("vle")
   .description("compiler and cycle-accurate mixed-signal simulator for chips that learn on-chip with VLE/GLE")
@@ -23,6 +24,7 @@ registerSimulate(program);
 registerTrain(program);
 registerDemo(program);
 registerEnergy(program);
+registerAlign(program);
 
 /** Exit codes: 0 ok, 1 bad input or failed check, 2 usage. */
 async function main(argv: string[]): Promise<number> {
