@@ -1,6 +1,7 @@
 // Hardware mode against oracles: ideal mode with every effect off (single core and tiled over cores), timing and staleness, counts.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { cyclesPerTick, pipelineBound } from "../circuits/hardware.js";
 import { Flow, Rule, type Circuit } from "../circuits/model.js";
 import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
@@ -178,5 +179,78 @@ describe("latency: a late value is a stale one", () => {
     expect(timing.slack).toBeGreaterThanOrEqual(0);
     expect(timing.staleValues).toBe(0);
     expect(gap(out, laglineReference(c, xs, ys, 0))).toBeLessThan(1e-12);
+  });
+});
+
+describe("link contention and unit occupancy show in the timing report and in the dynamics", () => {
+  // x -> h (n tanh cells, filling core0) -> y (on core1, with the h -> y tile): h's n rates cross one link per tick
+  const source = (n: number, adcs: number) => `
+name: contention
+dt: 0.1
+seed: 1
+populations:
+  - { name: x, kind: input, size: 1 }
+  - { name: h, size: ${n}, tau_m: 1.0, tau_r: 0.5, phi: tanh }
+  - { name: y, kind: output, size: 1, tau_m: 1.0, tau_r: 0.5, phi: linear }
+projections:
+  - { from: x, to: h, init: { kind: normal, scale: 1.0, seed: 1 } }
+  - { from: h, to: y, init: { kind: normal, scale: 0.3, seed: 2 } }
+loss: { kind: mse, beta: 0.1 }
+learning: { rule: vle, eta: 0.01, optimizer: sgd }
+hardware:
+  card: analog-65nm
+  effects: [latency]
+  acceleration: 100
+  core: { neurons: ${n}, dacs: 64, adcs: ${adcs} }
+`;
+  /** x = sin(k), target 0.5 on y every tick, no learning: errors flow back through the transposed h -> y tile */
+  const drive = (e: Engine, k: number) => {
+    e.input("x")[0] = Math.sin(k);
+    e.outputs[0].target[0] = 0.5;
+    e.outputs[0].mask[0] = 1;
+    e.advance(false);
+  };
+  const timingOf = (c: Circuit, steps = 20) => {
+    const hw = new HardwareEngine(c);
+    for (let k = 0; k < steps; k++) drive(hw, k);
+    return hw.timing();
+  };
+
+  it("n packets on one link arrive one cycle apart: the critical path grows by n - 1 cycles", () => {
+    const one = compileSource(source(1, 64), "c.yaml"), many = compileSource(source(24, 64), "c.yaml");
+    // h's rates cross core0 -> core1, y's error partial sums for h cross back: 24 words each way
+    expect(many.hardware!.routes.map((r) => r.words)).toEqual([24, 24]);
+    const [a, b] = [timingOf(one), timingOf(many)];
+    expect(b.inputLatency.max - a.inputLatency.max).toBe(23);
+    expect(b.utilization["link core0->core1"]).toBeGreaterThan(a.utilization["link core0->core1"]);
+  });
+
+  it("one ADC converting every output of a core serializes them (conversion cycles each)", () => {
+    const wide = timingOf(compileSource(source(24, 64), "c.yaml")), narrow = timingOf(compileSource(source(24, 1), "c.yaml"));
+    expect(narrow.inputLatency.max).toBeGreaterThan(wide.inputLatency.max + 20);
+  });
+
+  it("when the tick is too short for the contended link, h integrates stale error partial sums: the dynamics differ from ideal", () => {
+    const c = compileSource(source(24, 64), "c.yaml");
+    const fit = timingOf(c).inputLatency.max + c.hardware!.pipeline.integrateCycles, bound = pipelineBound(c, c.hardware!).total;
+    // the validator's bound leaves contention out, so the contended path needs more than the shortest valid tick
+    expect(fit).toBeGreaterThan(bound);
+    c.hardware!.clockHz *= (bound + 0.5) / cyclesPerTick(c, c.hardware!);
+    expect(cyclesPerTick(c, c.hardware!)).toBe(bound);
+    const late = timingOf(c, 50);
+    expect(late.slack).toBeLessThan(0);
+    expect(late.staleValues).toBeGreaterThan(0);
+    const ideal = structuredClone(c);
+    ideal.hardware!.effects.latency = false;
+    const gapToIdeal = (() => {
+      const [a, b] = [new HardwareEngine(c), new HardwareEngine(ideal)];
+      let max = 0;
+      for (let k = 0; k < 50; k++) {
+        for (const e of [a, b]) drive(e, k);
+        a.population("h").now.e.forEach((x, i) => (max = Math.max(max, Math.abs(x - b.population("h").now.e[i]))));
+      }
+      return max;
+    })();
+    expect(gapToIdeal).toBeGreaterThan(1e-4);
   });
 });
