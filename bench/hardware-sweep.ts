@@ -41,18 +41,25 @@ const quickTasks: Record<string, TaskSetup> = {
 interface Config {
   name: string;
   /** which sweep it belongs to and the swept value */
-  sweep: "reference" | "bits" | "rounding" | "mismatch";
+  sweep: "reference" | "bits" | "rounding" | "mismatch" | "ablation";
   value: number | string;
-  hardware?: { bits: number; rounding: "stochastic" | "nearest"; mismatch: number };
+  hardware?: { bits: number; rounding: "stochastic" | "nearest"; mismatch: number; without?: string[] };
 }
 
 const reference = { bits: 6, rounding: "stochastic" as const, mismatch: 0.1 };
+/** The effects (compiler names) each ablation switches off. */
+const ablations: Record<string, string[]> = {
+  "weight-grid": ["weights"], converters: ["dac", "adc"], mismatch: ["mismatch"], noise: ["noise"], latency: ["latency"],
+};
+const effectNames = ["weights", "dac", "adc", "rails", "noise", "mismatch", "drift", "schedule", "latency"];
 const configs: Config[] = [
   { name: "ideal", sweep: "reference", value: "ideal" },
   { name: "chip", sweep: "reference", value: "chip", hardware: reference },
   ...[3, 4, 5, 7, 8].map((bits): Config => ({ name: `bits-${bits}`, sweep: "bits", value: bits, hardware: { ...reference, bits } })),
   ...[3, 4, 6].map((bits): Config => ({ name: `nearest-${bits}`, sweep: "rounding", value: bits, hardware: { ...reference, bits, rounding: "nearest" } })),
   ...[0, 0.2, 0.3].map((mismatch): Config => ({ name: `mismatch-${mismatch}`, sweep: "mismatch", value: mismatch, hardware: { ...reference, mismatch } })),
+  // the reference chip with one effect switched off: what each costs
+  ...Object.entries(ablations).map(([name, without]): Config => ({ name: `without-${name}`, sweep: "ablation", value: name, hardware: { ...reference, without } })),
 ];
 
 /** The hardware section of a configuration (appended to the task's description). */
@@ -66,6 +73,7 @@ function hardwareSection(h: NonNullable<Config["hardware"]>): string {
     "  adc: { bits: 8 }",
     `  mismatch: { tau: ${h.mismatch}, gain: ${h.mismatch} }`,
     "  noise: thermal",
+    `  effects: [${effectNames.filter((e) => !h.without?.includes(e)).join(", ")}]`,
   ].join("\n");
 }
 
@@ -198,6 +206,12 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; date: s
     `| task | ${[0, 0.1, 0.2, 0.3].map((m) => `${100 * m} %`).join(" | ")} |`,
     `|---|${[0, 0.1, 0.2, 0.3].map(() => "---").join("|")}|`,
     ...taskNames.map((t) => `| ${t} | ${[0, 0.1, 0.2, 0.3].map((m) => show(cell(t, m === reference.mismatch ? "chip" : `mismatch-${m}`))).join(" | ")} |`),
+    "",
+    "## The reference chip with one effect switched off",
+    "",
+    `| task | chip | ${Object.keys(ablations).map((a) => `without ${a}`).join(" | ")} |`,
+    `|---|---|${Object.keys(ablations).map(() => "---").join("|")}|`,
+    ...taskNames.map((t) => `| ${t} | ${show(cell(t, "chip"))} | ${Object.keys(ablations).map((a) => show(cell(t, `without-${a}`))).join(" | ")} |`),
     "",
     "Training settings (the same in every mode): " + Object.entries(result.setups).filter(([t]) => taskNames.includes(t)).map(([t, s]) => `${t}: ${s.description}, ${s.epochs} epochs, batch ${s.batch}${s.trainSize ? `, ${s.trainSize} train` : ""}${s.testSize ? `, ${s.testSize} test` : ""}`).join("; ") + ".",
   ];

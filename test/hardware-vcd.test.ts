@@ -21,7 +21,7 @@ interface Parsed {
 function parseVcd(text: string): Parsed {
   const tokens = text.split(/\s+/).filter(Boolean);
   const vars = new Map<string, { type: string; width: number; path: string }>();
-  const scope: string[] = [];
+  const scope: string[] = [], opened = new Set<string>();
   let ts = "", k = 0;
   const until = (end: string) => { const out: string[] = []; while (tokens[k] !== end) { if (k >= tokens.length) throw new Error(`no ${end}`); out.push(tokens[k++]); } k++; return out; };
   for (;;) {
@@ -29,7 +29,13 @@ function parseVcd(text: string): Parsed {
     if (t === "$enddefinitions") { until("$end"); break; }
     if (t === "$date" || t === "$version" || t === "$comment") until("$end");
     else if (t === "$timescale") ts = until("$end").join(" ");
-    else if (t === "$scope") { const [kind, name] = until("$end"); expect(kind).toBe("module"); scope.push(name); }
+    else if (t === "$scope") {
+      const [kind, name] = until("$end");
+      expect(kind).toBe("module");
+      scope.push(name);
+      expect(opened.has(scope.join(".")), `scope ${scope.join(".")} opened twice`).toBe(false);
+      opened.add(scope.join("."));
+    }
     else if (t === "$upscope") { until("$end"); expect(scope.pop()).toBeDefined(); }
     else if (t === "$var") {
       const [type, width, id, name, ...rest] = until("$end");

@@ -161,7 +161,9 @@ export class VcdRecorder {
 
   constructor(readonly path: string, private readonly engine: Engine, spec: string) {
     const hw = engine instanceof HardwareEngine ? engine : undefined;
-    const base = variables(spec, engine);
+    // variables of one scope together (in the order their scopes first appear), so each scope opens once
+    const listed = variables(spec, engine), order = [...new Set(listed.map((v) => v.scope.join(".")))];
+    const base = order.flatMap((scope) => listed.filter((v) => v.scope.join(".") === scope));
     this.slots = engine.batch;
     this.vars = [];
     for (let b = 0; b < this.slots; b++) {
