@@ -29,7 +29,7 @@ const base = {
 describe("eprop equals the exact gradient where its learning signal is the total derivative", () => {
   it("single layer (input -> output, no recurrence): W, b and tau_m of the output are exact", () => {
     fc.assert(
-      fc.property(fc.record({ ...base, hidden: fc.constant([]), recurrent: fc.constant(false) }), fc.integer({ min: 2, max: 30 }), fc.integer({ min: 1, max: 3 }), (shape, steps, batch) => {
+      fc.property(fc.record({ ...base, hidden: fc.constant<number[]>([]), recurrent: fc.constant(false) }), fc.integer({ min: 2, max: 30 }), fc.integer({ min: 1, max: 3 }), (shape, steps, batch) => {
         const c = randomCircuit(shape, "EPROP");
         for (const [name, err] of errors(c, randomDrive(c, steps, batch, shape.seed))) if (!(err < 1e-10)) throw new Error(`${name}: relative error ${err}`);
       }),

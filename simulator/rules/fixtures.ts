@@ -183,7 +183,7 @@ export function ridders(f: (x: number) => number, x: number, h: number): { value
 }
 
 /**
- * dL/dtheta for every learnable value by Ridders' method on `loss`, from first steps h and h/10 relative to
+ * dL/dtheta for every learnable value by Ridders' method on `loss`, from first steps h, h/10 and h/100 relative to
  * the value's scale (|tau_m| for time constants: the loss bends on the scale of tau itself, and tau stays
  * above dt; max(1, |theta|) else), keeping the estimate with the smaller error (a first step too large can
  * stop the tableau early on a wrong value).
@@ -197,8 +197,12 @@ export function finiteDifferences(c: Circuit, loss: (c: Circuit) => number, h = 
     for (let i = 0; i < values.length; i++) {
       const x = values[i], step = h * (name.endsWith(".tau_m") ? Math.abs(x) : Math.max(1, Math.abs(x)));
       const f = (v: number) => { values[i] = v; return loss(probe); };
-      const [a, b] = [ridders(f, x, step), ridders(f, x, step / 10)];
-      g[i] = a.error <= b.error ? a.value : b.value;
+      let best = ridders(f, x, step);
+      for (const shrink of [10, 100]) {
+        const next = ridders(f, x, step / shrink);
+        if (next.error < best.error) best = next;
+      }
+      g[i] = best.value;
       values[i] = x;
     }
     result.set(name, g);
