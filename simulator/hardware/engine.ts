@@ -37,6 +37,8 @@ export interface TimingReport {
   ticks: number;
   /** cycles elapsed (ticks x cycles per tick, plus stalls when latency is off) */
   cycles: number;
+  /** chip seconds elapsed: cycles / clock */
+  seconds: number;
   /** cycles from a tick's start until its last integrator input arrived (the pipeline's critical path) */
   inputLatency: { mean: number; max: number };
   /** cycles from a tick's start to the end of its last piece of work (conversions, packets, reads, writes) */
@@ -855,7 +857,7 @@ export class HardwareEngine extends Engine {
     for (const u of units) utilization[u.name] = u.busy / (cycles * u.count);
     return {
       cyclesPerTick: this.cyclesPerTick, clockHz: this.hardware.clockHz, tickSeconds: tickSeconds(this.circuit, this.hardware),
-      ticks: r.ticks, cycles: r.cycles,
+      ticks: r.ticks, cycles: r.cycles, seconds: r.cycles / this.hardware.clockHz,
       inputLatency: { mean: r.ticks ? r.inputSum / r.ticks : 0, max: r.inputMax },
       makespan: { mean: r.ticks ? r.makespanSum / r.ticks : 0, max: r.makespanMax },
       slack: this.cyclesPerTick - this.integrateCycles - r.inputMax,
