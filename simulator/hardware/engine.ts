@@ -11,7 +11,7 @@
 //   applied around it, so with every effect off hardware mode equals ideal mode.
 import { convert, cyclesPerTick, levelWeight, nearestLevel, stochasticLevel, tickSeconds } from "../../circuits/hardware.js";
 import { VleError } from "../../circuits/errors.js";
-import { Feedback, Loss, PlasticityMode, Rounding, Rule, Signal, enumName, type Circuit, type Converter, type Effects, type Hardware, type WeightStorage } from "../../circuits/model.js";
+import { Loss, PlasticityMode, Rounding, Rule, Signal, enumName, type Circuit, type Converter, type Effects, type Hardware, type WeightStorage } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { Engine, type CrossbarState, type EngineOptions, type PopulationState } from "../engine.js";
 import { accumulateBias, accumulateOuterProduct, accumulateTau, addOutputError, broadcastRead, crossbarRead, errorCellStep, fillBias, membraneStep, transposedRead } from "../kernels.js";
@@ -20,8 +20,6 @@ import type { Parameter } from "../optimizer.js";
 import { drawChip, factors, synapseFactors, type ChipDraws } from "./mismatch.js";
 import { planChip, type ChipPlan, type Destination, type Path, type TilePlan } from "./plan.js";
 import { BusyIntervals, EventQueue, Servers } from "./schedule.js";
-
-export type { Effects } from "../../circuits/model.js";
 
 export interface HardwareOptions extends EngineOptions {
   /** overrides hardware.seed: mismatch draws, thermal noise and stochastic rounding */
@@ -299,10 +297,6 @@ export class HardwareEngine extends Engine {
   }
 
   // ---- converters -------------------------------------------------------------------------------
-
-  private range(signal: Signal, element: string): Range {
-    return this.ranges.get(signalKey(signal, element))!;
-  }
 
   /** Quantizes a payload in place through a converter when that effect is on. */
   private quantize(v: Float64Array, on: boolean, conv: Converter, range: Range | undefined): void {
