@@ -4,7 +4,7 @@ import { fromJSON } from "../../circuits/codec.js";
 import { IR_VERSION } from "../../circuits/model.js";
 import { classificationDataset, classificationScore, sequenceSteps } from "./classification.js";
 
-const layout = { signalSteps: 3, channels: 2, answerSteps: 2, classes: 3 };
+const layout = { signalSteps: 3, channels: 2, tailSteps: 2, targetFrom: 3, classes: 3 };
 const circuit = (loss: string) => fromJSON({
   version: IR_VERSION, name: "c", dt: 0.1, inputs: [{ name: "x", size: 2 }],
   populations: [{ name: "y", size: 3, tauM: [1, 1, 1], tauR: [0.1, 0.1, 0.1], bias: [0, 0, 0], phi: "LINEAR" }],
@@ -26,8 +26,8 @@ describe("classification sequences", () => {
     expect(Array.from(b.target)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0]);
   });
 
-  it("refuses a layout without answer steps", () => {
-    expect(() => classificationDataset(x, Uint8Array.from([2, 0]), { ...layout, answerSteps: 0 })).toThrow(/answerSteps = 0; give at least 1 step/);
+  it("refuses a layout where no step carries the target", () => {
+    expect(() => classificationDataset(x, Uint8Array.from([2, 0]), { ...layout, targetFrom: 5 })).toThrow(/targetFrom = 5; give a step in \[0, 5\)/);
   });
 
   it("scores accuracy over the summed answer steps and the loss per answer step", () => {

@@ -9,12 +9,15 @@ export interface ClassificationLayout {
   /** steps that carry the signal, `channels` values each */
   signalSteps: number;
   channels: number;
+  /** zero-input steps after the signal */
+  tailSteps: number;
   /**
-   * zero-input steps after the signal that carry the target: the output lags the input by at least one
-   * step per projection on the way (DESIGN section 2), so the answer is asked for once the whole signal
-   * can have reached it
+   * the first step that carries the target; every later step does too. After the signal (= signalSteps)
+   * asks for the answer once the whole signal can have reached the output: it lags the input by at least
+   * one step per projection on the way (DESIGN section 2). 0 asks for it all along, and the outputs summed
+   * over all steps vote (the GLE paper's MNIST-1D protocol).
    */
-  answerSteps: number;
+  targetFrom: number;
   classes: number;
 }
 
@@ -23,7 +26,7 @@ export interface ClassificationDataset extends Dataset {
   readonly labels: Uint8Array;
 }
 
-export const sequenceSteps = (l: ClassificationLayout) => l.signalSteps + l.answerSteps;
+export const sequenceSteps = (l: ClassificationLayout) => l.signalSteps + l.tailSteps;
 
 /**
  * Sequences from `count` signals (x: count x signalSteps x channels, sample-major). Inputs are copied once
@@ -32,14 +35,14 @@ export const sequenceSteps = (l: ClassificationLayout) => l.signalSteps + l.answ
  */
 export function classificationDataset(x: ArrayLike<number>, labels: Uint8Array, layout: ClassificationLayout): ClassificationDataset {
   const { signalSteps, channels, classes } = layout, steps = sequenceSteps(layout), count = labels.length;
-  if (!(layout.answerSteps >= 1)) throw new VleError(`classification: answerSteps = ${layout.answerSteps}; give at least 1 step to carry the target`);
+  if (!(layout.targetFrom >= 0 && layout.targetFrom < steps)) throw new VleError(`classification: targetFrom = ${layout.targetFrom}; give a step in [0, ${steps}) so that some step carries the target`);
   const signalSize = signalSteps * channels, size = steps * channels;
   const inputs = new Float64Array(count * size);
   for (let k = 0; k < count; k++) for (let i = 0; i < signalSize; i++) inputs[k * size + i] = x[k * signalSize + i];
-  const mask = new Uint8Array(steps).fill(1, signalSteps);
+  const mask = new Uint8Array(steps).fill(1, layout.targetFrom);
   const targets = Array.from({ length: classes }, (_, c) => {
     const t = new Float64Array(steps * classes);
-    for (let s = signalSteps; s < steps; s++) t[s * classes + c] = 1;
+    for (let s = layout.targetFrom; s < steps; s++) t[s * classes + c] = 1;
     return t;
   });
   const sequences: Sequence[] = Array.from({ length: count }, (_, k) => ({ input: inputs.subarray(k * size, (k + 1) * size), target: targets[labels[k]], mask }));
@@ -47,18 +50,18 @@ export function classificationDataset(x: ArrayLike<number>, labels: Uint8Array, 
 }
 
 /**
- * accuracy: the class of the largest output summed over the answer steps; loss: the circuit's output loss
- * (cross-entropy of the softmax, or 1/2 squared error to the one-hot target) per answer step and sequence.
+ * accuracy: the class of the largest output summed over the target steps; loss: the circuit's output loss
+ * (cross-entropy of the softmax, or 1/2 squared error to the one-hot target) per target step and sequence.
  */
 export function classificationScore(outputs: Float64Array[], data: ClassificationDataset, layout: ClassificationLayout, circuit: Circuit): Metrics {
-  const { signalSteps, classes } = layout, steps = sequenceSteps(layout);
+  const { targetFrom, classes } = layout, steps = sequenceSteps(layout);
   const crossEntropy = circuit.outputs[0]?.loss === Loss.CROSS_ENTROPY;
   const summed = new Float64Array(classes), p = new Float64Array(classes);
   let right = 0, loss = 0;
   outputs.forEach((y, k) => {
     const label = data.labels[k];
     summed.fill(0);
-    for (let s = signalSteps; s < steps; s++) {
+    for (let s = targetFrom; s < steps; s++) {
       const o = s * classes;
       for (let c = 0; c < classes; c++) summed[c] += y[o + c];
       if (crossEntropy) {
@@ -73,5 +76,5 @@ export function classificationScore(outputs: Float64Array[], data: Classificatio
     if (best === label) right++;
   });
   const n = outputs.length;
-  return { accuracy: n ? right / n : 0, loss: n ? loss / (n * (steps - signalSteps)) : 0 };
+  return { accuracy: n ? right / n : 0, loss: n ? loss / (n * (steps - targetFrom)) : 0 };
 }

@@ -313,8 +313,9 @@ function softmaxRegressionAccuracy(train: LabelledSignals, test: LabelledSignals
 }
 
 describe("mnist1d task", () => {
-  it("streams each signal into one channel, then asks for the one-hot class on the answer steps", async () => {
-    const { createMnist1d, MNIST1D_ANSWER_STEPS: A } = await import("./mnist1d.js");
+  it("streams each signal into one channel, then zero input; the one-hot class is the target from step 20 on", async () => {
+    const { createMnist1d, mnist1dProtocol } = await import("./mnist1d.js");
+    const A = mnist1dProtocol.answerSteps;
     const circuit = (await import("../../circuits/codec.js")).fromJSON({
       version: 1, name: "m", dt: 0.1, inputs: [{ name: "x", size: 1 }],
       populations: [{ name: "y", size: 10, tauM: new Array(10).fill(1), tauR: new Array(10).fill(0.1), bias: new Array(10).fill(0), phi: "LINEAR" }],
@@ -329,9 +330,10 @@ describe("mnist1d task", () => {
         const seq = data.sequence(k);
         expect(Array.from(seq.input.subarray(0, 40))).toEqual(Array.from(set.x.subarray(k * 40, k * 40 + 40)));
         expect(Array.from(seq.input.subarray(40))).toEqual(new Array(A).fill(0));
-        expect(Array.from(seq.mask)).toEqual([...new Array(40).fill(0), ...new Array(A).fill(1)]);
+        expect(Array.from(seq.mask)).toEqual([...new Array(20).fill(0), ...new Array(20 + A).fill(1)]);
+        expect(seq.target[20 * 10 + set.labels[k]]).toBe(1);
         expect(seq.target[(40 + A - 1) * 10 + set.labels[k]]).toBe(1);
-        expect(seq.target.reduce((s, v) => s + v, 0)).toBe(A);
+        expect(seq.target.reduce((s, v) => s + v, 0)).toBe(20 + A);
       }
     }
     expect(() => createMnist1d({ seed: 42, circuit, trainSize: 4001 })).toThrow(/trainSize = 4001 is more than the 4000 signals of the set; give at most 4000/);

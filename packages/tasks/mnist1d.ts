@@ -223,17 +223,23 @@ export function makeMnist1d(options: Partial<Mnist1dOptions> = {}): Mnist1d {
   return { train: take(0, split), test: take(split, N), options: o };
 }
 
-/** Zero-input steps after the 40 signal steps that carry the class target (see ClassificationLayout). */
-export const MNIST1D_ANSWER_STEPS = 5;
+/**
+ * The protocol: 5 zero-input answer steps after the 40 signal steps; the class is the target from the
+ * middle of the signal (step 20) to the end. Targets while the signal still comes in let rules that are
+ * local in time (vle, instantaneous) learn the input weights at all: their update needs the error and the
+ * presynaptic activity at the same step, and with targets on the answer steps only the input is zero by
+ * then (vle stayed at chance in our trials, bptt did not).
+ */
+export const mnist1dProtocol = { answerSteps: 5, targetFrom: 20 } as const;
 
 /**
- * The task: one signal value per step into a single input channel, then the class (one-hot over 10
- * outputs) as the target of the answer steps. The task seed is the generator's seed; trainSize and
- * testSize take the first signals of the published-size train (4000) and test (1000) sets.
+ * The task: one signal value per step into a single input channel, the class one-hot over 10 outputs.
+ * The task seed is the generator's seed; trainSize and testSize take the first signals of the
+ * published-size train (4000) and test (1000) sets.
  */
 export const createMnist1d: TaskFactory = ({ seed, trainSize, testSize }) => {
   const data = makeMnist1d({ seed });
-  const layout: ClassificationLayout = { signalSteps: data.train.length, channels: 1, answerSteps: MNIST1D_ANSWER_STEPS, classes: MNIST1D_CLASSES };
+  const layout: ClassificationLayout = { signalSteps: data.train.length, channels: 1, tailSteps: mnist1dProtocol.answerSteps, targetFrom: mnist1dProtocol.targetFrom, classes: MNIST1D_CLASSES };
   const part = (set: LabelledSignals, field: "trainSize" | "testSize", given: number | undefined) => {
     const n = datasetSize("mnist1d", field, given, set.count);
     if (n > set.count) throw new VleError(`task 'mnist1d': ${field} = ${n} is more than the ${set.count} signals of the set; give at most ${set.count}`);

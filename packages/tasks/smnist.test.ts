@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fromJSON } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
 import { IR_VERSION } from "../../circuits/model.js";
-import { loadMnistDigits, createSmnistPixel, createSmnistRow, SMNIST_ANSWER_STEPS, smnistSplitIndices } from "./smnist.js";
+import { loadMnistDigits, createSmnistPixel, createSmnistRow, smnistProtocol, smnistSplitIndices } from "./smnist.js";
 import { checkChannels } from "./task.js";
 
 /** A circuit with the channels the row task wants; the tasks do not read its dynamics. */
@@ -88,8 +88,8 @@ describe("smnist tasks", () => {
   const row = createSmnistRow({ seed: 3, circuit: rowCircuit, trainSize: 200, testSize: 100 });
   const split = smnistSplitIndices(3, 200, 100);
 
-  it("smnist-row feeds 28 rows of 28 pixels, then zero input while the one-hot label is the target", () => {
-    const A = SMNIST_ANSWER_STEPS.row;
+  it("smnist-row feeds 28 rows of 28 pixels, then zero input; the one-hot label is the target from row 14 on", () => {
+    const A = smnistProtocol.row.answerSteps;
     expect([row.inputChannels, row.outputChannels, row.steps, row.train.size, row.test.size]).toEqual([28, 10, 28 + A, 200, 100]);
     expect(() => checkChannels(row, rowCircuit)).not.toThrow();
     for (const [data, indices] of [[row.train, split.train], [row.test, split.test]] as const) {
@@ -98,8 +98,8 @@ describe("smnist tasks", () => {
         for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) expect(seq.input[r * 28 + c]).toBe(digits.pixels[image * 784 + r * 28 + c]);
         for (let s = 28; s < 28 + A; s++) for (let c = 0; c < 28; c++) expect(seq.input[s * 28 + c]).toBe(0);
         for (let s = 0; s < 28 + A; s++) {
-          expect(seq.mask[s]).toBe(s >= 28 ? 1 : 0);
-          for (let c = 0; c < 10; c++) expect(seq.target[s * 10 + c]).toBe(s >= 28 && c === label ? 1 : 0);
+          expect(seq.mask[s]).toBe(s >= 14 ? 1 : 0);
+          for (let c = 0; c < 10; c++) expect(seq.target[s * 10 + c]).toBe(s >= 14 && c === label ? 1 : 0);
         }
       }
     }
@@ -111,12 +111,13 @@ describe("smnist tasks", () => {
     pixelCircuit.crossbars[0].cols = 1;
     pixelCircuit.crossbars[0].weights = new Array(10).fill(0);
     const pixel = createSmnistPixel({ seed: 3, circuit: pixelCircuit, trainSize: 200, testSize: 100 });
-    const A = SMNIST_ANSWER_STEPS.pixel;
+    const A = smnistProtocol.pixel.answerSteps;
     expect([pixel.inputChannels, pixel.outputChannels, pixel.steps]).toEqual([1, 10, 784 + A]);
     const seq = pixel.train.sequence(7), image = split.train[7];
     expect(Array.from(seq.input.subarray(0, 784))).toEqual(Array.from(digits.pixels.subarray(image * 784, image * 784 + 784)));
     expect(Array.from(seq.input.subarray(784))).toEqual(new Array(A).fill(0));
-    expect(seq.mask.reduce((s, m) => s + m, 0)).toBe(A);
+    expect(seq.mask.reduce((s, m) => s + m, 0)).toBe(784 + A - 392);
+    expect(seq.mask[391]).toBe(0);
     expect(seq.target[(784 + A - 1) * 10 + digits.labels[image]]).toBe(1);
   });
 
@@ -125,13 +126,13 @@ describe("smnist tasks", () => {
     for (let k = 0; k < 200; k += 13) expect(again.train.sequence(k).input).toEqual(row.train.sequence(k).input);
   });
 
-  it("scores 100% for outputs that put the label on top over the answer steps, and about 10% for noise", () => {
-    const A = SMNIST_ANSWER_STEPS.row, steps = 28 + A;
+  it("scores 100% for outputs that put the label on top over the target steps, and about 10% for noise", () => {
+    const A = smnistProtocol.row.answerSteps, steps = 28 + A;
     const labelOf = (k: number) => digits.labels[split.test[k]];
     const perfect = Array.from({ length: 100 }, (_, k) => {
       const y = new Float64Array(steps * 10);
-      // before the answer steps the outputs point at another class: only the answer steps count
-      for (let s = 0; s < steps; s++) y[s * 10 + (s < 28 ? (labelOf(k) + 1) % 10 : labelOf(k))] = 5;
+      // before the target steps the outputs point at another class, more strongly: only the target steps count
+      for (let s = 0; s < steps; s++) y[s * 10 + (s < 14 ? (labelOf(k) + 1) % 10 : labelOf(k))] = s < 14 ? 9 : 5;
       return y;
     });
     expect(row.score(perfect, rowCircuit).accuracy).toBe(1);

