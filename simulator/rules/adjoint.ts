@@ -13,7 +13,8 @@
 //   G_a(s)    = delta(s) / tau_m
 //   G_u(s-1)  = G_u(s) + G_u~(s) - G_a(s)         (u(s-1) enters u(s), u~(s) and, with -1/tau_m, udot(s))
 //   dL/dW_x  += G_a,post(s) rho_x(s)^T,  dL/db += G_a(s),  dL/dtau_m += -G_a(s) udot(s)
-// The state at the start of the recording is a constant (truncation point of tbptt).
+// The state at the start of the recording is a constant (truncation point of tbptt). tau_m's floor (>= dt)
+// acts in the optimizer's update, not in the gradient.
 import { Loss } from "../../circuits/model.js";
 import { softmax, type Engine } from "../engine.js";
 import type { Parameter } from "../optimizer.js";
