@@ -39,7 +39,7 @@ export interface SpiceOptions {
   capacitance?: number;
   /** chip seconds per model time unit; default: hardware time_unit_s / acceleration, else 1 us */
   timeUnit?: number;
-  /** largest internal time step in model time units; default dt / 4 */
+  /** largest internal time step in model time units; default dt (steps are also bounded by reltol) */
   maxStep?: number;
   /** ngspice relative tolerance; default 1e-6 */
   reltol?: number;
@@ -90,6 +90,9 @@ const sec = (t: number): string => num(Number(t.toPrecision(12)));
 export function spiceName(name: string): string {
   return name.replace(/->/g, "_to_").replace(/[^A-Za-z0-9_]/g, "_");
 }
+
+/** Whether an expression is a plain number (a fixed value) rather than a node expression. */
+const isNumeric = (x: string) => /^[0-9.e+-]+$/.test(x);
 
 /** "a*x + b*y - c*z" from coefficient-expression pairs, dropping zero coefficients; "0" when empty. */
 function linear(terms: [number | string, string][]): string {
@@ -176,9 +179,9 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   const adam = c.learning.optimizer === Optimizer.ADAM;
 
   const inputTimes = options.input?.times;
-  const tstop = options.tstop ?? (inputTimes && inputTimes.length > 0 ? inputTimes[inputTimes.length - 1] + dt : NaN);
+  const tstop = options.tstop ?? (inputTimes && inputTimes.length > 0 ? Number((inputTimes[inputTimes.length - 1] + dt).toPrecision(12)) : NaN);
   if (!(tstop > 0)) throw new VleError(`spice export: no end time; give --tstop (model time units) or an input table`);
-  const maxStep = options.maxStep ?? dt / 4;
+  const maxStep = options.maxStep ?? dt;
   if (!(maxStep > 0)) throw new VleError(`spice export: max step ${maxStep} must be positive`);
   const reltol = options.reltol ?? 1e-6;
 
@@ -202,7 +205,7 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   const seconds = (t: number) => t * timeUnit;
   const C = num(capacitance);
   /** current scale of a conductance C / (tau * timeUnit) where tau is a model-time expression */
-  const conductance = (tau: string) => (/^[0-9.e+-]+$/.test(tau) ? num(capacitance / (Number(tau) * timeUnit)) : `${num(capacitance / timeUnit)}/${tau}`);
+  const conductance = (tau: string) => (isNumeric(tau) ? num(capacitance / (Number(tau) * timeUnit)) : `${num(capacitance / timeUnit)}/${tau}`);
 
   lines.push(`* vle circuit '${c.name}' as an ngspice netlist (vle ${version}${c.provenance.source ? `, from ${c.provenance.source}` : ""})`);
   lines.push(`* Continuous-time dynamics of DESIGN section 2: one model unit of any signal = 1 V; one model time unit = ${num(timeUnit)} s;`);
@@ -252,6 +255,8 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     paramLines.push(`.func adam_c1() = {1 - exp(${num(lnB1)}*(time/${T} + 1))}`);
     paramLines.push(`.func adam_c2() = {1 - exp(${num(lnB2)}*(time/${T} + 1))}`);
     paramLines.push(`.func adam_step(m, s) = {m/(sqrt(max(s, 0) + 1e-30) + ${num(c.learning.adamEpsilon)})}`);
+    // Newton's first iterates can carry huge capacitor currents into g; a smooth bound far above any real g keeps g^2 finite
+    paramLines.push(`.func adam_sat(g) = {1e6*tanh(1e-6*g)}`);
   }
   /**
    * A learnable parameter: a capacitor node starting at `initial`, integrating `rate` times its update direction `g`
@@ -264,9 +269,9 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     if (adam) {
       const m = claim(`m${node}`, owner), s = claim(`s${node}`, owner);
       paramLines.push(`${claim(`Cm${node}`, owner)} ${m} 0 ${C} IC=0`);
-      paramLines.push(wrap(`${claim(`Bm${node}`, owner)} 0 ${m} I = ${k}*${num(-lnB1 / dt)}/adam_c1()*((${g}) - v(${m}))`));
+      paramLines.push(wrap(`${claim(`Bm${node}`, owner)} 0 ${m} I = ${k}*${num(-lnB1 / dt)}/adam_c1()*(adam_sat(${g}) - v(${m}))`));
       paramLines.push(`${claim(`Cs${node}`, owner)} ${s} 0 ${C} IC=0`);
-      paramLines.push(wrap(`${claim(`Bs${node}`, owner)} 0 ${s} I = ${k}*${num(-lnB2 / dt)}/adam_c2()*((${g})*(${g}) - v(${s}))`));
+      paramLines.push(wrap(`${claim(`Bs${node}`, owner)} 0 ${s} I = ${k}*${num(-lnB2 / dt)}/adam_c2()*(adam_sat(${g})*adam_sat(${g}) - v(${s}))`));
       paramLines.push(wrap(`${claim(`B${node}`, owner)} 0 ${node} I = ${k}*${num(rate)}*adam_step(v(${m}), v(${s}))`));
     } else {
       paramLines.push(wrap(`${claim(`B${node}`, owner)} 0 ${node} I = ${k}*${num(rate)}*(${g})`));
@@ -393,11 +398,11 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
       const tauR = p.tauR[i], tauM = cell.tauM[i];
       const gL = conductance(tauM);
       const label = `${p.name}[${i}]`;
-      lines.push(`* neuron ${label}: tau_m ${/^[0-9.e+-]+$/.test(tauM) ? tauM : "plastic"}, tau_r ${num(tauR)}`);
+      lines.push(`* neuron ${label}: tau_m ${isNumeric(tauM) ? tauM : "plastic"}, tau_r ${num(tauR)}`);
       // membrane: capacitor through an ammeter, leak, input currents
       lines.push(`${claim(`Cm_${P}_${i}`, label)} ${cell.u[i]} ${cell.ammeter[i]} ${C} IC=0`);
       lines.push(`${claim(`Vcm_${P}_${i}`, label)} ${cell.ammeter[i]} 0 DC 0`);
-      lines.push(/^[0-9.e+-]+$/.test(tauM)
+      lines.push(isNumeric(tauM)
         ? `${claim(`Rleak_${P}_${i}`, label)} ${cell.u[i]} 0 ${num(1 / Number(gL))}`
         : `${claim(`Bleak_${P}_${i}`, label)} ${cell.u[i]} 0 I = ${gL}*${V(cell.u[i])}`);
       for (const x of afferent) {
@@ -428,7 +433,8 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
       for (const b of c.broadcasts) {
         if (b.to !== p.name) continue;
         const from = cells.get(b.from)!, m = from.u.length;
-        for (let k = 0; k < m; k++) errorTerms.push([b.weights[i * m + k], V(from.e![k])]);
+        if (!from.e) continue; // an output without an error cell broadcasts nothing (its e stays 0 in the engine)
+        for (let k = 0; k < m; k++) errorTerms.push([b.weights[i * m + k], V(from.e[k])]);
       }
       let inner = linear(errorTerms);
       if (target) {
@@ -443,7 +449,7 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
         lines.push(`${claim(`Vcv_${P}_${i}`, label)} ${cell.vAmmeter![i]} 0 DC 0`);
         lines.push(`${claim(`Rv_${P}_${i}`, label)} ${cell.v![i]} 0 ${num(1 / Number(gR))}`);
         lines.push(`${claim(`Bv_${P}_${i}`, label)} 0 ${cell.v![i]} I = ${gR}*${V(cell.d![i])}`);
-        const lookAhead = /^[0-9.e+-]+$/.test(tauM) ? num((Number(tauM) * timeUnit) / capacitance) : `${num(timeUnit / capacitance)}*${tauM}`;
+        const lookAhead = isNumeric(tauM) ? num((Number(tauM) * timeUnit) / capacitance) : `${num(timeUnit / capacitance)}*${tauM}`;
         lines.push(`${claim(`Be_${P}_${i}`, label)} ${cell.e[i]} 0 V = ${V(cell.v![i])} + ${lookAhead}*i(Vcv_${P}_${i})`);
         probe(p.name, "v", i, cell.v![i], "state");
       } else {
@@ -489,5 +495,5 @@ function feedbackOf(x: Crossbar, w: string[], learning: boolean): string[] {
 
 /** A weight expression as a linear() coefficient: its number, or the node expression as a string factor. */
 function weightCoefficient(w: string): number | string {
-  return /^[0-9.e+-]+$/.test(w) ? Number(w) : w;
+  return isNumeric(w) ? Number(w) : w;
 }
