@@ -8,6 +8,8 @@ import { registerCompile } from "./commands/compile.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerTrain } from "./commands/train.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerExportSpice } from "./commands/export-spice.js";
+import { registerSpiceCheck } from "./commands/spice-check.js";
 import { registerEnergy } from "./commands/energy.js";
 import { registerAlign } from "./commands/align.js";
 
@@ -23,6 +25,8 @@ registerCompile(program);
 registerSimulate(program);
 registerTrain(program);
 registerDemo(program);
+registerExportSpice(program);
+registerSpiceCheck(program);
 registerEnergy(program);
 registerAlign(program);
 
