@@ -5,7 +5,7 @@
 // The reference chip (the issue's): 6-bit weights with stochastic rounding, 8-bit DACs and ADCs, 10 % tau
 // and gain mismatch, thermal (kT/C) noise, every other effect on (rails, latency, plasticity schedule of 1).
 // Usage: npm run build && nice node dist/bench/hardware-sweep.js [--quick] [--tasks lagline,delayed-xor]
-//        [--seeds 1,2] [--jobs 2] [--out bench/results/hardware-sweep.json]
+//        [--seeds 1,2] [--jobs 2] [--out bench/results/hardware-sweep.json]; --from <json> re-renders the markdown of a run
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -207,6 +207,7 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; date: s
     `|---|${[0, 0.1, 0.2, 0.3].map(() => "---").join("|")}|`,
     ...taskNames.map((t) => `| ${t} | ${[0, 0.1, 0.2, 0.3].map((m) => show(cell(t, m === reference.mismatch ? "chip" : `mismatch-${m}`))).join(" | ")} |`),
     "",
+    ...(taskNames.includes("lagline") ? laglineRecovery(result.rows) : []),
     "## The reference chip with one effect switched off",
     "",
     `| task | chip | ${Object.keys(ablations).map((a) => `without ${a}`).join(" | ")} |`,
@@ -218,10 +219,38 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; date: s
   return lines.join("\n") + "\n";
 }
 
+/** Lagline's learned parameters against the teacher's: the largest relative error of the two weights, and of the two tau_m. */
+function laglineRecovery(rows: Row[]): string[] {
+  const names = ["ideal", "chip", "bits-3", "bits-4", "bits-5", "bits-7", "bits-8", "nearest-3", "nearest-4", "nearest-6"];
+  const mean = (config: string, key: string) => {
+    const xs = rows.filter((r) => r.task === "lagline" && r.config === config).map((r) => r.metrics[key] as number);
+    return xs.length ? `${(100 * xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)} %` : "-";
+  };
+  const label = (n: string) => (n === "ideal" ? "ideal" : n === "chip" ? `${reference.bits} bits` : n.startsWith("nearest") ? `nearest, ${n.slice(8)} bits` : `${n.slice(5)} bits`);
+  return [
+    "## lagline: learned parameters against the teacher",
+    "",
+    "Relative error of the learned weights (max of the two) and time constants (max of the two) against the teacher's (weights 1, 2; tau_m 1, 2), mean over seeds; the student starts 30-40 % away. Stochastic rounding unless marked nearest.",
+    "",
+    `| | ${names.map(label).join(" | ")} |`,
+    `|---|${names.map(() => "---").join("|")}|`,
+    `| weights | ${names.map((n) => mean(n, "maxWeightError")).join(" | ")} |`,
+    `| tau_m | ${names.map((n) => mean(n, "maxTauMError")).join(" | ")} |`,
+    "",
+  ];
+}
+
 async function main(argv: string[]): Promise<void> {
   const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
   const quick = argv.includes("--quick");
   const setups = quick ? quickTasks : tasks;
+  const from = arg("--from");
+  if (from) {
+    // re-render the markdown of an earlier run's JSON
+    const earlier = JSON.parse(readFileSync(from, "utf8"));
+    writeFileAtomic((arg("--out") ?? from).replace(/\.json$/, "") + ".md", markdown(earlier));
+    return;
+  }
   if (argv.includes("--child")) {
     process.stdout.write(JSON.stringify(runOne(arg("--task")!, arg("--config")!, Number(arg("--seed")), setups[arg("--task")!])) + "\n");
     return;
