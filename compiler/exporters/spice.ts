@@ -13,6 +13,10 @@
 //                 dtau_m/dt = -(eta_tau / dt) e_i du_i/dt. Adam becomes two moment nodes per parameter: moving
 //                 averages at rate -ln(beta)/dt (whose exact discretization at dt is Adam's), bias-corrected by
 //                 1 - beta^(t/dt + 1), the correction Adam applies to its update over [t, t + dt].
+//                 A learned feedback matrix receives W's updates (same optimizer state), so F = F0 + W - W0.
+// Cross-entropy outputs get softmax nodes; instantaneous errors (rule instantaneous) make e = v = d.
+// C_m and the time unit come from the hardware section (C_m, time_unit_s / acceleration) when present, else 1 pF and
+// 1 us. Ideal mode only: hardware effects (quantization, noise, mismatch, latency) are not in the netlist.
 // Inputs and targets are piecewise-linear sources through the given samples. Algebraic loops (u~ -> e -> u) are
 // solved by ngspice's Newton iteration at each time point, which is what makes the netlist the continuous limit of
 // the engine's one-step-delayed discretization.
