@@ -51,7 +51,7 @@ export function registerSpiceCheck(program: Command): void {
       .argument("<circuit>", "description (.yaml/.json) or compiled circuit (.pb/.json)")
       .option("--refine <k,...>", "engine time steps dt/k, a convergence series (default 64)")
       .option("--json", "print the report as JSON")
-      .option("--netlist <file.cir>", "also write the netlist that ngspice ran")
+      .option("--netlist <file.cir>", "also write the exported netlist (what ngspice ran, less its .save lines)")
       .option("--tolerance <rel>", "exit 1 when a signal's relative RMS at the finest dt exceeds this (or ngspice warns)")
       .option("--parameter-tolerance <rel>", "exit 1 when a learned parameter change differs by more than this (relative)"),
   ).action((file: string, opts: SpiceCheckCliOptions) => {
