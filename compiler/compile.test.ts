@@ -40,7 +40,7 @@ describe("compiling the examples", () => {
     expect(c.dt).toBe(1);
     const h = c.populations.find((p) => p.name === "h")!;
     expect(h.tauM[0]).toBe(20);
-    expect(h.tauR[0]).toBe(5);
+    expect(h.tauR[0]).toBe(10);
     const rec = c.crossbars.find((x) => x.pre === "h" && x.post === "h")!;
     expect(rec.feedback).toBe(Feedback.RANDOM);
     expect(c.broadcasts.map((b) => [b.from, b.to, b.weights.length])).toEqual([["y", "h", 32]]);
