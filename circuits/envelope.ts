@@ -14,7 +14,8 @@ export const defaultToleranceFraction = 0.1;
  */
 export function railsOf(c: Circuit): [number, number] | undefined {
   const physical = c.hardware?.physical;
-  if (physical && physical.vUnitV > 0 && physical.railLoV < physical.railHiV) return [physical.railLoV / physical.vUnitV, physical.railHiV / physical.vUnitV];
+  // volts over volts per unit, rounded to 15 digits as unit conversions are (0.6 V / 0.1 V is 6, not 5.999999999999999)
+  if (physical && physical.vUnitV > 0 && physical.railLoV < physical.railHiV) return [physical.railLoV, physical.railHiV].map((v) => Number((v / physical.vUnitV).toPrecision(15))) as [number, number];
   if (c.railLo < c.railHi) return [c.railLo, c.railHi];
   return undefined;
 }

@@ -2,7 +2,7 @@
 
 /** Top-level keys the core passes read; passes in the pipeline may claim more (see Pass.sections). */
 export const topLevelKeys = ["name", "dt", "seed", "constants", "populations", "projections", "broadcasts", "loss", "learning", "rails"] as const;
-export const populationKeys = ["name", "kind", "size", "tau_m", "tau_r", "phi", "bias", "learn", "gamma", "target", "tolerance"] as const;
+export const populationKeys = ["name", "kind", "size", "tau_m", "tau_r", "phi", "bias", "learn", "gamma", "target", "tolerance", "range"] as const;
 export const inputPopulationKeys = ["name", "kind", "size", "range"] as const;
 export const projectionKeys = ["name", "from", "to", "weights", "init", "plastic", "feedback"] as const;
 export const initKeys = ["kind", "scale", "seed"] as const;

@@ -189,6 +189,7 @@ function readPopulations(top: Section, gamma: number): PopulationSpec[] {
     });
     if (kind !== "output" && s.has("target")) s.fail("target", "only output populations have a target", "remove it or set kind: output");
     if (kind !== "output" && s.has("tolerance")) s.fail("tolerance", "only output populations have a tolerance", "remove it or set kind: output");
+    if (s.has("range")) s.fail("range", "only input populations have a declared range", "remove it, or declare rails: [lo, hi] at the top level to bound membranes");
     return {
       ...base, tauM, tauR: s.perNeuron("tau_r", "time", { positive: true }) ?? tauM, bias: s.perNeuron("bias", "plain"),
       phi: s.choice("phi", phiChoices, kind === "output" ? Phi.LINEAR : Phi.TANH),

@@ -12,6 +12,7 @@ import { registerExportSpice } from "./commands/export-spice.js";
 import { registerSpiceCheck } from "./commands/spice-check.js";
 import { registerEnergy } from "./commands/energy.js";
 import { registerAlign } from "./commands/align.js";
+import { registerVerify } from "./commands/verify.js";
 
 const program = new Command("vle")
   .description("compiler and cycle-accurate mixed-signal simulator for chips that learn on-chip with VLE/GLE")
@@ -29,6 +30,7 @@ registerExportSpice(program);
 registerSpiceCheck(program);
 registerEnergy(program);
 registerAlign(program);
+registerVerify(program);
 
 /** Exit codes: 0 ok, 1 bad input or failed check, 2 usage. */
 async function main(argv: string[]): Promise<number> {
