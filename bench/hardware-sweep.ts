@@ -5,7 +5,8 @@
 // The reference chip (the issue's): 6-bit weights with stochastic rounding, 8-bit DACs and ADCs, 10 % tau
 // and gain mismatch, thermal (kT/C) noise, every other effect on (rails, latency, plasticity schedule of 1).
 // Usage: npm run build && nice node dist/bench/hardware-sweep.js [--quick] [--tasks lagline,delayed-xor]
-//        [--seeds 1,2] [--jobs 2] [--out bench/results/hardware-sweep.json]; --from <json> re-renders the markdown of a run
+//        [--seeds 1,2] [--jobs 2] [--out bench/results/hardware-sweep.json]; --from <json> [--merge <json>] re-renders
+//        the markdown of a run (with the rows of another added)
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -43,7 +44,7 @@ interface Config {
   /** which sweep it belongs to and the swept value */
   sweep: "reference" | "bits" | "rounding" | "mismatch" | "ablation";
   value: number | string;
-  hardware?: { bits: number; rounding: "stochastic" | "nearest"; mismatch: number; without?: string[] };
+  hardware?: { bits: number; rounding: "stochastic" | "nearest"; mismatch: number; without?: string[]; quiet?: "membrane" | "error" };
 }
 
 const reference = { bits: 6, rounding: "stochastic" as const, mismatch: 0.1 };
@@ -55,11 +56,13 @@ const effectNames = ["weights", "dac", "adc", "rails", "noise", "mismatch", "dri
 const configs: Config[] = [
   { name: "ideal", sweep: "reference", value: "ideal" },
   { name: "chip", sweep: "reference", value: "chip", hardware: reference },
-  ...[3, 4, 5, 7, 8].map((bits): Config => ({ name: `bits-${bits}`, sweep: "bits", value: bits, hardware: { ...reference, bits } })),
+  ...[2, 3, 4, 5, 7, 8].map((bits): Config => ({ name: `bits-${bits}`, sweep: "bits", value: bits, hardware: { ...reference, bits } })),
   ...[3, 4, 6].map((bits): Config => ({ name: `nearest-${bits}`, sweep: "rounding", value: bits, hardware: { ...reference, bits, rounding: "nearest" } })),
-  ...[0, 0.2, 0.3].map((mismatch): Config => ({ name: `mismatch-${mismatch}`, sweep: "mismatch", value: mismatch, hardware: { ...reference, mismatch } })),
+  ...[0, 0.2, 0.3, 0.5].map((mismatch): Config => ({ name: `mismatch-${mismatch}`, sweep: "mismatch", value: mismatch, hardware: { ...reference, mismatch } })),
   // the reference chip with one effect switched off: what each costs
   ...Object.entries(ablations).map(([name, without]): Config => ({ name: `without-${name}`, sweep: "ablation", value: name, hardware: { ...reference, without } })),
+  // thermal noise on one kind of integrator only
+  ...(["membrane", "error"] as const).map((quiet): Config => ({ name: `without-${quiet}-noise`, sweep: "ablation", value: `${quiet}-noise`, hardware: { ...reference, quiet } })),
 ];
 
 /** The hardware section of a configuration (appended to the task's description). */
@@ -96,6 +99,8 @@ export function compileConfig(setup: TaskSetup, config: Config, seed: number): C
   const text = readFileSync(setup.description, "utf8").replace(/^seed: .*$/m, `seed: ${seed}`);
   const c = compileSource(config.hardware ? `${text}\n${hardwareSection(config.hardware)}\n` : text, setup.description);
   if (c.hardware) zeroOnGrid(c);
+  if (config.hardware?.quiet === "membrane") c.hardware!.noise.membraneStd = 0;
+  if (config.hardware?.quiet === "error") c.hardware!.noise.errorStd = 0;
   return c;
 }
 
@@ -172,7 +177,12 @@ const show = (c: Cell | undefined) => {
   return c.seeds > 1 ? `${f(c.mean)} (${f(c.min)}..${f(c.max)})` : f(c.mean);
 };
 
-function markdown(result: { cells: Cell[]; rows: Row[]; command: string; date: string; seeds: number[]; setups: Record<string, TaskSetup> }): string {
+/** The swept values (2 bits and 50 % lie outside the issue's 3..8 and 0..30 %: where learning breaks). */
+const bitRange = [2, 3, 4, 5, 6, 7, 8];
+const mismatchRange = [0, 0.1, 0.2, 0.3, 0.5];
+const ablationNames = configs.filter((c) => c.sweep === "ablation").map((c) => c.name.slice("without-".length));
+
+function markdown(result: { cells: Cell[]; rows: Row[]; command: string; merged?: string[]; date: string; seeds: number[]; setups: Record<string, TaskSetup> }): string {
   const { cells } = result;
   const taskNames = [...new Set(cells.map((c) => c.task))];
   const cell = (task: string, config: string) => cells.find((c) => c.task === task && c.config === config);
@@ -180,7 +190,7 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; date: s
   const lines = [
     `# On-chip learning under hardware effects`,
     "",
-    `Command: \`${result.command}\`; date ${result.date.slice(0, 10)}; seeds ${result.seeds.join(", ")} (mean, and min..max over seeds).`,
+    `Command: \`${result.command}\`${(result.merged ?? []).map((m) => `, then \`${m}\``).join("")} (merged with --from/--merge); date ${result.date.slice(0, 10)}; seeds ${result.seeds.join(", ")} (mean, and min..max over seeds).`,
     `Reference chip: ${reference.bits}-bit weights, ${reference.rounding} rounding, 8-bit DACs and ADCs, ${100 * reference.mismatch} % tau and gain mismatch, thermal kT/C noise, rails, latency (stale values), card analog-65nm. Metrics: ${taskNames.map((t) => `${t} ${metric(t)}`).join(", ")} (test set, after training).`,
     "",
     "## Reference chip next to ideal mode",
@@ -194,25 +204,25 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; date: s
     "",
     "## Weight bits (stochastic rounding) and nearest rounding",
     "",
-    `| task | rounding | ${[3, 4, 5, 6, 7, 8].map((b) => `${b} bits`).join(" | ")} |`,
-    `|---|---|${[3, 4, 5, 6, 7, 8].map(() => "---").join("|")}|`,
+    `| task | rounding | ${bitRange.map((b) => `${b} bits`).join(" | ")} |`,
+    `|---|---|${bitRange.map(() => "---").join("|")}|`,
     ...taskNames.flatMap((t) => [
-      `| ${t} | stochastic | ${[3, 4, 5, 6, 7, 8].map((b) => show(cell(t, b === reference.bits ? "chip" : `bits-${b}`))).join(" | ")} |`,
-      `| ${t} | nearest | ${[3, 4, 5, 6, 7, 8].map((b) => show(cell(t, `nearest-${b}`))).join(" | ")} |`,
+      `| ${t} | stochastic | ${bitRange.map((b) => show(cell(t, b === reference.bits ? "chip" : `bits-${b}`))).join(" | ")} |`,
+      `| ${t} | nearest | ${bitRange.map((b) => show(cell(t, `nearest-${b}`))).join(" | ")} |`,
     ]),
     "",
     "## Tau and gain mismatch (relative std), 6-bit stochastic weights",
     "",
-    `| task | ${[0, 0.1, 0.2, 0.3].map((m) => `${100 * m} %`).join(" | ")} |`,
-    `|---|${[0, 0.1, 0.2, 0.3].map(() => "---").join("|")}|`,
-    ...taskNames.map((t) => `| ${t} | ${[0, 0.1, 0.2, 0.3].map((m) => show(cell(t, m === reference.mismatch ? "chip" : `mismatch-${m}`))).join(" | ")} |`),
+    `| task | ${mismatchRange.map((m) => `${100 * m} %`).join(" | ")} |`,
+    `|---|${mismatchRange.map(() => "---").join("|")}|`,
+    ...taskNames.map((t) => `| ${t} | ${mismatchRange.map((m) => show(cell(t, m === reference.mismatch ? "chip" : `mismatch-${m}`))).join(" | ")} |`),
     "",
     ...(taskNames.includes("lagline") ? laglineRecovery(result.rows) : []),
     "## The reference chip with one effect switched off",
     "",
-    `| task | chip | ${Object.keys(ablations).map((a) => `without ${a}`).join(" | ")} |`,
-    `|---|---|${Object.keys(ablations).map(() => "---").join("|")}|`,
-    ...taskNames.map((t) => `| ${t} | ${show(cell(t, "chip"))} | ${Object.keys(ablations).map((a) => show(cell(t, `without-${a}`))).join(" | ")} |`),
+    `| task | chip | ${ablationNames.map((a) => `without ${a}`).join(" | ")} |`,
+    `|---|---|${ablationNames.map(() => "---").join("|")}|`,
+    ...taskNames.map((t) => `| ${t} | ${show(cell(t, "chip"))} | ${ablationNames.map((a) => show(cell(t, `without-${a}`))).join(" | ")} |`),
     "",
     "Training settings (the same in every mode): " + Object.entries(result.setups).filter(([t]) => taskNames.includes(t)).map(([t, s]) => `${t}: ${s.description}, ${s.epochs} epochs, batch ${s.batch}${s.trainSize ? `, ${s.trainSize} train` : ""}${s.testSize ? `, ${s.testSize} test` : ""}`).join("; ") + ".",
   ];
@@ -246,9 +256,18 @@ async function main(argv: string[]): Promise<void> {
   const setups = quick ? quickTasks : tasks;
   const from = arg("--from");
   if (from) {
-    // re-render the markdown of an earlier run's JSON
+    // re-render the markdown of an earlier run's JSON, with the rows of --merge <json> added (replacing the same task, configuration and seed)
     const earlier = JSON.parse(readFileSync(from, "utf8"));
-    writeFileAtomic((arg("--out") ?? from).replace(/\.json$/, "") + ".md", markdown(earlier));
+    const extra = arg("--merge");
+    if (extra) {
+      const added: Row[] = JSON.parse(readFileSync(extra, "utf8")).rows;
+      const same = (a: Row, b: Row) => a.task === b.task && a.config === b.config && a.seed === b.seed;
+      earlier.rows = [...earlier.rows.filter((r: Row) => !added.some((a) => same(a, r))), ...added];
+      earlier.cells = summarize(earlier.rows);
+      earlier.merged = [...(earlier.merged ?? []), JSON.parse(readFileSync(extra, "utf8")).command];
+      writeFileAtomic(from, JSON.stringify(earlier, null, 2) + "\n");
+    }
+    writeFileAtomic(from.replace(/\.json$/, "") + ".md", markdown(earlier));
     return;
   }
   if (argv.includes("--child")) {
