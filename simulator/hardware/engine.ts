@@ -454,33 +454,29 @@ export class HardwareEngine extends Engine {
 
   /** Posts the work that starts at the tick boundary: error and rate conversions (errors first: their path is longer), input values, targets. */
   private startTick(work: TickWork): void {
-    const T = (this.cycle = work.start), B = this.batch, conv = this.hardware.adc.conversionCycles;
+    const T = (this.cycle = work.start), B = this.batch;
     this.populations.forEach((p, pi) => {
       const source = this.plan.errors.get(p.spec.name);
       if (!source) return;
       const e = p.now.e, n = p.size, codes = this.errorAdc[pi]!;
-      for (let j = 0; j < n; j++) {
-        const pl = this.payload();
-        for (let b = 0; b < B; b++) pl.v[b] = e[b * n + j];
-        this.convertAt(source.cores[j], T, conv, work, () => {
-          this.adc(pl.v, Signal.ERROR_SIGNAL, p.spec.name);
-          for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
-          this.dispatch(pl, source.destinations[j], this.errorConsumers, this.cycle, work, (d, at) => this.deliverError(d, pl, at, work, p.spec.name));
-        });
-      }
+      const pls = this.snapshot(e, n);
+      this.convertCells(source.cores, T, work, (j) => {
+        const pl = pls[j];
+        this.adc(pl.v, Signal.ERROR_SIGNAL, p.spec.name);
+        for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
+        this.dispatch(pl, source.destinations[j], this.errorConsumers, this.cycle, work, (d, at) => this.deliverError(d, pl, at, work, p.spec.name));
+      });
     });
     this.populations.forEach((p, pi) => {
       const source = this.plan.rates.get(p.spec.name)!;
       const r = p.now.r, n = p.size, codes = this.rateAdc[pi];
-      for (let j = 0; j < n; j++) {
-        const pl = this.payload();
-        for (let b = 0; b < B; b++) pl.v[b] = r[b * n + j];
-        this.convertAt(source.cores[j], T, conv, work, () => {
-          this.adc(pl.v, Signal.RATE_SIGNAL, p.spec.name);
-          for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
-          this.dispatch(pl, source.destinations[j], rateConsumers, this.cycle, work, (d, at) => this.deliverRate(d, pl, at, work, p.spec.name));
-        });
-      }
+      const pls = this.snapshot(r, n);
+      this.convertCells(source.cores, T, work, (j) => {
+        const pl = pls[j];
+        this.adc(pl.v, Signal.RATE_SIGNAL, p.spec.name);
+        for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
+        this.dispatch(pl, source.destinations[j], rateConsumers, this.cycle, work, (d, at) => this.deliverRate(d, pl, at, work, p.spec.name));
+      });
     });
     for (const port of this.circuit.inputs) {
       const source = this.plan.rates.get(port.name)!, x = this.input(port.name), n = port.size;
@@ -506,6 +502,34 @@ export class HardwareEngine extends Engine {
         });
       }
     });
+  }
+
+  /** The values of each cell (B x n, sample-major) as payloads: what the sample-and-holds take at the tick boundary. */
+  private snapshot(x: Float64Array, n: number): Payload[] {
+    const B = this.batch, pls: Payload[] = [];
+    for (let j = 0; j < n; j++) {
+      const pl = this.payload();
+      for (let b = 0; b < B; b++) pl.v[b] = x[b * n + j];
+      pls.push(pl);
+    }
+    return pls;
+  }
+
+  /**
+   * ADC conversions of cells 0..n-1 on their cores, all ready at `ready`: one event per completion cycle runs
+   * `each` for the cells done then, in submission order (the order one event per cell would give).
+   */
+  private convertCells(cores: number[], ready: number, work: TickWork, each: (cell: number) => void): void {
+    const cycles = this.hardware.adc.conversionCycles, groups = new Map<number, number[]>();
+    for (let j = 0; j < cores.length; j++) {
+      const core = cores[j], start = this.adcs[core].submit(ready, cycles), done = start + cycles;
+      this.coreBusy[core].add(start, done);
+      const cells = groups.get(done);
+      if (cells) cells.push(j);
+      else groups.set(done, [j]);
+    }
+    this.counts.adcConversions += this.batch * cores.length;
+    for (const [done, cells] of groups) this.queue.post(done, () => { this.finished(work, done); for (const j of cells) each(j); });
   }
 
   /** An ADC conversion on `core`, ready at `ready`; `done` runs when it completes. */
