@@ -115,6 +115,8 @@ interface Row {
   initial: number;
   final: number;
   metrics: Record<string, number | boolean>;
+  /** mean training loss of the last epoch (per masked step, as the trainer reports it): graded where the test metric saturates */
+  trainLoss: number;
   wallSeconds: number;
   /** per chip sample, from the last training run's engine */
   timing?: { cyclesPerTick: number; slack: number; staleValues: number; ticks: number };
@@ -132,7 +134,8 @@ function runOne(taskName: string, configName: string, seed: number, setup: TaskS
   const timing = trainer?.timing();
   return {
     task: taskName, config: config.name, sweep: config.sweep, value: config.value, seed, headline, better: task.headline.better,
-    initial: summary.initial[headline] as number, final: summary.final[headline] as number, metrics: summary.final, wallSeconds: summary.wallSeconds,
+    initial: summary.initial[headline] as number, final: summary.final[headline] as number, metrics: summary.final,
+    trainLoss: summary.history.at(-1)?.trainLoss ?? NaN, wallSeconds: summary.wallSeconds,
     timing: timing && { cyclesPerTick: timing.cyclesPerTick, slack: timing.slack, staleValues: timing.staleValues, ticks: timing.ticks },
   };
 }
@@ -217,6 +220,7 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; merged?
     `|---|${mismatchRange.map(() => "---").join("|")}|`,
     ...taskNames.map((t) => `| ${t} | ${mismatchRange.map((m) => show(cell(t, m === reference.mismatch ? "chip" : `mismatch-${m}`))).join(" | ")} |`),
     "",
+    ...trainLosses(result.rows, taskNames),
     ...(taskNames.includes("lagline") ? laglineRecovery(result.rows) : []),
     "## The reference chip with one effect switched off",
     "",
@@ -227,6 +231,26 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; merged?
     "Training settings (the same in every mode): " + Object.entries(result.setups).filter(([t]) => taskNames.includes(t)).map(([t, s]) => `${t}: ${s.description}, ${s.epochs} epochs, batch ${s.batch}${s.trainSize ? `, ${s.trainSize} train` : ""}${s.testSize ? `, ${s.testSize} test` : ""}`).join("; ") + ".",
   ];
   return lines.join("\n") + "\n";
+}
+
+/** The last epoch's training loss per configuration (mean over seeds; rows from runs that recorded it). */
+function trainLosses(rows: Row[], taskNames: string[]): string[] {
+  const names = ["ideal", "chip", ...bitRange.filter((b) => b !== reference.bits).map((b) => `bits-${b}`), "nearest-4", ...mismatchRange.filter((m) => m !== reference.mismatch).map((m) => `mismatch-${m}`)];
+  const label = (n: string) => (n === "chip" ? "chip" : n.replace("bits-", "").replace(/^(\d)$/, "$1 bits").replace("nearest-4", "nearest 4 bits").replace("mismatch-", "mismatch "));
+  const mean = (task: string, config: string) => {
+    const xs = rows.filter((r) => r.task === task && r.config === config && Number.isFinite(r.trainLoss)).map((r) => r.trainLoss);
+    return xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toPrecision(3) : "-";
+  };
+  return [
+    "## Training loss of the last epoch",
+    "",
+    "Mean over seeds of the loss per masked step during the last training epoch (delayed-xor: cross-entropy; lagline: MSE / 2): graded where the test metric saturates.",
+    "",
+    `| task | ${names.map(label).join(" | ")} |`,
+    `|---|${names.map(() => "---").join("|")}|`,
+    ...taskNames.map((t) => `| ${t} | ${names.map((n) => mean(t, n)).join(" | ")} |`),
+    "",
+  ];
 }
 
 /** Lagline's learned parameters against the teacher's: the largest relative error of the two weights, and of the two tau_m. */
