@@ -149,7 +149,8 @@ export function registerSimulate(program: Command): void {
     .option("--vcd <waves.vcd>", "VCD waveforms of the recorded signals (hardware mode adds ADC codes and weight levels: <population>.r_code, .e_code, <crossbar>.W_code)")
     .option("--mode <mode>", "ideal (the reference equations) or hardware (the compiled chip, cycle by cycle, with its effects)", "ideal")
     .option("--seed <n>", "hardware mode: seed of mismatch, thermal noise and stochastic rounding (default: the chip's)", nonNegativeInteger("--seed"))
-    .action((file: string, opts: SimulateOptions) => {
+    .action((file: string, opts: SimulateOptions, command: Command) => {
+      if (!opts.out && !opts.vcd) command.error("error: required option '--out <trace.csv>' not specified (or give --vcd <waves.vcd>)");
       const s = simulate(file, opts);
       const total = s.steps.reduce((a, b) => a + b, 0);
       const wrote = [opts.out && `${opts.out} (${s.rows} rows x ${s.columns} columns)`, opts.vcd].filter(Boolean).join(" and ");
