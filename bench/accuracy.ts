@@ -22,6 +22,8 @@ export interface TaskBudget {
   testSize?: number;
   /** truncation window of tbptt in steps */
   window: number;
+  /** factor on the description's learning rates (eta, eta_tau); 1 when absent */
+  etaScale?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export const benchSeeds = [1, 2, 3];
  * broadcast), every other hidden population gets a fixed random broadcast from the output, as e-prop
  * networks have; the forward network is unchanged.
  */
-export function seededCircuit(path: string, seed: number, rule?: string): Circuit {
+export function seededCircuit(path: string, seed: number, rule?: string, etaScale = 1): Circuit {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -68,7 +70,10 @@ export function seededCircuit(path: string, seed: number, rule?: string): Circui
     const added = d.populations.filter((p) => p.kind !== "input" && !reached.has(p.name)).map((p) => ({ from: outputs[0], to: p.name, init: { kind: "lecun" } }));
     if (added.length) doc.set("broadcasts", doc.createNode([...(d.broadcasts ?? []), ...added]));
   }
-  return compileSource(doc.toString(), path);
+  const circuit = compileSource(doc.toString(), path);
+  circuit.learning.eta *= etaScale;
+  circuit.learning.etaTau *= etaScale;
+  return circuit;
 }
 
 export interface RunRow {
@@ -77,6 +82,8 @@ export interface RunRow {
   seed: number;
   headline: string;
   better: "lower" | "higher";
+  /** learning rate of W and b the run used */
+  eta: number;
   /** the headline metric on the test set after the last epoch, and before training */
   final: number;
   initial: number;
@@ -89,13 +96,13 @@ export interface RunRow {
 
 /** One training run: the task's data and batch order from `seed`, the rule's name as the CLI takes it. */
 export function runOne(taskName: string, rule: string, seed: number, budget: TaskBudget): RunRow {
-  const circuit = seededCircuit(budget.description, seed, rule);
+  const circuit = seededCircuit(budget.description, seed, rule, budget.etaScale);
   const task = createTask(taskName, { seed, circuit, trainSize: budget.trainSize, testSize: budget.testSize });
   const spec = rule === "tbptt" ? `tbptt:${budget.window}` : rule;
   const { summary } = train(circuit, task, { seed, epochs: budget.epochs, batch: budget.batch, rule: spec });
   const headline = task.headline.name;
   return {
-    task: taskName, rule: spec, seed, headline, better: task.headline.better,
+    task: taskName, rule: spec, seed, eta: circuit.learning.eta, headline, better: task.headline.better,
     final: Number(summary.final[headline]), initial: Number(summary.initial[headline]), metrics: summary.final,
     wallSeconds: summary.wallSeconds, trainSize: summary.trainSize, testSize: summary.testSize, steps: summary.stepsPerSequence,
   };
@@ -115,11 +122,14 @@ interface Cell {
   seeds: number;
 }
 
+/** A rule without its argument: tbptt:20 -> tbptt (the window is in the task's budget). */
+const family = (rule: string) => rule.split(":")[0];
+
 function summarize(rows: RunRow[]): Cell[] {
   const cells: Cell[] = [];
   for (const task of [...new Set(rows.map((r) => r.task))]) {
-    for (const rule of [...new Set(rows.filter((r) => r.task === task).map((r) => r.rule))]) {
-      const mine = rows.filter((r) => r.task === task && r.rule === rule), v = mine.map((r) => r.final), n = v.length;
+    for (const rule of [...new Set(rows.filter((r) => r.task === task).map((r) => family(r.rule)))]) {
+      const mine = rows.filter((r) => r.task === task && family(r.rule) === rule), v = mine.map((r) => r.final), n = v.length;
       const mean = v.reduce((a, b) => a + b, 0) / n;
       const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
       cells.push({
@@ -173,7 +183,7 @@ export function markdown(result: AccuracyResult): string {
     `Accuracy in %; lagline: test MSE against the teacher (lower is better). Date ${result.date.slice(0, 10)}; machine: ${result.machine.cpu},`,
     `${result.machine.cores} cores shared with other work, node ${result.machine.node}; whole bench ${(result.totalWallSeconds / 60).toFixed(0)} min. Command: \`${result.command}\`.`,
     "",
-    `| task | ${rules.join(" | ")} | vle − bptt (pp) |`,
+    `| task | ${rules.map((r) => (r === "tbptt" ? "tbptt:K" : r)).join(" | ")} | vle − bptt (pp) |`,
     `|---|${rules.map(() => "---").join("|")}|---|`,
   ];
   for (const task of Object.keys(result.budgets)) {
@@ -182,12 +192,12 @@ export function markdown(result: AccuracyResult): string {
     lines.push(`| ${task} | ${row.join(" | ")} | ${gap === undefined ? "-" : gap.toFixed(1)} |`);
   }
   lines.push("", "Settings, the same for every rule of a task (network, data, epochs, batch, optimizer and learning rate: the description's):", "");
-  lines.push("| task | description | steps per sequence | train | test | epochs | batch | tbptt window | optimizer steps: online rules / tbptt / bptt |", "|---|---|---|---|---|---|---|---|---|");
+  lines.push("| task | description | steps per sequence | train | test | epochs | batch | eta | tbptt window K | optimizer steps: online rules / tbptt / bptt |", "|---|---|---|---|---|---|---|---|---|---|");
   for (const [task, b] of Object.entries(result.budgets)) {
     const row = result.rows.find((r) => r.task === task);
     if (!row) continue;
     const steps = ["vle", `tbptt:${b.window}`, "bptt"].map((r) => optimizerSteps(r, b, row).toLocaleString("en-US")).join(" / ");
-    lines.push(`| ${task} | ${b.description} | ${row.steps} | ${row.trainSize} | ${row.testSize} | ${b.epochs} | ${b.batch} | ${b.window} | ${steps} |`);
+    lines.push(`| ${task} | ${b.description} | ${row.steps} | ${row.trainSize} | ${row.testSize} | ${b.epochs} | ${b.batch} | ${row.eta}${b.etaScale && b.etaScale !== 1 ? ` (${b.etaScale} x the description's)` : ""} | ${b.window} | ${steps} |`);
   }
   lines.push(
     "",
@@ -215,11 +225,18 @@ async function main(argv: string[]): Promise<void> {
   const render = arg("--render");
   if (render) {
     const result = JSON.parse(readFileSync(render, "utf8")) as AccuracyResult;
+    // cells are recomputed from the rows, so a result keeps up with how they are summarized
+    for (const row of result.rows) row.eta ??= seededCircuit(result.budgets[row.task].description, row.seed, row.rule, result.budgets[row.task].etaScale).learning.eta;
+    result.cells = summarize(result.rows);
+    result.vleMinusBpttPoints = gaps(result.cells);
+    writeFileAtomic(render, JSON.stringify(result, null, 2) + "\n");
     writeFileAtomic(render.replace(/\.json$/, "") + ".md", markdown(result));
     return;
   }
   const quick = argv.includes("--quick");
-  const budgets = quick ? quickBudgets : fullBudgets;
+  const etaScale = Number(arg("--eta-scale") ?? 1);
+  if (!(etaScale > 0)) throw new VleError(`--eta-scale ${arg("--eta-scale")}: give a positive factor`);
+  const budgets = Object.fromEntries(Object.entries(quick ? quickBudgets : fullBudgets).map(([t, b]) => [t, { ...b, etaScale }]));
   if (argv.includes("--child")) {
     const [task, rule, seed] = [arg("--task")!, arg("--rule")!, Number(arg("--seed"))];
     process.stdout.write(JSON.stringify(runOne(task, rule, seed, budgets[task])) + "\n");
@@ -238,7 +255,7 @@ async function main(argv: string[]): Promise<void> {
   const worker = async () => {
     while (next < queue.length) {
       const index = next++, { task, rule, seed } = queue[index];
-      const args = ["--task", task, "--rule", rule, "--seed", String(seed), ...(quick ? ["--quick"] : [])];
+      const args = ["--task", task, "--rule", rule, "--seed", String(seed), "--eta-scale", String(etaScale), ...(quick ? ["--quick"] : [])];
       const row = await child(self, args);
       rows[index] = row;
       process.stderr.write(`${task} ${row.rule} seed ${seed}: ${row.headline} ${row.final.toPrecision(4)} (from ${row.initial.toPrecision(4)}), ${row.wallSeconds.toFixed(1)} s\n`);
