@@ -11,6 +11,8 @@ const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(m
 /** A declared [lo, hi] (lo < hi) or the undeclared [0, 0]: input ranges and rails. */
 const interval = fc.option(fc.tuple(real(-100, 100), real(-100, 100)).filter(([a, b]) => a !== b).map(([a, b]) => (a < b ? [a, b] : [b, a])), { nil: undefined })
   .map((pair) => pair ?? [0, 0]);
+/** Declared rails around the rest state 0, or the undeclared [0, 0]. */
+const rails = fc.option(fc.tuple(real(-100, 0), real(0, 100)).filter(([a, b]) => a < b), { nil: undefined }).map((pair) => pair ?? [0, 0]);
 /** Element names: a unique prefix per index and kind, then any text (names are free-form strings in the IR). */
 const named = (prefix: string, i: number) => fc.string({ maxLength: 6 }).map((s) => `${prefix}${i}:${s}`);
 
@@ -62,7 +64,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
         window: rule === Rule.TBPTT ? fc.integer({ min: 1, max: 1000 }) : fc.integer({ min: 0, max: 2 ** 32 - 1 }),
       }));
       const provenance = record({ source: fc.string(), sourceSha256: fc.stringMatching(/^[0-9a-f]{64}$/), compilerVersion: fc.string({ maxLength: 12 }) });
-      return fc.tuple(errorCurrents, crossbars, outputs, learning, provenance, fc.string({ maxLength: 12 }), interval).chain(([errorCurrents, crossbars, outputs, learning, provenance, name, [railLo, railHi]]) => {
+      return fc.tuple(errorCurrents, crossbars, outputs, learning, provenance, fc.string({ maxLength: 12 }), rails).chain(([errorCurrents, crossbars, outputs, learning, provenance, name, [railLo, railHi]]) => {
         const outputNames = new Set(outputs.map((o) => o.population));
         const targets = populations.filter((p) => learns.has(p.name));
         const broadcasts = outputs.length === 0 || targets.length === 0 ? fc.constant([] as Circuit["broadcasts"]) : fc.array(

@@ -1,43 +1,25 @@
 // The IR verifier: rejects any circuit the simulator could not run, naming the element and the fix.
 import { check } from "./errors.js";
+import { shapeProblem } from "./shape.js";
 import { validateHardware } from "./validate-hardware.js";
 import { Feedback, IR_VERSION, Loss, Optimizer, Phi, Rule, enumChoices, findSource, type Circuit } from "./model.js";
 
 const isEnum = (e: Record<string, string | number>, v: number) => Object.values(e).includes(v);
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** The path of the first text field with a lone surrogate (UTF-8, so the binary form, cannot carry it), or undefined. */
-function illFormedText(x: unknown, path: string): string | undefined {
-  if (typeof x === "string") return loneSurrogate.test(x) ? path : undefined;
-  if (x === null || typeof x !== "object") return undefined;
-  if (Array.isArray(x)) {
-    if (typeof x[0] === "number") return undefined;
-    for (let i = 0; i < x.length; i++) {
-      const p = illFormedText(x[i], `${path}[${i}]`);
-      if (p) return p;
-    }
-    return undefined;
-  }
-  for (const [key, value] of Object.entries(x)) {
-    const p = illFormedText(value, path ? `${path}.${key}` : key);
-    if (p) return p;
-  }
-  return undefined;
-}
 const finite = (x: number) => typeof x === "number" && Number.isFinite(x);
 
 /** Throws a VleError at the first problem; `where` prefixes messages (a file name or pass name). */
 export function validate(c: Circuit, where = "circuit"): void {
-  const at = `${where}${c.name ? ` '${c.name}'` : ""}`;
+  const at = `${where}${typeof c?.name === "string" && c.name ? ` '${c.name}'` : ""}`;
   const fail = (ok: boolean, msg: string | (() => string)) => check(ok, () => `${at}: ${typeof msg === "string" ? msg : msg()}`);
 
+  // the shape first (every field present and of its type), so the checks below read well-formed data
+  const shape = shapeProblem(c);
+  check(shape === undefined, () => `${where}: malformed circuit: ${shape}`);
   fail(c.version === IR_VERSION, `IR version ${c.version} is not supported (this build reads version ${IR_VERSION}); recompile the description`);
-  const text = illFormedText(c, "");
-  fail(text === undefined, () => `${text}: the text has a lone surrogate, which the binary form (UTF-8) cannot carry; use well-formed text`);
   fail(finite(c.dt) && c.dt > 0, `dt = ${c.dt} must be a positive number`);
   // declared intervals: lo < hi, or both 0 (not declared)
   const interval = (lo: number, hi: number) => finite(lo) && finite(hi) && (lo < hi || (lo === 0 && hi === 0));
-  fail(interval(c.railLo, c.railHi), `rails [${c.railLo}, ${c.railHi}] must be finite with rail_lo < rail_hi (or both 0: none declared)`);
+  fail(interval(c.railLo, c.railHi) && c.railLo <= 0 && c.railHi >= 0, `rails [${c.railLo}, ${c.railHi}] must be finite with rail_lo <= 0 <= rail_hi, around the rest state u = 0 (or both 0: none declared)`);
 
   const names = new Set<string>();
   const unique = (name: string, what: string) => {

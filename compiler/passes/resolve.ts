@@ -68,7 +68,7 @@ export const resolve: Pass = {
     const defaultName = file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
     c.description = {
       file, name: top.string("name", defaultName), dt, dtWhere: top.at("dt"), timeUnit: scope.timeUnit, seed,
-      populations, projections, broadcasts, loss, learning, rails: readInterval(top, "rails", "the membranes' rails"),
+      populations, projections, broadcasts, loss, learning, rails: readRails(top),
     };
   },
 };
@@ -109,6 +109,13 @@ function readInterval(s: Section, key: string, what: string): [number, number] |
   const [lo, hi] = nodes.map((n, i) => s.value(n, { line: n.line, path: `${s.sub(key)}[${i}]` }, "plain"));
   if (!(lo < hi)) s.fail(key, `[${lo}, ${hi}] must have lo < hi`);
   return [lo, hi];
+}
+
+/** `rails: [lo, hi]` around the membranes' rest state 0. */
+function readRails(top: Section): [number, number] | undefined {
+  const rails = readInterval(top, "rails", "the membranes' rails");
+  if (rails && !(rails[0] <= 0 && rails[1] >= 0)) top.fail("rails", `[${rails[0]}, ${rails[1]}] must contain 0, the membranes' rest state`, "write rails: [lo, hi] with lo <= 0 <= hi");
+  return rails;
 }
 
 function readLearning(top: Section, dt: number): Description["learning"] {

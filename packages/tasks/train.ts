@@ -241,9 +241,10 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
         running.loss += feeder.loss();
         running.count += feeder.maskedCount();
         learner.step();
+        // every step: a state that diverges or crosses the rails stops the run where it happens, before any later checkpoint
+        checkFinite(engine);
       }
       learner.endSequence();
-      checkFinite(engine);
       batch++;
       if (batch === perEpoch) {
         const metrics = evaluate();
