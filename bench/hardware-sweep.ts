@@ -193,7 +193,7 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; merged?
   const lines = [
     `# On-chip learning under hardware effects`,
     "",
-    `Command: \`${result.command}\`${(result.merged ?? []).map((m) => `, then \`${m}\``).join("")} (merged with --from/--merge); date ${result.date.slice(0, 10)}; seeds ${result.seeds.join(", ")} (mean, and min..max over seeds).`,
+    `Command: \`${result.command}\`${(result.merged ?? []).map((m) => `, then \`${m}\``).join("")}${result.merged?.length ? " (merged with --from/--merge)" : ""}; date ${result.date.slice(0, 10)}; seeds ${result.seeds.join(", ")} (mean, and min..max over seeds).`,
     `Reference chip: ${reference.bits}-bit weights, ${reference.rounding} rounding, 8-bit DACs and ADCs, ${100 * reference.mismatch} % tau and gain mismatch, thermal kT/C noise, rails, latency (stale values), card analog-65nm. Metrics: ${taskNames.map((t) => `${t} ${metric(t)}`).join(", ")} (test set, after training).`,
     "",
     "## Reference chip next to ideal mode",
