@@ -14,11 +14,14 @@ export const defaultToleranceFraction = 0.1;
  */
 export function railsOf(c: Circuit): [number, number] | undefined {
   const physical = c.hardware?.physical;
-  // volts over volts per unit, rounded to 15 digits as unit conversions are (0.6 V / 0.1 V is 6, not 5.999999999999999)
-  if (physical && physical.vUnitV > 0 && physical.railLoV < physical.railHiV) return [physical.railLoV, physical.railHiV].map((v) => Number((v / physical.vUnitV).toPrecision(15))) as [number, number];
+  // exactly where hardware mode clips (0.6 V / 0.1 V is 5.999999999999999): print them with formatRail
+  if (physical && physical.vUnitV > 0 && physical.railLoV < physical.railHiV) return [physical.railLoV / physical.vUnitV, physical.railHiV / physical.vUnitV];
   if (c.railLo < c.railHi) return [c.railLo, c.railHi];
   return undefined;
 }
+
+/** A rail for messages: 12 significant digits, so a chip's 5.999999999999999 reads 6. */
+export const formatRail = (x: number) => String(Number(x.toPrecision(12)));
 
 /** The range an input's values are declared to stay in: its own [lo, hi], or [-1, 1] where undeclared (lo = hi = 0). */
 export function inputRange(port: InputPort): [number, number] {

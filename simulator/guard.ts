@@ -1,5 +1,5 @@
 // Stops a run whose state became NaN or infinite, or whose membrane went past the declared rails, naming the step, population, neuron and signal.
-import { railsOf } from "../circuits/envelope.js";
+import { formatRail, railsOf } from "../circuits/envelope.js";
 import { VleError } from "../circuits/errors.js";
 import type { Engine } from "./engine.js";
 import { HardwareEngine } from "./hardware/engine.js";
@@ -41,7 +41,7 @@ export function checkFinite(engine: Engine, samples?: ArrayLike<number>): void {
     const u = p.now.u;
     for (let k = 0; k < u.length; k++) {
       if (u[k] >= lo && u[k] <= hi) continue;
-      throw new VleError(`${where(p, k)}: u = ${u[k]} is past the rails [${lo}, ${hi}]; shrink the weights, the bias or the input, or widen the rails`);
+      throw new VleError(`${where(p, k)}: u = ${u[k]} is past the rails [${formatRail(lo)}, ${formatRail(hi)}]; shrink the weights, the bias or the input, or widen the rails`);
     }
   }
 }
