@@ -167,7 +167,7 @@ describe("vle verify on the command line", () => {
   it("exit 1 when a property fails, printing the counterexample, where it fails and the replay; --json gives the same as data", () => {
     const run = vle("verify", fixture("bad-saturating"), "--runs", "50", "--property", "bounded", "--out-dir", dir);
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/FAIL bounded .*\n +counterexample: \d+ steps? of input \(shrunk \d+ times\); fails at step \d+, signal h\.u\[2\]\n +step \d+: population 'h' neuron 2: .*\n +wrote .*saturating-gain\.bounded\.input\.csv; replay: vle simulate /);
+    expect(run.stdout).toMatch(/FAIL bounded .*\n +counterexample: a drive of \d+ steps? \(shrunk \d+ times\); fails at step \d+, signal h\.u\[2\]\n +step \d+: population 'h' neuron 2: .*\n +wrote .*saturating-gain\.bounded\.input\.csv; replay: vle simulate /);
     const json = vle("verify", fixture("bad-saturating"), "--runs", "50", "--property", "bounded", "--out-dir", dir, "--json");
     expect(json.status).toBe(1);
     const report = JSON.parse(json.stdout);

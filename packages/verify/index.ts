@@ -131,7 +131,7 @@ export function formatReport(r: VerifyReport): string {
     lines.push(`  ${label[x.status]} ${x.property.padEnd(width)}  ${x.runs > 0 ? `${x.runs} case${x.runs === 1 ? "" : "s"}: ` : ""}${x.note}`);
     const cx = x.counterexample;
     if (!cx) continue;
-    if (cx.drive) lines.push(`       counterexample: ${cx.drive.steps} step${cx.drive.steps === 1 ? "" : "s"} of input${cx.drive.seed !== undefined ? `, chip seed ${cx.drive.seed}` : ""} (shrunk ${cx.shrinks} times); fails at step ${cx.failure.step}${cx.failure.signal ? `, signal ${cx.failure.signal}` : ""}`);
+    if (cx.drive) lines.push(`       counterexample: a drive of ${cx.drive.steps} step${cx.drive.steps === 1 ? "" : "s"}${cx.drive.seed !== undefined ? `, chip seed ${cx.drive.seed}` : ""} (shrunk ${cx.shrinks} times); fails at step ${cx.failure.step}${cx.failure.signal ? `, signal ${cx.failure.signal}` : ""}`);
     lines.push(`       ${cx.failure.message}`);
     if (cx.files) lines.push(`       wrote ${[cx.files.input, cx.files.target].filter(Boolean).join(" and ") || "nothing (the circuit has no inputs)"}; replay: ${cx.replayCommand}`);
   }
