@@ -124,7 +124,8 @@ export function toUnit(value: Value, text: string, unit: string): number {
   if (typeof value === "number") return value;
   const target = new (math().Unit)(1, unit);
   if (!value.equalBase(target)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, expected a quantity like ${unit}`, `give the value in ${unit} or a compatible unit`);
-  return convert(value, unit);
+  // mathjs converts only to a unit without a number: "1/s" is written "s^-1"
+  return convert(value, target.formatUnits());
 }
 
 /** Converts through mathjs, then rounds to 15 significant digits: removes binary artefacts of the SI scaling ("1 ms" in us is 1000, not 1000.0000000000001). */

@@ -1,12 +1,17 @@
 // Tests of the hardware passes: quantize (scale per crossbar, error bound), map to cores (tiling a projection larger than a core), route (XY hops), and compile-time errors naming the bad parameter.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cyclesPerTick, levelWeight, maxLevel, nearestLevel, pipelineBound } from "../../circuits/hardware.js";
 import { decodeBinary, encodeBinary } from "../../circuits/codec.js";
-import { Flow } from "../../circuits/model.js";
+import { Flow, type Route } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { compileSource, passes } from "../index.js";
 import { withTarget } from "./hardware-spec.js";
 import { quantizePass } from "./quantize.js";
+import { routes } from "./route.js";
+
+/** examples/recurrent.yaml (recurrent h, random and transpose feedback, a broadcast) with another hardware section. */
+const recurrent = (hardware: string) => `${readFileSync(new URL("../../examples/recurrent.yaml", import.meta.url), "utf8")}\n${hardware}`;
 
 /** x (10) -> h (12, tanh) -> y (3): h's input projection has 120 synapses. */
 const network = (hardware: string) => `
@@ -103,10 +108,46 @@ describe("map to cores and route", () => {
     for (let i = 0; i < xh.rows; i++) expect(summed[i]).toBeCloseTo(whole[i], 12);
   });
 
+  it("routes around the empty positions of a partly filled last mesh row along shortest paths", () => {
+    const c = compileSource(recurrent("hardware:\n  card: analog-65nm\n  core: { neurons: 6, synapses: 40 }\n"), "recurrent.yaml");
+    const h = c.hardware!;
+    expect(h.cores.length).toBeLessThan(h.noc.width * h.noc.height); // the last row has empty positions
+    const pos = new Map(h.cores.map((k) => [k.name, k]));
+    for (const q of h.routes) {
+      const cores = q.path.map((name) => pos.get(name)!);
+      expect(cores.every(Boolean)).toBe(true);
+      for (let i = 1; i < cores.length; i++) expect(Math.abs(cores[i].x - cores[i - 1].x) + Math.abs(cores[i].y - cores[i - 1].y)).toBe(1);
+      const [a, b] = [pos.get(q.fromCore)!, pos.get(q.toCore)!];
+      expect(q.hops).toBe(Math.abs(a.x - b.x) + Math.abs(a.y - b.y));
+    }
+  });
+
+  it("sends error partial sums only from tiles whose post and pre both have error cells", () => {
+    const c = compileSource(recurrent("hardware:\n  card: analog-65nm\n  core: { neurons: 6, synapses: 40 }\n"), "recurrent.yaml");
+    const h = c.hardware!;
+    const sums = (routesOf: Route[], post: string) =>
+      routesOf.filter((q) => q.flow === Flow.ERROR_PARTIAL_SUM && c.crossbars.find((x) => x.name === q.source.split("#")[0])!.post === post);
+    expect(sums(h.routes, "y").length).toBeGreaterThan(0); // h -> y (transpose feedback): y learns, h has an error cell
+    // without h's error cell, h -> y's transposed read has nowhere to go and h -> h's post does not learn
+    c.errorPopulations = c.errorPopulations.filter((e) => e.population !== "h");
+    const without = routes(c, h);
+    expect(without.filter((q) => q.flow === Flow.ERROR_PARTIAL_SUM)).toEqual([]);
+    expect(sums(without, "y")).toEqual([]);
+    expect(without.filter((q) => q.flow === Flow.PARTIAL_SUM)).toEqual(h.routes.filter((q) => q.flow === Flow.PARTIAL_SUM));
+  });
+
   it("round-trips a compiled chip through the binary IR", () => {
     const c = compileSource(chip("  core: { neurons: 8, synapses: 32 }\n  mismatch: { tau: 0.1, stuck_off: 0.01 }\n  noise: thermal\n"), "t.yaml");
     expect(decodeBinary(encodeBinary(c))).toEqual(c);
     expect(c.hardware!.noise.membraneStd).toBeGreaterThan(0);
+  });
+
+  it("reads weight drift as a rate in 1/s, with or without a unit", () => {
+    const drift = (text: string) => compileSource(chip(`  weights: { drift: ${text} }\n`), "t.yaml").hardware!.weights.map((w) => w.driftPerS);
+    expect(drift("2000")).toEqual([2000, 2000]);
+    expect(drift("2000 /s")).toEqual([2000, 2000]);
+    expect(drift("2 kHz")).toEqual([2000, 2000]);
+    expect(drift("2 / ms")).toEqual([2000, 2000]);
   });
 
   it("applies --target to a description without a hardware section", () => {
@@ -124,6 +165,7 @@ describe("bad hardware parameters fail at compile time, naming them", () => {
     ["a clock too slow for the pipeline", "  clock: 100 kHz\n  acceleration: 1000\n", /^t\.yaml:\d+: hardware\.acceleration: clock 0\.1 MHz is too slow for the pipeline: a tick of 100 ns at acceleration 1000 holds 0 cycles but needs \d+/],
     ["an unknown card", "  card: nope\n", /^t\.yaml:\d+: hardware\.card: technology card 'nope' not found/],
     ["a clock in the wrong unit", "  clock: 2 pF\n", /hardware\.clock: '2 pF' has unit pF, expected a quantity like Hz/],
+    ["a drift in the wrong unit", "  weights: { drift: 2000 s }\n", /^t\.yaml:\d+: hardware\.weights\.drift: '2000 s' has unit s, expected a quantity like 1\/s; give the value in 1\/s or a compatible unit$/],
     ["an unknown effect", "  effects: [weights, magic]\n", /hardware\.effects\[1\]: 'magic' is not an effect/],
     ["a mesh too small", "  core: { neurons: 4, synapses: 16 }\n  mesh: { width: 2, height: 1 }\n", /hardware\.mesh: a 2x1 mesh holds 2 cores but the circuit needs \d+/],
   ];

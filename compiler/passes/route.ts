@@ -27,6 +27,7 @@ export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core | un
     }
     return path;
   };
+  // cores fill the mesh row by row, so one of the two orders always exists; a miss is a bug of the map pass
   const path = walk(true) ?? walk(false);
   if (!path) throw new Error(`route: no path of existing cores from ${a.name} to ${b.name}`);
   return path;
@@ -61,10 +62,12 @@ export function routes(c: Circuit, h: Hardware): Route[] {
     const backward = x.feedback !== Feedback.NO_FEEDBACK;
     // the tile needs its post neurons' errors for the transposed read and, when plastic, for the update
     const needsErrors = (backward || x.plastic) && learns.has(x.post);
+    // a transposed read happens only when the post learns, and its result needs an error cell at the pre
+    const sendsErrorSums = backward && learns.has(x.post) && learns.has(x.pre);
     for (const pre of slices.get(x.pre) ?? []) {
       const n = overlap(pre.first, pre.count, t.colFirst, t.cols);
       add(Flow.RATE, x.pre, pre.core, t.core, n);
-      if (backward) add(Flow.ERROR_PARTIAL_SUM, tile, t.core, pre.core, n);
+      if (sendsErrorSums) add(Flow.ERROR_PARTIAL_SUM, tile, t.core, pre.core, n);
     }
     for (const post of slices.get(x.post) ?? []) {
       const n = overlap(post.first, post.count, t.rowFirst, t.rows);
