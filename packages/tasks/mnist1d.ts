@@ -255,7 +255,7 @@ export const createMnist1d: TaskFactory = ({ seed, trainSize, testSize }) => {
     train,
     test,
     headline: { name: "accuracy", better: "higher" },
-    defaults: { epochs: 20, batch: 25 },
+    defaults: { epochs: 5, batch: 20 },
     score: (outputs, circuit) => classificationScore(outputs, test, layout, circuit),
   };
 };

@@ -101,7 +101,7 @@ function createSmnist(kind: "row" | "pixel"): TaskFactory {
       train,
       test,
       headline: { name: "accuracy", better: "higher" },
-      defaults: kind === "row" ? { epochs: 10, batch: 50 } : { epochs: 5, batch: 50 },
+      defaults: kind === "row" ? { epochs: 3, batch: 20 } : { epochs: 1, batch: 20 },
       score: (outputs, circuit) => classificationScore(outputs, test, layout, circuit),
     };
   };
