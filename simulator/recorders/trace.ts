@@ -7,10 +7,9 @@
 //   <crossbar>.W[<i>,<j>]         (and <crossbar>.F[<i>,<j>] for random or learned feedback), i = post, j = pre
 // The selection (`--record`) is a comma-separated list of `<element>.<signal>`, optionally with an index
 // (`l1.r[2]`, `x->l0.W[0,1]`), or `all`.
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { VleError } from "../../circuits/errors.js";
 import type { CrossbarState, Engine, PopulationSignals, PopulationState } from "../engine.js";
+import { AtomicTextFile } from "./atomic-text.js";
 
 /** Per-neuron signals users name, and the engine state array each reads. */
 const neuronSignals = { u: "u", u_prosp: "uProsp", r: "r", v: "v", e: "e" } as const satisfies Record<string, keyof PopulationSignals>;
@@ -102,25 +101,17 @@ const matricesOf = (x: CrossbarState): string[] => (x.feedback === x.weights ? [
  * so a failed run leaves no half-written trace.
  */
 export class TraceRecorder {
-  private readonly fd: number;
-  private readonly temp: string;
-  private chunk = "";
+  private readonly file: AtomicTextFile;
   private rows = 0;
-  private open = true;
   /** columns of every row, including step, t (and sample) */
   readonly columnCount: number;
 
   constructor(readonly path: string, private readonly engine: Engine, private readonly selection: TraceSelection, private readonly withSample: boolean) {
-    this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    try {
-      this.fd = openSync(this.temp, "w");
-    } catch (err) {
-      throw new VleError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    this.file = new AtomicTextFile(path);
     const header = ["step", "t", ...(withSample ? ["sample"] : []), ...selection.columns];
     this.columnCount = header.length;
     // names with a comma (W[i,j]) are quoted, as CSV requires
-    this.chunk = header.map((c) => (c.includes(",") ? `"${c}"` : c)).join(",") + "\n";
+    this.file.write(header.map((c) => (c.includes(",") ? `"${c}"` : c)).join(",") + "\n");
   }
 
   /** Number of data rows written so far. */
@@ -143,44 +134,18 @@ export class TraceRecorder {
           for (const i of g.indices) row += "," + x[i];
         }
       }
-      this.chunk += row + "\n";
+      this.file.write(row + "\n");
       this.rows++;
     }
-    if (this.chunk.length > 1 << 16) this.flush();
-  }
-
-  private flush(): void {
-    try {
-      writeSync(this.fd, this.chunk);
-    } catch (err) {
-      this.abort();
-      throw new VleError(`${this.path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    this.chunk = "";
   }
 
   /** Writes what is left and moves the finished trace into place. */
   close(): void {
-    this.flush();
-    this.open = false;
-    closeSync(this.fd);
-    try {
-      renameSync(this.temp, this.path);
-    } catch (err) {
-      unlinkSync(this.temp);
-      throw new VleError(`${this.path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    this.file.close();
   }
 
   /** Discards the trace (after a failed run). */
   abort(): void {
-    if (!this.open) return;
-    this.open = false;
-    closeSync(this.fd);
-    try {
-      unlinkSync(this.temp);
-    } catch {
-      // already gone
-    }
+    this.file.abort();
   }
 }

@@ -8,13 +8,12 @@
 // which `all` includes. Time: hardware mode stamps each tick at its end in chip time (cycles / clock);
 // ideal mode stamps step s at s x dt model time units, a unit being hardware.time_unit_s seconds when the
 // circuit has a hardware section and 1 s otherwise. The timescale is the largest VCD unit that divides the step.
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { converterLsb, maxLevel } from "../../circuits/hardware.js";
 import { VleError } from "../../circuits/errors.js";
 import { Signal } from "../../circuits/model.js";
 import type { Engine } from "../engine.js";
 import { HardwareEngine } from "../hardware/engine.js";
+import { AtomicTextFile } from "./atomic-text.js";
 import { parseRecordSelection } from "./trace.js";
 
 /** One VCD variable: where its value comes from for batch slot b. */
@@ -147,13 +146,10 @@ function variables(spec: string, engine: Engine): Omit<Variable, "id" | "last">[
  * Call `record()` after every step; values are written only when they change.
  */
 export class VcdRecorder {
-  private readonly fd: number;
-  private readonly temp: string;
+  private readonly file: AtomicTextFile;
   private readonly vars: Variable[];
   private readonly per: number;
   private readonly slots: number;
-  private chunk = "";
-  private open = true;
   /** ticks recorded in ideal mode (time keeps running across sequences) */
   private ticks = 0;
   private lastTime = -1;
@@ -175,12 +171,7 @@ export class VcdRecorder {
     const step = hw ? 1 / hw.hardware.clockHz : engine.dt * (engine.circuit.hardware?.timeUnitS ?? 1);
     const scale = timescale(step);
     this.per = scale.per;
-    this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    try {
-      this.fd = openSync(this.temp, "w");
-    } catch (err) {
-      throw new VleError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    this.file = new AtomicTextFile(path);
     const lines = [
       `$date ${new Date().toISOString()} $end`,
       `$version vle ${hw ? "hardware" : "ideal"} mode $end`,
@@ -199,7 +190,7 @@ export class VcdRecorder {
     }
     for (let k = open.length; k > 0; k--) lines.push("$upscope $end");
     lines.push("$upscope $end", "$enddefinitions $end");
-    this.chunk = lines.join("\n") + "\n";
+    this.file.write(lines.join("\n") + "\n");
   }
 
   /** Appends the values after the engine's last step (only those that changed). */
@@ -220,43 +211,17 @@ export class VcdRecorder {
     if (t <= this.lastTime) throw new Error(`vcd: time ${t} does not advance past ${this.lastTime}`);
     this.lastTime = t;
     // the first values are the initial dump of every variable
-    this.chunk += this.dumped ? `#${t}\n${body}` : `#${t}\n$dumpvars\n${body}$end\n`;
+    this.file.write(this.dumped ? `#${t}\n${body}` : `#${t}\n$dumpvars\n${body}$end\n`);
     this.dumped = true;
-    if (this.chunk.length > 1 << 16) this.flush();
-  }
-
-  private flush(): void {
-    try {
-      writeSync(this.fd, this.chunk);
-    } catch (err) {
-      this.abort();
-      throw new VleError(`${this.path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    this.chunk = "";
   }
 
   /** Writes what is left and moves the finished file into place. */
   close(): void {
-    this.flush();
-    this.open = false;
-    closeSync(this.fd);
-    try {
-      renameSync(this.temp, this.path);
-    } catch (err) {
-      unlinkSync(this.temp);
-      throw new VleError(`${this.path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    this.file.close();
   }
 
   /** Discards the file (after a failed run). */
   abort(): void {
-    if (!this.open) return;
-    this.open = false;
-    closeSync(this.fd);
-    try {
-      unlinkSync(this.temp);
-    } catch {
-      // already gone
-    }
+    this.file.abort();
   }
 }
