@@ -10,27 +10,11 @@ import { chipEnergy } from "../simulator/meters/energy.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
 import { energyDocument, formatEnergy, scaleHidden } from "../packages/report/energy.js";
 import { energySvg } from "../packages/report/energy-svg.js";
+import { chipSection, tiledDescription } from "./helpers.js";
 
 /** x (10) -> h (12, tanh, recurrent) -> y (3) on small cores, so crossbars tile and partial sums travel. */
-const tiled = (hardware = "") => compileSource(`
-name: tiled
-dt: 0.1
-seed: 3
-populations:
-  - { name: x, kind: input, size: 10 }
-  - { name: h, size: 12, tau_m: 1.0, tau_r: 0.5, phi: tanh, learn: [bias] }
-  - { name: y, kind: output, size: 3, tau_m: 1.0, tau_r: 0.2, phi: linear }
-projections:
-  - { from: x, to: h, init: { kind: xavier, scale: 1.0, seed: 1 }, plastic: true }
-  - { from: h, to: h, init: { kind: normal, scale: 0.2, seed: 4 }, plastic: true }
-  - { from: h, to: y, init: { kind: xavier, scale: 1.0, seed: 2 }, plastic: true }
-loss: { kind: mse, beta: 0.1 }
-learning: { rule: vle, eta: 0.01 }
-hardware:
-  card: analog-65nm
-  time_unit: 1 ms
-  core: { neurons: 8, synapses: 48, dacs: 4, adcs: 4 }
-${hardware}`, "tiled.yaml");
+const tiled = (hardware = "") =>
+  compileSource(tiledDescription({ learn: "[bias]", recurrent: 0.2, learning: "{ rule: vle, eta: 0.01 }", hardware: chipSection(`  core: { neurons: 8, synapses: 48, dacs: 4, adcs: 4 }\n${hardware}`) }), "tiled.yaml");
 
 const card = loadCard("analog-65nm");
 const accelerator = loadCard("digital-accelerator");

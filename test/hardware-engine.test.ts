@@ -7,6 +7,7 @@ import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
+import { tiledDescription } from "./helpers.js";
 
 /** An example description compiled for a chip, with `hardware` appended (effects none unless given). */
 function compiled(example: string, hardware: string): Circuit {
@@ -78,24 +79,11 @@ describe("hardware mode with every effect off equals ideal mode", () => {
 });
 
 /** x (10) -> h (12, tanh) -> y (3), on cores of 8 neurons and 32 synapses: both crossbars are tiled. */
-const tiledNetwork = `
-name: tiled
-dt: 0.1
-seed: 3
-populations:
-  - { name: x, kind: input, size: 10 }
-  - { name: h, size: 12, tau_m: 1.0, tau_r: 0.5, phi: tanh, learn: [bias, tau_m] }
-  - { name: y, kind: output, size: 3, tau_m: 1.0, tau_r: 0.2, phi: linear }
-projections:
-  - { from: x, to: h, init: { kind: xavier, scale: 1.0, seed: 1 }, plastic: true }
-  - { from: h, to: y, init: { kind: xavier, scale: 1.0, seed: 2 }, plastic: true }
-loss: { kind: mse, beta: 0.1 }
-learning: { rule: vle, eta: 0.01, eta_tau: 0.001, optimizer: adam }
-hardware:
-  card: analog-65nm
-  effects: none
-  core: { neurons: 8, synapses: 32 }
-`;
+const tiledNetwork = tiledDescription({
+  learn: "[bias, tau_m]",
+  learning: "{ rule: vle, eta: 0.01, eta_tau: 0.001, optimizer: adam }",
+  hardware: "hardware:\n  card: analog-65nm\n  effects: none\n  core: { neurons: 8, synapses: 32 }\n",
+});
 
 /**
  * An independent scalar re-implementation of the lagline chain x -> l0 -> l1 (DESIGN section 2, softplus,

@@ -5,22 +5,10 @@ import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
+import { tiledDescription } from "./helpers.js";
 
-const network = (hardware: string) => `
-name: tiled
-dt: 0.1
-seed: 3
-populations:
-  - { name: x, kind: input, size: 10 }
-  - { name: h, size: 12, tau_m: 1.0, tau_r: 0.5, phi: tanh, learn: [bias] }
-  - { name: y, kind: output, size: 3, tau_m: 1.0, tau_r: 0.2, phi: linear }
-projections:
-  - { from: x, to: h, init: { kind: xavier, scale: 1.0, seed: 1 }, plastic: true }
-  - { from: h, to: h, init: { kind: normal, scale: 0.1, seed: 4 }, plastic: true }
-  - { from: h, to: y, init: { kind: xavier, scale: 1.0, seed: 2 }, plastic: true }
-loss: { kind: mse, beta: 0.1 }
-learning: { rule: vle, eta: 0.001 }
-${hardware}`;
+/** x (10) -> h (12, tanh, recurrent) -> y (3). */
+const network = (hardware: string) => tiledDescription({ learn: "[bias]", recurrent: 0.1, learning: "{ rule: vle, eta: 0.001 }", hardware });
 
 /** The output rates of 60 learning steps of a batch of 2 on one input stream. */
 function run(engine: Engine): number[] {

@@ -5,6 +5,7 @@ import { cyclesPerTick, levelWeight, maxLevel, nearestLevel, pipelineBound } fro
 import { decodeBinary, encodeBinary } from "../../circuits/codec.js";
 import { Flow, type Route } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
+import { chipSection, tiledDescription } from "../../test/helpers.js";
 import { compileSource, passes } from "../index.js";
 import { withTarget } from "./hardware-spec.js";
 import { quantizePass } from "./quantize.js";
@@ -14,22 +15,9 @@ import { routes } from "./route.js";
 const recurrent = (hardware: string) => `${readFileSync(new URL("../../examples/recurrent.yaml", import.meta.url), "utf8")}\n${hardware}`;
 
 /** x (10) -> h (12, tanh) -> y (3): h's input projection has 120 synapses. */
-const network = (hardware: string) => `
-name: tiled
-dt: 0.1
-seed: 3
-populations:
-  - { name: x, kind: input, size: 10 }
-  - { name: h, size: 12, tau_m: 1.0, tau_r: 0.5, phi: tanh }
-  - { name: y, kind: output, size: 3, tau_m: 1.0, tau_r: 0.2, phi: linear }
-projections:
-  - { from: x, to: h, init: { kind: xavier, scale: 1.0, seed: 1 }, plastic: true }
-  - { from: h, to: y, init: { kind: xavier, scale: 1.0, seed: 2 }, plastic: true }
-loss: { kind: mse, beta: 0.1 }
-learning: { rule: vle, eta: 0.01 }
-${hardware}`;
+const network = (hardware: string) => tiledDescription({ learning: "{ rule: vle, eta: 0.01 }", hardware });
 
-const chip = (extra = "") => network(`hardware:\n  card: analog-65nm\n  time_unit: 1 ms\n${extra}`);
+const chip = (extra = "") => network(chipSection(extra));
 
 describe("quantize", () => {
   it("chooses a scale per crossbar from its largest weight and bounds the rounding error by scale/2", () => {
