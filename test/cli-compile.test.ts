@@ -81,12 +81,15 @@ describe("vle inspect on bad files", () => {
     expectOneLineError(vle("inspect", at("truncated.pb")), `vle: ${at("truncated.pb")}: `);
   });
 
-  it("foreign files: text, random bytes, a description, JSON that is not a circuit", () => {
+  it("foreign files: text, random bytes, JSON that is not a circuit (a description is compiled)", () => {
     writeFileSync(at("text.pb"), "this is not a circuit\n");
     expectOneLineError(vle("inspect", at("text.pb")), `vle: ${at("text.pb")}: `);
     writeFileSync(at("noise.pb"), Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 151 + 7) % 256)));
     expectOneLineError(vle("inspect", at("noise.pb")), `vle: ${at("noise.pb")}: `);
-    expectOneLineError(vle("inspect", "examples/lagline.yaml"), "vle: examples/lagline.yaml: ");
+    // a description is not foreign: inspect compiles it on the fly
+    const described = vle("inspect", "examples/lagline.yaml");
+    expect(described.status, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/^circuit 'lagline'/);
     writeFileSync(at("other.json"), JSON.stringify({ hello: "world" }));
     expectOneLineError(vle("inspect", at("other.json")), `vle: ${at("other.json")}`);
   });
