@@ -1,8 +1,6 @@
 // Final test metric (mean and spread over 3 seeds) and wall time of every learning rule on every task, same network and budget per task.
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { VleError } from "../circuits/errors.js";
@@ -11,6 +9,7 @@ import type { Circuit } from "../circuits/model.js";
 import { compileSource } from "../compiler/index.js";
 import { createTask } from "../packages/tasks/index.js";
 import { train } from "../packages/tasks/train.js";
+import { emitResult, machine, runAsScript } from "./report.js";
 
 /** What every rule of one task gets: the same description, data, epochs, batch and optimizer settings. */
 export interface TaskBudget {
@@ -267,26 +266,14 @@ async function main(argv: string[]): Promise<void> {
   const result: AccuracyResult & Record<string, unknown> = {
     bench: "accuracy",
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    machine: machine(),
     command: `npm run bench:accuracy --${argv.length ? " " + argv.join(" ") : ""}`,
     quick, seeds, jobs, budgets: usedBudgets,
     seeding: "seed s: the task's data and the batch order from s, and the description's top-level seed set to s (inits without their own seed)",
     totalWallSeconds: (performance.now() - started) / 1000,
     cells, vleMinusBpttPoints: gaps(cells), rows,
   };
-  const json = JSON.stringify(result, null, 2) + "\n";
-  process.stdout.write(json);
-  const out = arg("--out") ?? (quick ? undefined : "bench/results/accuracy.json");
-  if (out) {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileAtomic(out, json);
-    writeFileAtomic(out.replace(/\.json$/, "") + ".md", markdown(result));
-  }
+  emitResult(result, arg("--out") ?? (quick ? undefined : "bench/results/accuracy.json"), markdown);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).catch((err) => {
-    process.stderr.write(`${err instanceof VleError ? err.message : (err as Error).stack}\n`);
-    process.exit(1);
-  });
-}
+runAsScript(import.meta.url, "bench/accuracy", main);

@@ -8,9 +8,7 @@
 //        [--seeds 1,2] [--jobs 2] [--out bench/results/hardware-sweep.json]; --from <json> [--merge <json>] re-renders
 //        the markdown of a run (with the rows of another added)
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { cpus } from "node:os";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { VleError } from "../circuits/errors.js";
 import { writeFileAtomic } from "../circuits/files.js";
@@ -20,6 +18,7 @@ import { compileSource } from "../compiler/index.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
 import { createTask } from "../packages/tasks/index.js";
 import { train } from "../packages/tasks/train.js";
+import { emitResult, machine, runAsScript } from "./report.js";
 
 interface TaskSetup {
   description: string;
@@ -321,23 +320,11 @@ async function main(argv: string[]): Promise<void> {
   const cells = summarize(rows);
   const result = {
     bench: "hardware-sweep", date: new Date().toISOString(), command: `node dist/bench/hardware-sweep.js${argv.length ? " " + argv.join(" ") : ""}`,
-    machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version },
+    machine: machine(),
     quick, seeds, setups: Object.fromEntries(taskNames.map((t) => [t, setups[t]])), reference,
     totalWallSeconds: (performance.now() - started) / 1000, cells, rows,
   };
-  const json = JSON.stringify(result, null, 2) + "\n";
-  process.stdout.write(json);
-  const out = arg("--out") ?? (quick ? undefined : "bench/results/hardware-sweep.json");
-  if (out) {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileAtomic(out, json);
-    writeFileAtomic(out.replace(/\.json$/, "") + ".md", markdown(result));
-  }
+  emitResult(result, arg("--out") ?? (quick ? undefined : "bench/results/hardware-sweep.json"), markdown);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).catch((err) => {
-    process.stderr.write(`hardware-sweep: ${err instanceof VleError ? err.message : (err as Error).stack}\n`);
-    process.exit(1);
-  });
-}
+runAsScript(import.meta.url, "hardware-sweep", main);

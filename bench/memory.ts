@@ -1,15 +1,12 @@
 // Peak memory and time per step of vle and bptt as the sequence grows from 10^2 to 10^5 steps, each run in a fresh process.
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "../circuits/files.js";
 import { Rule, type Circuit } from "../circuits/model.js";
 import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";
 import { createLearner, type Learner } from "../simulator/learner.js";
+import { emitResult, machine, runAsScript } from "./report.js";
 
 /** The workload: a two-hidden-layer tanh network, batch 1, MSE on every step. */
 export const memoryWorkload = `
@@ -167,18 +164,12 @@ function main(argv: string[]): void {
   const result = {
     bench: "memory",
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    machine: machine(),
     workload: { description: memoryWorkload.trim(), batch: 1, neurons: 64 + 64 + 4, synapses: 8 * 64 + 64 * 64 + 64 * 4 },
     method: "one fresh child process per (rule, steps), JIT warmed on 500 steps first: maxRSS from process.resourceUsage; storedBytes = typed-array bytes reachable from the learner just before the end of the sequence; time per step: the fastest of >= 2 sequences, repeated until 20 000 steps were timed",
     quick, rows, summary,
   };
-  const json = JSON.stringify(result, null, 2) + "\n";
-  process.stdout.write(json);
-  const out = arg("--out") ?? (quick ? undefined : "bench/results/memory.json");
-  if (out) {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileAtomic(out, json);
-  }
+  emitResult(result, arg("--out") ?? (quick ? undefined : "bench/results/memory.json"));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main(process.argv.slice(2));
+runAsScript(import.meta.url, "bench/memory", main);
