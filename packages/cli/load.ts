@@ -4,7 +4,7 @@ import { fromJSON, readCircuit } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
 import type { Circuit } from "../../circuits/model.js";
 import { validate } from "../../circuits/validate.js";
-import { compileSource, isDescription } from "../../compiler/index.js";
+import { compileSource, isDescription, passes, type Pass } from "../../compiler/index.js";
 
 function readText(path: string): string {
   try {
@@ -14,9 +14,19 @@ function readText(path: string): string {
   }
 }
 
-/** A validated circuit from a description (compiled on the fly) or a compiled circuit file. */
-export function loadCircuit(path: string): Circuit {
-  if (/\.ya?ml$/i.test(path)) return compileSource(readText(path), path);
+/** The description text a circuit was compiled from, when it was. */
+export interface DescriptionSource {
+  text: string;
+  file: string;
+}
+
+/**
+ * A validated circuit from a description (compiled on the fly with `pipeline`, its text kept as `source`) or a
+ * compiled circuit file (no source).
+ */
+export function loadWithSource(path: string, pipeline: readonly Pass[] = passes): { circuit: Circuit; source?: DescriptionSource } {
+  const described = (text: string) => ({ circuit: compileSource(text, path, pipeline), source: { text, file: path } });
+  if (/\.ya?ml$/i.test(path)) return described(readText(path));
   if (/\.json$/i.test(path)) {
     const text = readText(path);
     let json: unknown;
@@ -26,15 +36,20 @@ export function loadCircuit(path: string): Circuit {
       throw new VleError(`${path}: invalid JSON (${(err as Error).message})`);
     }
     // descriptions go through the compiler so errors name their line; circuits are checked by the validator
-    if (isDescription(json)) return compileSource(text, path);
-    const c = fromJSON(json, path);
-    validate(c, path);
-    return c;
+    if (isDescription(json)) return described(text);
+    const circuit = fromJSON(json, path);
+    validate(circuit, path);
+    return { circuit };
   }
   if (/\.pb$/i.test(path)) {
-    const c = readCircuit(path);
-    validate(c, path);
-    return c;
+    const circuit = readCircuit(path);
+    validate(circuit, path);
+    return { circuit };
   }
   throw new VleError(`${path}: unknown file type; give a description (.yaml, .yml, .json) or a compiled circuit (.pb, .json)`);
+}
+
+/** A validated circuit from a description (compiled on the fly) or a compiled circuit file. */
+export function loadCircuit(path: string): Circuit {
+  return loadWithSource(path).circuit;
 }

@@ -2,11 +2,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromJSON, readCircuit } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
 import type { Circuit } from "../../circuits/model.js";
-import { validate } from "../../circuits/validate.js";
-import { compileSource, isDescription, passes, type Pass } from "../../compiler/index.js";
+import { passes, type Pass } from "../../compiler/index.js";
+import { loadWithSource } from "../cli/load.js";
 import { writeStimulus } from "./drive.js";
 import { bounded } from "./properties/bounded.js";
 import { compilesFaithfully } from "./properties/compiles-faithfully.js";
@@ -23,14 +22,6 @@ export type { CheckOptions, Counterexample, Failure, Property, PropertyResult, V
 export const properties: readonly Property[] = [bounded, settles, compilesFaithfully, quantizationBound, descends, deterministic, roundtrip];
 export const propertyNames = properties.map((p) => p.name);
 
-function readText(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-}
-
 /** The description a compiled circuit came from, when its provenance names a file whose text still hashes the same. */
 function provenanceSource(c: Circuit): VerifyTarget["source"] {
   const file = c.provenance.source;
@@ -41,29 +32,8 @@ function provenanceSource(c: Circuit): VerifyTarget["source"] {
 
 /** Loads a description (compiled with `pipeline`) or a compiled circuit (.pb, .json), validated. */
 export function loadTarget(file: string, pipeline: readonly Pass[] = passes): VerifyTarget {
-  if (/\.ya?ml$/i.test(file)) {
-    const text = readText(file);
-    return { file, circuit: compileSource(text, file, pipeline), source: { text, file }, pipeline };
-  }
-  if (/\.json$/i.test(file)) {
-    const text = readText(file);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new VleError(`${file}: invalid JSON (${(err as Error).message})`);
-    }
-    if (isDescription(json)) return { file, circuit: compileSource(text, file, pipeline), source: { text, file }, pipeline };
-    const circuit = fromJSON(json, file);
-    validate(circuit, file);
-    return { file, circuit, source: provenanceSource(circuit), pipeline };
-  }
-  if (/\.pb$/i.test(file)) {
-    const circuit = readCircuit(file);
-    validate(circuit, file);
-    return { file, circuit, source: provenanceSource(circuit), pipeline };
-  }
-  throw new VleError(`${file}: unknown file type; give a description (.yaml, .yml, .json) or a compiled circuit (.pb, .json)`);
+  const { circuit, source } = loadWithSource(file, pipeline);
+  return { file, circuit, source: source ?? provenanceSource(circuit), pipeline };
 }
 
 /** Default longest drive: five of the slowest time constant (a step's response has settled), within [20, 1000] steps. */
