@@ -1,5 +1,4 @@
 // Final test metric (mean and spread over 3 seeds) and wall time of every learning rule on every task, same network and budget per task.
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
@@ -9,7 +8,7 @@ import type { Circuit } from "../circuits/model.js";
 import { compileSource } from "../compiler/index.js";
 import { createTask } from "../packages/tasks/index.js";
 import { train } from "../packages/tasks/train.js";
-import { emitResult, machine, runAsScript } from "./report.js";
+import { emitResult, machine, runAsScript, runInChildren } from "./report.js";
 
 /** What every rule of one task gets: the same description, data, epochs, batch and optimizer settings. */
 export interface TaskBudget {
@@ -209,16 +208,6 @@ export function markdown(result: AccuracyResult): string {
   return lines.join("\n") + "\n";
 }
 
-/** Runs one (task, rule, seed) in a child process and returns its row. */
-function child(self: string, args: string[]): Promise<RunRow> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [self, "--child", ...args], { encoding: "utf8", maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      if (err) reject(new VleError(`bench run ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-      else resolve(JSON.parse(stdout) as RunRow);
-    });
-  });
-}
-
 async function main(argv: string[]): Promise<void> {
   const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
   const render = arg("--render");
@@ -248,19 +237,10 @@ async function main(argv: string[]): Promise<void> {
   const jobs = Math.max(1, Number(arg("--jobs") ?? 1));
   const self = fileURLToPath(import.meta.url);
   const queue = tasks.flatMap((task) => rules.flatMap((rule) => seeds.map((seed) => ({ task, rule, seed }))));
-  const rows: RunRow[] = new Array(queue.length);
   const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < queue.length) {
-      const index = next++, { task, rule, seed } = queue[index];
-      const args = ["--task", task, "--rule", rule, "--seed", String(seed), "--eta-scale", String(etaScale), ...(quick ? ["--quick"] : [])];
-      const row = await child(self, args);
-      rows[index] = row;
-      process.stderr.write(`${task} ${row.rule} seed ${seed}: ${row.headline} ${row.final.toPrecision(4)} (from ${row.initial.toPrecision(4)}), ${row.wallSeconds.toFixed(1)} s\n`);
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
+  const rows = await runInChildren<(typeof queue)[number], RunRow>(self, "bench", queue, jobs,
+    ({ task, rule, seed }) => ["--task", task, "--rule", rule, "--seed", String(seed), "--eta-scale", String(etaScale), ...(quick ? ["--quick"] : [])],
+    ({ task, seed }, row) => process.stderr.write(`${task} ${row.rule} seed ${seed}: ${row.headline} ${row.final.toPrecision(4)} (from ${row.initial.toPrecision(4)}), ${row.wallSeconds.toFixed(1)} s\n`));
   const cells = summarize(rows);
   const usedBudgets = Object.fromEntries(tasks.map((t) => [t, budgets[t]]));
   const result: AccuracyResult & Record<string, unknown> = {

@@ -7,7 +7,6 @@
 // Usage: npm run build && nice node dist/bench/hardware-sweep.js [--quick] [--tasks lagline,delayed-xor]
 //        [--seeds 1,2] [--jobs 2] [--out bench/results/hardware-sweep.json]; --from <json> [--merge <json>] re-renders
 //        the markdown of a run (with the rows of another added)
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { VleError } from "../circuits/errors.js";
@@ -18,7 +17,7 @@ import { compileSource } from "../compiler/index.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
 import { createTask } from "../packages/tasks/index.js";
 import { train } from "../packages/tasks/train.js";
-import { emitResult, machine, runAsScript } from "./report.js";
+import { emitResult, machine, runAsScript, runInChildren } from "./report.js";
 
 interface TaskSetup {
   description: string;
@@ -137,15 +136,6 @@ function runOne(taskName: string, configName: string, seed: number, setup: TaskS
     trainLoss: summary.history.at(-1)?.trainLoss ?? NaN, wallSeconds: summary.wallSeconds,
     timing: timing && { cyclesPerTick: timing.cyclesPerTick, slack: timing.slack, staleValues: timing.staleValues, ticks: timing.ticks },
   };
-}
-
-function child(self: string, args: string[]): Promise<Row> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [self, "--child", ...args], { encoding: "utf8", maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      if (err) reject(new VleError(`hardware-sweep run ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-      else resolve(JSON.parse(stdout) as Row);
-    });
-  });
 }
 
 interface Cell {
@@ -305,18 +295,10 @@ async function main(argv: string[]): Promise<void> {
   const jobs = Math.max(1, Number(arg("--jobs") ?? 1));
   const self = fileURLToPath(import.meta.url);
   const queue = taskNames.flatMap((task) => configNames.flatMap((config) => seeds.map((seed) => ({ task, config, seed }))));
-  const rows: Row[] = new Array(queue.length);
   const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < queue.length) {
-      const index = next++, { task, config, seed } = queue[index];
-      rows[index] = await child(self, ["--task", task, "--config", config, "--seed", String(seed), ...(quick ? ["--quick"] : [])]);
-      const r = rows[index];
-      process.stderr.write(`${task} ${config} seed ${seed}: ${r.headline} ${r.final.toPrecision(4)} (from ${r.initial.toPrecision(4)}), ${r.wallSeconds.toFixed(0)} s\n`);
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
+  const rows = await runInChildren<(typeof queue)[number], Row>(self, "hardware-sweep", queue, jobs,
+    ({ task, config, seed }) => ["--task", task, "--config", config, "--seed", String(seed), ...(quick ? ["--quick"] : [])],
+    ({ task, config, seed }, r) => process.stderr.write(`${task} ${config} seed ${seed}: ${r.headline} ${r.final.toPrecision(4)} (from ${r.initial.toPrecision(4)}), ${r.wallSeconds.toFixed(0)} s\n`));
   const cells = summarize(rows);
   const result = {
     bench: "hardware-sweep", date: new Date().toISOString(), command: `node dist/bench/hardware-sweep.js${argv.length ? " " + argv.join(" ") : ""}`,

@@ -1,4 +1,5 @@
 // How every benchmark ends: the machine it ran on, its JSON on stdout, and for full runs the result files, written atomically.
+import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname } from "node:path";
@@ -29,4 +30,27 @@ export function runAsScript(moduleUrl: string, label: string, main: (argv: strin
       process.stderr.write(`${label}: ${err instanceof VleError ? err.message : (err as Error).stack}\n`);
       process.exit(1);
     });
+}
+
+/**
+ * Runs every item of `queue` as `node <script> --child <args>` in at most `jobs` processes at once; each child prints
+ * its row as JSON. Rows come back in queue order; `done` reports each as it finishes.
+ */
+export async function runInChildren<Q, R>(script: string, label: string, queue: Q[], jobs: number, argsOf: (item: Q) => string[], done: (item: Q, row: R) => void): Promise<R[]> {
+  const rows: R[] = new Array(queue.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const index = next++, args = argsOf(queue[index]);
+      rows[index] = await new Promise<R>((resolve, reject) => {
+        execFile(process.execPath, [script, "--child", ...args], { encoding: "utf8", maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+          if (err) reject(new VleError(`${label} run ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
+          else resolve(JSON.parse(stdout) as R);
+        });
+      });
+      done(queue[index], rows[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  return rows;
 }
