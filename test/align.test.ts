@@ -1,15 +1,13 @@
 // `vle align` end to end: lagline from its task, a table-driven circuit whose printed gradient finite differences confirm, and one-line errors.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { writeCircuit } from "../circuits/codec.js";
+import { vle } from "./cli.js";
 import { align, type AlignOptions } from "../packages/cli/commands/align.js";
 import { finiteDifferences, forwardLoss, randomCircuit, randomDrive, relativeError } from "../simulator/rules/fixtures.js";
 
-const cli = inject("vleCli");
-const vle = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
 const dir = mkdtempSync(join(tmpdir(), "vle-align-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,27 +1,16 @@
 // `vle compile` and `vle inspect` end to end through the built CLI: good inputs write circuits, bad inputs give exit 1, one line on stderr and no file.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readCircuit } from "../circuits/codec.js";
 import { compileFile } from "../compiler/index.js";
 import { version } from "../compiler/version.js";
+import { expectOneLineError, vle } from "./cli.js";
 
-const cli = inject("vleCli");
 const dir = mkdtempSync(join(tmpdir(), "vle-compile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => join(dir, name);
-const vle = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
-
-/** Asserts a failed run: exit 1, exactly one line on stderr, starting with `prefix`. */
-function expectOneLineError(run: ReturnType<typeof vle>, prefix: string): void {
-  expect(run.status, run.stderr).toBe(1);
-  const lines = run.stderr.split("\n").filter((l) => l !== "");
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(lines[0].startsWith(prefix), lines[0]).toBe(true);
-  expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
-}
 
 describe("vle compile", () => {
   for (const [example, ext] of [["lagline", "pb"], ["recurrent", "json"], ["delayed-xor", "pb"]]) {

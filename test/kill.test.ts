@@ -1,20 +1,20 @@
 // Training killed with SIGKILL at random moments, for real, against the built CLI: every checkpoint left behind is intact, and --resume finishes exactly like an uninterrupted run; numerical trouble stops a run and leaves the checkpoint before it intact.
 //
 // VLE_KILLS sets the number of kills (20, in CI too: the task is tiny so they stay near a minute).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { Random } from "../circuits/random.js";
+import { vle } from "./cli.js";
 
 const kills = Number(process.env.VLE_KILLS ?? 20);
 const dir = mkdtempSync(join(tmpdir(), "vle-kill-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => join(dir, name);
 const cli = () => inject("vleCli");
-const vle = (...args: string[]) => spawnSync(process.execPath, [cli(), ...args], { encoding: "utf8" });
 
 /** A checkpoint file must parse, be a vle checkpoint and hold finite parameters; returns its position (batches done). */
 function intact(path: string, perEpoch: number): number {

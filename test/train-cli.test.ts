@@ -1,24 +1,17 @@
 // `vle train` and `vle demo` end to end: a run killed with SIGKILL and resumed ends bit for bit like an uninterrupted one; defaults recover the lagline teacher; bad input gives one line.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { readCircuit } from "../circuits/codec.js";
+import { expectOneLineError, vle } from "./cli.js";
 
 const cli = inject("vleCli");
 const dir = mkdtempSync(join(tmpdir(), "vle-train-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => join(dir, name);
-const vle = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
-
-function expectOneLineError(run: ReturnType<typeof vle>, pattern: RegExp): void {
-  expect(run.status, run.stderr).toBe(1);
-  const lines = run.stderr.split("\n").filter((l) => l !== "");
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe("vle train --resume after SIGKILL", () => {
   // 40 sequences in batches of 2: 20 batches of 2000 steps per epoch, a checkpoint after every batch
