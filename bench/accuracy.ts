@@ -37,9 +37,19 @@ export const fullBudgets: Record<string, TaskBudget> = {
 };
 
 /** The tiny version (--quick): one epoch on a few sequences, to check the bench end to end. */
-export const quickBudgets: Record<string, TaskBudget> = Object.fromEntries(Object.entries(fullBudgets).map(([name, b]) => [name, {
-  ...b, epochs: 1, batch: 4, trainSize: 8, testSize: 8, window: Math.min(b.window, 10),
-}]));
+export const quickBudgets: Record<string, TaskBudget> = Object.fromEntries(
+  Object.entries(fullBudgets).map(([name, b]) => [
+    name,
+    {
+      ...b,
+      epochs: 1,
+      batch: 4,
+      trainSize: 8,
+      testSize: 8,
+      window: Math.min(b.window, 10),
+    },
+  ]),
+);
 
 export const benchRules = ["vle", "instantaneous", "eprop", "tbptt", "bptt"] as const;
 export const benchSeeds = [1, 2, 3];
@@ -61,11 +71,17 @@ export function seededCircuit(path: string, seed: number, rule?: string, etaScal
   const doc = parseDocument(text);
   doc.set("seed", seed);
   if (rule === "eprop") {
-    const d = doc.toJS() as { populations: { name: string; kind?: string }[]; projections: { from: string; to: string }[]; broadcasts?: { to: string }[] };
+    const d = doc.toJS() as {
+      populations: { name: string; kind?: string }[];
+      projections: { from: string; to: string }[];
+      broadcasts?: { to: string }[];
+    };
     const outputs = d.populations.filter((p) => p.kind === "output").map((p) => p.name);
     const reached = new Set([...outputs, ...(d.broadcasts ?? []).map((b) => b.to)]);
     for (const x of d.projections) if (outputs.includes(x.to)) reached.add(x.from);
-    const added = d.populations.filter((p) => p.kind !== "input" && !reached.has(p.name)).map((p) => ({ from: outputs[0], to: p.name, init: { kind: "lecun" } }));
+    const added = d.populations
+      .filter((p) => p.kind !== "input" && !reached.has(p.name))
+      .map((p) => ({ from: outputs[0], to: p.name, init: { kind: "lecun" } }));
     if (added.length) doc.set("broadcasts", doc.createNode([...(d.broadcasts ?? []), ...added]));
   }
   const circuit = compileSource(doc.toString(), path);
@@ -100,9 +116,19 @@ export function runOne(taskName: string, rule: string, seed: number, budget: Tas
   const { summary } = train(circuit, task, { seed, epochs: budget.epochs, batch: budget.batch, rule: spec });
   const headline = task.headline.name;
   return {
-    task: taskName, rule: spec, seed, eta: circuit.learning.eta, headline, better: task.headline.better,
-    final: Number(summary.final[headline]), initial: Number(summary.initial[headline]), metrics: summary.final,
-    wallSeconds: summary.wallSeconds, trainSize: summary.trainSize, testSize: summary.testSize, steps: summary.stepsPerSequence,
+    task: taskName,
+    rule: spec,
+    seed,
+    eta: circuit.learning.eta,
+    headline,
+    better: task.headline.better,
+    final: Number(summary.final[headline]),
+    initial: Number(summary.initial[headline]),
+    metrics: summary.final,
+    wallSeconds: summary.wallSeconds,
+    trainSize: summary.trainSize,
+    testSize: summary.testSize,
+    steps: summary.stepsPerSequence,
   };
 }
 
@@ -127,12 +153,22 @@ function summarize(rows: RunRow[]): Cell[] {
   const cells: Cell[] = [];
   for (const task of [...new Set(rows.map((r) => r.task))]) {
     for (const rule of [...new Set(rows.filter((r) => r.task === task).map((r) => family(r.rule)))]) {
-      const mine = rows.filter((r) => r.task === task && family(r.rule) === rule), v = mine.map((r) => r.final), n = v.length;
+      const mine = rows.filter((r) => r.task === task && family(r.rule) === rule),
+        v = mine.map((r) => r.final),
+        n = v.length;
       const mean = v.reduce((a, b) => a + b, 0) / n;
       const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
       cells.push({
-        task, rule, headline: mine[0].headline, better: mine[0].better, mean, std, min: Math.min(...v), max: Math.max(...v),
-        wallSecondsMean: mine.reduce((a, r) => a + r.wallSeconds, 0) / n, seeds: n,
+        task,
+        rule,
+        headline: mine[0].headline,
+        better: mine[0].better,
+        mean,
+        std,
+        min: Math.min(...v),
+        max: Math.max(...v),
+        wallSecondsMean: mine.reduce((a, r) => a + r.wallSeconds, 0) / n,
+        seeds: n,
       });
     }
   }
@@ -143,15 +179,17 @@ function summarize(rows: RunRow[]): Cell[] {
 function gaps(cells: Cell[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const task of [...new Set(cells.map((c) => c.task))]) {
-    const vle = cells.find((c) => c.task === task && c.rule === "vle"), bptt = cells.find((c) => c.task === task && c.rule === "bptt");
+    const vle = cells.find((c) => c.task === task && c.rule === "vle"),
+      bptt = cells.find((c) => c.task === task && c.rule === "bptt");
     if (vle && bptt && vle.headline === "accuracy") out[task] = 100 * (vle.mean - bptt.mean);
   }
   return out;
 }
 
-const formatCell = (c: Cell) => c.headline === "accuracy"
-  ? `${(100 * c.mean).toFixed(1)} ± ${(100 * c.std).toFixed(1)} % (${c.wallSecondsMean.toFixed(0)} s)`
-  : `${c.mean.toPrecision(3)} ± ${c.std.toPrecision(2)} (${c.wallSecondsMean.toFixed(0)} s)`;
+const formatCell = (c: Cell) =>
+  c.headline === "accuracy"
+    ? `${(100 * c.mean).toFixed(1)} ± ${(100 * c.std).toFixed(1)} % (${c.wallSecondsMean.toFixed(0)} s)`
+    : `${c.mean.toPrecision(3)} ± ${c.std.toPrecision(2)} (${c.wallSecondsMean.toFixed(0)} s)`;
 
 interface AccuracyResult {
   date: string;
@@ -185,17 +223,31 @@ export function markdown(result: AccuracyResult): string {
     `|---|${rules.map(() => "---").join("|")}|---|`,
   ];
   for (const task of Object.keys(result.budgets)) {
-    const row = rules.map((r) => { const c = result.cells.find((x) => x.task === task && x.rule === r); return c ? formatCell(c) : "-"; });
+    const row = rules.map((r) => {
+      const c = result.cells.find((x) => x.task === task && x.rule === r);
+      return c ? formatCell(c) : "-";
+    });
     const gap = result.vleMinusBpttPoints[task];
     lines.push(`| ${task} | ${row.join(" | ")} | ${gap === undefined ? "-" : gap.toFixed(1)} |`);
   }
-  lines.push("", "Settings, the same for every rule of a task (network, data, epochs, batch, optimizer and learning rate: the description's):", "");
-  lines.push("| task | description | steps per sequence | train | test | epochs | batch | eta | tbptt window K | optimizer steps: online rules / tbptt / bptt |", "|---|---|---|---|---|---|---|---|---|---|");
+  lines.push(
+    "",
+    "Settings, the same for every rule of a task (network, data, epochs, batch, optimizer and learning rate: the description's):",
+    "",
+  );
+  lines.push(
+    "| task | description | steps per sequence | train | test | epochs | batch | eta | tbptt window K | optimizer steps: online rules / tbptt / bptt |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  );
   for (const [task, b] of Object.entries(result.budgets)) {
     const row = result.rows.find((r) => r.task === task);
     if (!row) continue;
-    const steps = ["vle", `tbptt:${b.window}`, "bptt"].map((r) => optimizerSteps(r, b, row).toLocaleString("en-US")).join(" / ");
-    lines.push(`| ${task} | ${b.description} | ${row.steps} | ${row.trainSize} | ${row.testSize} | ${b.epochs} | ${b.batch} | ${row.eta}${b.etaScale && b.etaScale !== 1 ? ` (${b.etaScale} x the description's)` : ""} | ${b.window} | ${steps} |`);
+    const steps = ["vle", `tbptt:${b.window}`, "bptt"]
+      .map((r) => optimizerSteps(r, b, row).toLocaleString("en-US"))
+      .join(" / ");
+    lines.push(
+      `| ${task} | ${b.description} | ${row.steps} | ${row.trainSize} | ${row.testSize} | ${b.epochs} | ${b.batch} | ${row.eta}${b.etaScale && b.etaScale !== 1 ? ` (${b.etaScale} x the description's)` : ""} | ${b.window} | ${steps} |`,
+    );
   }
   lines.push(
     "",
@@ -209,12 +261,21 @@ export function markdown(result: AccuracyResult): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
   const render = arg("--render");
   if (render) {
     const result = JSON.parse(readFileSync(render, "utf8")) as AccuracyResult;
     // cells are recomputed from the rows, so a result keeps up with how they are summarized
-    for (const row of result.rows) row.eta ??= seededCircuit(result.budgets[row.task].description, row.seed, row.rule, result.budgets[row.task].etaScale).learning.eta;
+    for (const row of result.rows)
+      row.eta ??= seededCircuit(
+        result.budgets[row.task].description,
+        row.seed,
+        row.rule,
+        result.budgets[row.task].etaScale,
+      ).learning.eta;
     result.cells = summarize(result.rows);
     result.vleMinusBpttPoints = gaps(result.cells);
     writeFileAtomic(render, JSON.stringify(result, null, 2) + "\n");
@@ -224,23 +285,44 @@ async function main(argv: string[]): Promise<void> {
   const quick = argv.includes("--quick");
   const etaScale = Number(arg("--eta-scale") ?? 1);
   if (!(etaScale > 0)) throw new VleError(`--eta-scale ${arg("--eta-scale")}: give a positive factor`);
-  const budgets = Object.fromEntries(Object.entries(quick ? quickBudgets : fullBudgets).map(([t, b]) => [t, { ...b, etaScale }]));
+  const budgets = Object.fromEntries(
+    Object.entries(quick ? quickBudgets : fullBudgets).map(([t, b]) => [t, { ...b, etaScale }]),
+  );
   if (argv.includes("--child")) {
     const [task, rule, seed] = [arg("--task")!, arg("--rule")!, Number(arg("--seed"))];
     process.stdout.write(JSON.stringify(runOne(task, rule, seed, budgets[task])) + "\n");
     return;
   }
   const tasks = (arg("--tasks") ?? Object.keys(budgets).join(",")).split(",");
-  for (const t of tasks) if (!budgets[t]) throw new VleError(`--tasks: unknown task '${t}'; tasks: ${Object.keys(budgets).join(", ")}`);
+  for (const t of tasks)
+    if (!budgets[t]) throw new VleError(`--tasks: unknown task '${t}'; tasks: ${Object.keys(budgets).join(", ")}`);
   const rules = (arg("--rules") ?? benchRules.join(",")).split(",");
   const seeds = quick ? [1] : benchSeeds;
   const jobs = Math.max(1, Number(arg("--jobs") ?? 1));
   const self = fileURLToPath(import.meta.url);
   const queue = tasks.flatMap((task) => rules.flatMap((rule) => seeds.map((seed) => ({ task, rule, seed }))));
   const started = performance.now();
-  const rows = await runInChildren<(typeof queue)[number], RunRow>(self, "bench", queue, jobs,
-    ({ task, rule, seed }) => ["--task", task, "--rule", rule, "--seed", String(seed), "--eta-scale", String(etaScale), ...(quick ? ["--quick"] : [])],
-    ({ task, seed }, row) => process.stderr.write(`${task} ${row.rule} seed ${seed}: ${row.headline} ${row.final.toPrecision(4)} (from ${row.initial.toPrecision(4)}), ${row.wallSeconds.toFixed(1)} s\n`));
+  const rows = await runInChildren<(typeof queue)[number], RunRow>(
+    self,
+    "bench",
+    queue,
+    jobs,
+    ({ task, rule, seed }) => [
+      "--task",
+      task,
+      "--rule",
+      rule,
+      "--seed",
+      String(seed),
+      "--eta-scale",
+      String(etaScale),
+      ...(quick ? ["--quick"] : []),
+    ],
+    ({ task, seed }, row) =>
+      process.stderr.write(
+        `${task} ${row.rule} seed ${seed}: ${row.headline} ${row.final.toPrecision(4)} (from ${row.initial.toPrecision(4)}), ${row.wallSeconds.toFixed(1)} s\n`,
+      ),
+  );
   const cells = summarize(rows);
   const usedBudgets = Object.fromEntries(tasks.map((t) => [t, budgets[t]]));
   const result: AccuracyResult & Record<string, unknown> = {
@@ -248,10 +330,16 @@ async function main(argv: string[]): Promise<void> {
     date: new Date().toISOString(),
     machine: machine(),
     command: `npm run bench:accuracy --${argv.length ? " " + argv.join(" ") : ""}`,
-    quick, seeds, jobs, budgets: usedBudgets,
-    seeding: "seed s: the task's data and the batch order from s, and the description's top-level seed set to s (inits without their own seed)",
+    quick,
+    seeds,
+    jobs,
+    budgets: usedBudgets,
+    seeding:
+      "seed s: the task's data and the batch order from s, and the description's top-level seed set to s (inits without their own seed)",
     totalWallSeconds: (performance.now() - started) / 1000,
-    cells, vleMinusBpttPoints: gaps(cells), rows,
+    cells,
+    vleMinusBpttPoints: gaps(cells),
+    rows,
   };
   emitResult(result, arg("--out") ?? (quick ? undefined : "bench/results/accuracy.json"), markdown);
 }

@@ -13,13 +13,17 @@ interface Workload {
   description: string;
 }
 
-const layer = (name: string, size: number, phi: string, kind = "") => `  - { name: ${name}, ${kind ? `kind: ${kind}, ` : ""}size: ${size}, tau_m: 0.5, tau_r: 0.2, phi: ${phi}, learn: [bias, tau_m] }`;
+const layer = (name: string, size: number, phi: string, kind = "") =>
+  `  - { name: ${name}, ${kind ? `kind: ${kind}, ` : ""}size: ${size}, tau_m: 0.5, tau_r: 0.2, phi: ${phi}, learn: [bias, tau_m] }`;
 
 /** A feedforward chain x -> h0 -> ... -> y with xavier weights, MSE and SGD. */
 function chain(name: string, sizes: number[], phi: string): string {
   const names = sizes.map((_, k) => (k === 0 ? "x" : k === sizes.length - 1 ? "y" : `h${k - 1}`));
   return [
-    `name: ${name}`, "dt: 0.1", "seed: 3", "populations:",
+    `name: ${name}`,
+    "dt: 0.1",
+    "seed: 3",
+    "populations:",
     `  - { name: x, kind: input, size: ${sizes[0]} }`,
     ...sizes.slice(1, -1).map((n, k) => layer(`h${k}`, n, phi)),
     layer("y", sizes[sizes.length - 1], "linear", "output"),
@@ -42,7 +46,10 @@ function parseArgs(argv: string[]): { only?: string; seconds: number } {
   for (let k = 0; k < argv.length; k++) {
     if (argv[k] === "--only") out.only = argv[++k];
     else if (argv[k] === "--seconds") out.seconds = Number(argv[++k]);
-    else throw new Error(`unknown argument '${argv[k]}'; use --only <${workloads.map((w) => w.name).join("|")}> or --seconds <s>`);
+    else
+      throw new Error(
+        `unknown argument '${argv[k]}'; use --only <${workloads.map((w) => w.name).join("|")}> or --seconds <s>`,
+      );
   }
   if (out.only && !workloads.some((w) => w.name === out.only)) throw new Error(`no workload '${out.only}'`);
   return out;
@@ -54,7 +61,10 @@ function measure(w: Workload, seconds: number) {
   const engine = new Engine(circuit, { batch: w.batch });
   const rng = new Random(11);
   // a few input frames cycled through, and one fixed target per sample: no allocation inside the timed loop
-  const inputs = circuit.inputs.map((p) => ({ buffer: engine.input(p.name), frames: Array.from({ length: 8 }, () => Float64Array.from({ length: w.batch * p.size }, () => rng.normal())) }));
+  const inputs = circuit.inputs.map((p) => ({
+    buffer: engine.input(p.name),
+    frames: Array.from({ length: 8 }, () => Float64Array.from({ length: w.batch * p.size }, () => rng.normal())),
+  }));
   for (const o of engine.outputs) {
     for (let k = 0; k < o.target.length; k++) o.target[k] = rng.normal() * 0.5;
     o.mask.fill(1);
@@ -85,11 +95,18 @@ function measure(w: Workload, seconds: number) {
     rates.push(block / ((performance.now() - t) / 1000));
   }
   rates.sort((a, b) => a - b);
-  const best = rates[rates.length - 1], median = rates[Math.floor(rates.length / 2)];
+  const best = rates[rates.length - 1],
+    median = rates[Math.floor(rates.length / 2)];
   const finite = engine.populations.every((p) => p.now.r.every(Number.isFinite));
   return {
-    workload: w.name, batch: w.batch, neurons, synapses, blocks: rates.length, stepsPerBlock: block,
-    stepsPerSecond: +best.toPrecision(4), stepsPerSecondMedian: +median.toPrecision(4),
+    workload: w.name,
+    batch: w.batch,
+    neurons,
+    synapses,
+    blocks: rates.length,
+    stepsPerBlock: block,
+    stepsPerSecond: +best.toPrecision(4),
+    stepsPerSecondMedian: +median.toPrecision(4),
     synapseUpdatesPerSecond: +(best * w.batch * synapses).toPrecision(4),
     synapseUpdatesPerSecondMedian: +(median * w.batch * synapses).toPrecision(4),
     stateFinite: finite,
@@ -98,4 +115,17 @@ function measure(w: Workload, seconds: number) {
 
 const args = parseArgs(process.argv.slice(2));
 const results = workloads.filter((w) => !args.only || w.name === args.only).map((w) => measure(w, args.seconds));
-process.stdout.write(JSON.stringify({ bench: "engine", node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, seconds: args.seconds, results }, null, 2) + "\n");
+process.stdout.write(
+  JSON.stringify(
+    {
+      bench: "engine",
+      node: process.version,
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      seconds: args.seconds,
+      results,
+    },
+    null,
+    2,
+  ) + "\n",
+);

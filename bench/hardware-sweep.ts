@@ -42,25 +42,65 @@ interface Config {
   /** which sweep it belongs to and the swept value */
   sweep: "reference" | "bits" | "rounding" | "mismatch" | "ablation";
   value: number | string;
-  hardware?: { bits: number; rounding: "stochastic" | "nearest"; mismatch: number; without?: string[]; quiet?: "membrane" | "error" };
+  hardware?: {
+    bits: number;
+    rounding: "stochastic" | "nearest";
+    mismatch: number;
+    without?: string[];
+    quiet?: "membrane" | "error";
+  };
 }
 
 const reference = { bits: 6, rounding: "stochastic" as const, mismatch: 0.1 };
 /** The effects (compiler names) each ablation switches off. */
 const ablations: Record<string, string[]> = {
-  "weight-grid": ["weights"], converters: ["dac", "adc"], mismatch: ["mismatch"], noise: ["noise"], latency: ["latency"],
+  "weight-grid": ["weights"],
+  converters: ["dac", "adc"],
+  mismatch: ["mismatch"],
+  noise: ["noise"],
+  latency: ["latency"],
 };
 const effectNames = ["weights", "dac", "adc", "rails", "noise", "mismatch", "drift", "schedule", "latency"];
 const configs: Config[] = [
   { name: "ideal", sweep: "reference", value: "ideal" },
   { name: "chip", sweep: "reference", value: "chip", hardware: reference },
-  ...[2, 3, 4, 5, 7, 8].map((bits): Config => ({ name: `bits-${bits}`, sweep: "bits", value: bits, hardware: { ...reference, bits } })),
-  ...[3, 4, 6].map((bits): Config => ({ name: `nearest-${bits}`, sweep: "rounding", value: bits, hardware: { ...reference, bits, rounding: "nearest" } })),
-  ...[0, 0.2, 0.3, 0.5].map((mismatch): Config => ({ name: `mismatch-${mismatch}`, sweep: "mismatch", value: mismatch, hardware: { ...reference, mismatch } })),
+  ...[2, 3, 4, 5, 7, 8].map(
+    (bits): Config => ({ name: `bits-${bits}`, sweep: "bits", value: bits, hardware: { ...reference, bits } }),
+  ),
+  ...[3, 4, 6].map(
+    (bits): Config => ({
+      name: `nearest-${bits}`,
+      sweep: "rounding",
+      value: bits,
+      hardware: { ...reference, bits, rounding: "nearest" },
+    }),
+  ),
+  ...[0, 0.2, 0.3, 0.5].map(
+    (mismatch): Config => ({
+      name: `mismatch-${mismatch}`,
+      sweep: "mismatch",
+      value: mismatch,
+      hardware: { ...reference, mismatch },
+    }),
+  ),
   // the reference chip with one effect switched off: what each costs
-  ...Object.entries(ablations).map(([name, without]): Config => ({ name: `without-${name}`, sweep: "ablation", value: name, hardware: { ...reference, without } })),
+  ...Object.entries(ablations).map(
+    ([name, without]): Config => ({
+      name: `without-${name}`,
+      sweep: "ablation",
+      value: name,
+      hardware: { ...reference, without },
+    }),
+  ),
   // thermal noise on one kind of integrator only
-  ...(["membrane", "error"] as const).map((quiet): Config => ({ name: `without-${quiet}-noise`, sweep: "ablation", value: `${quiet}-noise`, hardware: { ...reference, quiet } })),
+  ...(["membrane", "error"] as const).map(
+    (quiet): Config => ({
+      name: `without-${quiet}-noise`,
+      sweep: "ablation",
+      value: `${quiet}-noise`,
+      hardware: { ...reference, quiet },
+    }),
+  ),
 ];
 
 /** The hardware section of a configuration (appended to the task's description). */
@@ -87,7 +127,8 @@ function zeroOnGrid(c: Circuit): void {
   const h = c.hardware!;
   for (const r of h.ranges) {
     if (!(r.lo < 0 && r.hi > 0)) continue;
-    const half = maxLevel(h.adc.bits) + 1, lsb = Math.max(-r.lo, r.hi) / (half - 1);
+    const half = maxLevel(h.adc.bits) + 1,
+      lsb = Math.max(-r.lo, r.hi) / (half - 1);
     r.lo = -half * lsb;
     r.hi = (half - 1) * lsb;
   }
@@ -126,15 +167,35 @@ function runOne(taskName: string, configName: string, seed: number, setup: TaskS
   const task = createTask(taskName, { seed, circuit, trainSize: setup.trainSize, testSize: setup.testSize });
   // the first engine train() builds is the one that learns; later ones evaluate
   let trainer: HardwareEngine | undefined;
-  const engine = circuit.hardware ? (c: Circuit, o: object) => { const e = new HardwareEngine(c, { ...o, seed }); trainer ??= e; return e; } : undefined;
+  const engine = circuit.hardware
+    ? (c: Circuit, o: object) => {
+        const e = new HardwareEngine(c, { ...o, seed });
+        trainer ??= e;
+        return e;
+      }
+    : undefined;
   const { summary } = train(circuit, task, { seed, epochs: setup.epochs, batch: setup.batch, engine });
   const headline = task.headline.name;
   const timing = trainer?.timing();
   return {
-    task: taskName, config: config.name, sweep: config.sweep, value: config.value, seed, headline, better: task.headline.better,
-    initial: summary.initial[headline] as number, final: summary.final[headline] as number, metrics: summary.final,
-    trainLoss: summary.history.at(-1)?.trainLoss ?? NaN, wallSeconds: summary.wallSeconds,
-    timing: timing && { cyclesPerTick: timing.cyclesPerTick, slack: timing.slack, staleValues: timing.staleValues, ticks: timing.ticks },
+    task: taskName,
+    config: config.name,
+    sweep: config.sweep,
+    value: config.value,
+    seed,
+    headline,
+    better: task.headline.better,
+    initial: summary.initial[headline] as number,
+    final: summary.final[headline] as number,
+    metrics: summary.final,
+    trainLoss: summary.history.at(-1)?.trainLoss ?? NaN,
+    wallSeconds: summary.wallSeconds,
+    timing: timing && {
+      cyclesPerTick: timing.cyclesPerTick,
+      slack: timing.slack,
+      staleValues: timing.staleValues,
+      ticks: timing.ticks,
+    },
   };
 }
 
@@ -157,7 +218,17 @@ function summarize(rows: Row[]): Cell[] {
       const rs = rows.filter((r) => r.task === task && r.config === config.name);
       if (rs.length === 0) continue;
       const xs = rs.map((r) => r.final);
-      cells.push({ task, config: config.name, sweep: config.sweep, value: config.value, headline: rs[0].headline, mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs), seeds: xs.length });
+      cells.push({
+        task,
+        config: config.name,
+        sweep: config.sweep,
+        value: config.value,
+        headline: rs[0].headline,
+        mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+        min: Math.min(...xs),
+        max: Math.max(...xs),
+        seeds: xs.length,
+      });
     }
   }
   return cells;
@@ -174,7 +245,15 @@ const bitRange = [2, 3, 4, 5, 6, 7, 8];
 const mismatchRange = [0, 0.1, 0.2, 0.3, 0.5];
 const ablationNames = configs.filter((c) => c.sweep === "ablation").map((c) => c.name.slice("without-".length));
 
-function markdown(result: { cells: Cell[]; rows: Row[]; command: string; merged?: string[]; date: string; seeds: number[]; setups: Record<string, TaskSetup> }): string {
+function markdown(result: {
+  cells: Cell[];
+  rows: Row[];
+  command: string;
+  merged?: string[];
+  date: string;
+  seeds: number[];
+  setups: Record<string, TaskSetup>;
+}): string {
   const { cells } = result;
   const taskNames = [...new Set(cells.map((c) => c.task))];
   const cell = (task: string, config: string) => cells.find((c) => c.task === task && c.config === config);
@@ -207,7 +286,10 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; merged?
     "",
     `| task | ${mismatchRange.map((m) => `${100 * m} %`).join(" | ")} |`,
     `|---|${mismatchRange.map(() => "---").join("|")}|`,
-    ...taskNames.map((t) => `| ${t} | ${mismatchRange.map((m) => show(cell(t, m === reference.mismatch ? "chip" : `mismatch-${m}`))).join(" | ")} |`),
+    ...taskNames.map(
+      (t) =>
+        `| ${t} | ${mismatchRange.map((m) => show(cell(t, m === reference.mismatch ? "chip" : `mismatch-${m}`))).join(" | ")} |`,
+    ),
     "",
     ...trainLosses(result.rows, taskNames),
     ...(taskNames.includes("lagline") ? laglineRecovery(result.rows) : []),
@@ -215,19 +297,45 @@ function markdown(result: { cells: Cell[]; rows: Row[]; command: string; merged?
     "",
     `| task | chip | ${ablationNames.map((a) => `without ${a}`).join(" | ")} |`,
     `|---|---|${ablationNames.map(() => "---").join("|")}|`,
-    ...taskNames.map((t) => `| ${t} | ${show(cell(t, "chip"))} | ${ablationNames.map((a) => show(cell(t, `without-${a}`))).join(" | ")} |`),
+    ...taskNames.map(
+      (t) =>
+        `| ${t} | ${show(cell(t, "chip"))} | ${ablationNames.map((a) => show(cell(t, `without-${a}`))).join(" | ")} |`,
+    ),
     "",
-    "Training settings (the same in every mode): " + Object.entries(result.setups).filter(([t]) => taskNames.includes(t)).map(([t, s]) => `${t}: ${s.description}, ${s.epochs} epochs, batch ${s.batch}${s.trainSize ? `, ${s.trainSize} train` : ""}${s.testSize ? `, ${s.testSize} test` : ""}`).join("; ") + ".",
+    "Training settings (the same in every mode): " +
+      Object.entries(result.setups)
+        .filter(([t]) => taskNames.includes(t))
+        .map(
+          ([t, s]) =>
+            `${t}: ${s.description}, ${s.epochs} epochs, batch ${s.batch}${s.trainSize ? `, ${s.trainSize} train` : ""}${s.testSize ? `, ${s.testSize} test` : ""}`,
+        )
+        .join("; ") +
+      ".",
   ];
   return lines.join("\n") + "\n";
 }
 
 /** The last epoch's training loss per configuration (mean over seeds; rows from runs that recorded it). */
 function trainLosses(rows: Row[], taskNames: string[]): string[] {
-  const names = ["ideal", "chip", ...bitRange.filter((b) => b !== reference.bits).map((b) => `bits-${b}`), "nearest-4", ...mismatchRange.filter((m) => m !== reference.mismatch).map((m) => `mismatch-${m}`)];
-  const label = (n: string) => (n === "chip" ? "chip" : n.replace("bits-", "").replace(/^(\d)$/, "$1 bits").replace("nearest-4", "nearest 4 bits").replace("mismatch-", "mismatch "));
+  const names = [
+    "ideal",
+    "chip",
+    ...bitRange.filter((b) => b !== reference.bits).map((b) => `bits-${b}`),
+    "nearest-4",
+    ...mismatchRange.filter((m) => m !== reference.mismatch).map((m) => `mismatch-${m}`),
+  ];
+  const label = (n: string) =>
+    n === "chip"
+      ? "chip"
+      : n
+          .replace("bits-", "")
+          .replace(/^(\d)$/, "$1 bits")
+          .replace("nearest-4", "nearest 4 bits")
+          .replace("mismatch-", "mismatch ");
   const mean = (task: string, config: string) => {
-    const xs = rows.filter((r) => r.task === task && r.config === config && Number.isFinite(r.trainLoss)).map((r) => r.trainLoss);
+    const xs = rows
+      .filter((r) => r.task === task && r.config === config && Number.isFinite(r.trainLoss))
+      .map((r) => r.trainLoss);
     return xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toPrecision(3) : "-";
   };
   return [
@@ -244,12 +352,30 @@ function trainLosses(rows: Row[], taskNames: string[]): string[] {
 
 /** Lagline's learned parameters against the teacher's: the largest relative error of the two weights, and of the two tau_m. */
 function laglineRecovery(rows: Row[]): string[] {
-  const names = ["ideal", "chip", "bits-3", "bits-4", "bits-5", "bits-7", "bits-8", "nearest-3", "nearest-4", "nearest-6"];
+  const names = [
+    "ideal",
+    "chip",
+    "bits-3",
+    "bits-4",
+    "bits-5",
+    "bits-7",
+    "bits-8",
+    "nearest-3",
+    "nearest-4",
+    "nearest-6",
+  ];
   const mean = (config: string, key: string) => {
     const xs = rows.filter((r) => r.task === "lagline" && r.config === config).map((r) => r.metrics[key] as number);
-    return xs.length ? `${(100 * xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)} %` : "-";
+    return xs.length ? `${((100 * xs.reduce((a, b) => a + b, 0)) / xs.length).toFixed(1)} %` : "-";
   };
-  const label = (n: string) => (n === "ideal" ? "ideal" : n === "chip" ? `${reference.bits} bits` : n.startsWith("nearest") ? `nearest, ${n.slice(8)} bits` : `${n.slice(5)} bits`);
+  const label = (n: string) =>
+    n === "ideal"
+      ? "ideal"
+      : n === "chip"
+        ? `${reference.bits} bits`
+        : n.startsWith("nearest")
+          ? `nearest, ${n.slice(8)} bits`
+          : `${n.slice(5)} bits`;
   return [
     "## lagline: learned parameters against the teacher",
     "",
@@ -264,7 +390,10 @@ function laglineRecovery(rows: Row[]): string[] {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
   const quick = argv.includes("--quick");
   const setups = quick ? quickTasks : tasks;
   const from = arg("--from");
@@ -284,27 +413,59 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (argv.includes("--child")) {
-    process.stdout.write(JSON.stringify(runOne(arg("--task")!, arg("--config")!, Number(arg("--seed")), setups[arg("--task")!])) + "\n");
+    process.stdout.write(
+      JSON.stringify(runOne(arg("--task")!, arg("--config")!, Number(arg("--seed")), setups[arg("--task")!])) + "\n",
+    );
     return;
   }
   const taskNames = (arg("--tasks") ?? Object.keys(tasks).join(",")).split(",");
-  for (const t of taskNames) if (!setups[t]) throw new VleError(`--tasks: unknown task '${t}'; tasks: ${Object.keys(tasks).join(", ")}`);
+  for (const t of taskNames)
+    if (!setups[t]) throw new VleError(`--tasks: unknown task '${t}'; tasks: ${Object.keys(tasks).join(", ")}`);
   const configNames = (arg("--configs") ?? configs.map((c) => c.name).join(",")).split(",");
-  for (const c of configNames) if (!configs.some((k) => k.name === c)) throw new VleError(`--configs: unknown configuration '${c}'; configurations: ${configs.map((k) => k.name).join(", ")}`);
+  for (const c of configNames)
+    if (!configs.some((k) => k.name === c))
+      throw new VleError(
+        `--configs: unknown configuration '${c}'; configurations: ${configs.map((k) => k.name).join(", ")}`,
+      );
   const seeds = (arg("--seeds") ?? "1").split(",").map(Number);
   const jobs = Math.max(1, Number(arg("--jobs") ?? 1));
   const self = fileURLToPath(import.meta.url);
-  const queue = taskNames.flatMap((task) => configNames.flatMap((config) => seeds.map((seed) => ({ task, config, seed }))));
+  const queue = taskNames.flatMap((task) =>
+    configNames.flatMap((config) => seeds.map((seed) => ({ task, config, seed }))),
+  );
   const started = performance.now();
-  const rows = await runInChildren<(typeof queue)[number], Row>(self, "hardware-sweep", queue, jobs,
-    ({ task, config, seed }) => ["--task", task, "--config", config, "--seed", String(seed), ...(quick ? ["--quick"] : [])],
-    ({ task, config, seed }, r) => process.stderr.write(`${task} ${config} seed ${seed}: ${r.headline} ${r.final.toPrecision(4)} (from ${r.initial.toPrecision(4)}), ${r.wallSeconds.toFixed(0)} s\n`));
+  const rows = await runInChildren<(typeof queue)[number], Row>(
+    self,
+    "hardware-sweep",
+    queue,
+    jobs,
+    ({ task, config, seed }) => [
+      "--task",
+      task,
+      "--config",
+      config,
+      "--seed",
+      String(seed),
+      ...(quick ? ["--quick"] : []),
+    ],
+    ({ task, config, seed }, r) =>
+      process.stderr.write(
+        `${task} ${config} seed ${seed}: ${r.headline} ${r.final.toPrecision(4)} (from ${r.initial.toPrecision(4)}), ${r.wallSeconds.toFixed(0)} s\n`,
+      ),
+  );
   const cells = summarize(rows);
   const result = {
-    bench: "hardware-sweep", date: new Date().toISOString(), command: `node dist/bench/hardware-sweep.js${argv.length ? " " + argv.join(" ") : ""}`,
+    bench: "hardware-sweep",
+    date: new Date().toISOString(),
+    command: `node dist/bench/hardware-sweep.js${argv.length ? " " + argv.join(" ") : ""}`,
     machine: machine(),
-    quick, seeds, setups: Object.fromEntries(taskNames.map((t) => [t, setups[t]])), reference,
-    totalWallSeconds: (performance.now() - started) / 1000, cells, rows,
+    quick,
+    seeds,
+    setups: Object.fromEntries(taskNames.map((t) => [t, setups[t]])),
+    reference,
+    totalWallSeconds: (performance.now() - started) / 1000,
+    cells,
+    rows,
   };
   emitResult(result, arg("--out") ?? (quick ? undefined : "bench/results/hardware-sweep.json"), markdown);
 }

@@ -34,7 +34,8 @@ export type MemoryRule = (typeof memoryRules)[number];
  * buffer counted once: what a learner (with its engine) holds, whatever its internals.
  */
 export function storedBytes(root: unknown): number {
-  const seenObjects = new Set<object>(), seenBuffers = new Set<ArrayBufferLike>();
+  const seenObjects = new Set<object>(),
+    seenBuffers = new Set<ArrayBufferLike>();
   let bytes = 0;
   const stack: unknown[] = [root];
   while (stack.length) {
@@ -42,11 +43,20 @@ export function storedBytes(root: unknown): number {
     if (typeof v !== "object" || v === null || seenObjects.has(v)) continue;
     seenObjects.add(v);
     if (ArrayBuffer.isView(v)) {
-      if (!seenBuffers.has(v.buffer)) { seenBuffers.add(v.buffer); bytes += v.buffer.byteLength; }
+      if (!seenBuffers.has(v.buffer)) {
+        seenBuffers.add(v.buffer);
+        bytes += v.buffer.byteLength;
+      }
       continue;
     }
-    if (v instanceof Map) { for (const [k, x] of v) stack.push(k, x); continue; }
-    if (v instanceof Set) { for (const x of v) stack.push(x); continue; }
+    if (v instanceof Map) {
+      for (const [k, x] of v) stack.push(k, x);
+      continue;
+    }
+    if (v instanceof Set) {
+      for (const x of v) stack.push(x);
+      continue;
+    }
     for (const x of Object.values(v)) stack.push(x);
   }
   return bytes;
@@ -62,8 +72,15 @@ export function memoryLearner(circuit: Circuit, rule: MemoryRule): { engine: Eng
  * Drives `steps` steps of a smooth random input (a random walk, one per channel) and a target of sines;
  * all of it is generated in place, so the run allocates nothing per step beyond what the learner keeps.
  */
-export function runSequence(engine: Engine, learner: Learner, steps: number, seed = 1): { forwardSeconds: number; endSeconds: number } {
-  const random = new Random(seed), x = engine.input("x"), out = engine.outputs[0];
+export function runSequence(
+  engine: Engine,
+  learner: Learner,
+  steps: number,
+  seed = 1,
+): { forwardSeconds: number; endSeconds: number } {
+  const random = new Random(seed),
+    x = engine.input("x"),
+    out = engine.outputs[0];
   out.mask[0] = 1;
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) {
@@ -107,7 +124,10 @@ function measure(rule: MemoryRule, steps: number): MemoryRow {
   // storedBytes is taken before endSequence, when bptt holds the whole trajectory
   let stored = 0;
   const end = learner.endSequence.bind(learner);
-  learner.endSequence = () => { stored = storedBytes(learner); end(); };
+  learner.endSequence = () => {
+    stored = storedBytes(learner);
+    end();
+  };
   const runs: { forwardSeconds: number; endSeconds: number }[] = [];
   for (let k = 0; k < Math.max(2, Math.ceil(minTimedSteps / steps)); k++) {
     engine.reset();
@@ -117,22 +137,38 @@ function measure(rule: MemoryRule, steps: number): MemoryRow {
   const { forwardSeconds, endSeconds } = runs[0];
   const mem = process.memoryUsage();
   return {
-    rule, steps, storedBytes: stored, maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    arrayBufferBytes: mem.arrayBuffers, heapUsedBytes: mem.heapUsed,
-    secondsPerStep: (forwardSeconds + endSeconds) / steps, forwardSeconds, endSeconds, sequences: runs.length,
+    rule,
+    steps,
+    storedBytes: stored,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    arrayBufferBytes: mem.arrayBuffers,
+    heapUsedBytes: mem.heapUsed,
+    secondsPerStep: (forwardSeconds + endSeconds) / steps,
+    forwardSeconds,
+    endSeconds,
+    sequences: runs.length,
   };
 }
 
 /** Least-squares slope and intercept of y against x. */
 function fit(x: number[], y: number[]): { slope: number; intercept: number } {
-  const n = x.length, mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0;
-  for (let i = 0; i < n; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ** 2; }
+  const n = x.length,
+    mx = x.reduce((a, b) => a + b, 0) / n,
+    my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0,
+    sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+  }
   return { slope: sxy / sxx, intercept: my - (sxy / sxx) * mx };
 }
 
 function main(argv: string[]): void {
-  const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
   if (argv.includes("--child")) {
     process.stdout.write(JSON.stringify(measure(arg("--rule") as MemoryRule, Number(arg("--steps")))) + "\n");
     return;
@@ -143,31 +179,57 @@ function main(argv: string[]): void {
   const rows: MemoryRow[] = [];
   for (const rule of memoryRules) {
     for (const steps of lengths) {
-      const out = execFileSync(process.execPath, [self, "--child", "--rule", rule, "--steps", String(steps)], { encoding: "utf8", maxBuffer: 1 << 20 });
+      const out = execFileSync(process.execPath, [self, "--child", "--rule", rule, "--steps", String(steps)], {
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+      });
       const row = JSON.parse(out) as MemoryRow;
       rows.push(row);
-      process.stderr.write(`${rule} T=${steps}: stored ${(row.storedBytes / 2 ** 20).toFixed(2)} MiB, max RSS ${(row.maxRssBytes / 2 ** 20).toFixed(1)} MiB, ${(row.secondsPerStep * 1e6).toFixed(1)} us/step\n`);
+      process.stderr.write(
+        `${rule} T=${steps}: stored ${(row.storedBytes / 2 ** 20).toFixed(2)} MiB, max RSS ${(row.maxRssBytes / 2 ** 20).toFixed(1)} MiB, ${(row.secondsPerStep * 1e6).toFixed(1)} us/step\n`,
+      );
     }
   }
-  const summary = Object.fromEntries(memoryRules.map((rule) => {
-    const mine = rows.filter((r) => r.rule === rule), first = mine[0], last = mine[mine.length - 1];
-    const stored = fit(mine.map((r) => r.steps), mine.map((r) => r.storedBytes));
-    const rss = fit(mine.map((r) => r.steps), mine.map((r) => r.maxRssBytes));
-    return [rule, {
-      storedBytesRatioLongestToShortest: last.storedBytes / first.storedBytes,
-      maxRssRatioLongestToShortest: last.maxRssBytes / first.maxRssBytes,
-      storedBytesPerStep: stored.slope,
-      maxRssBytesPerStep: rss.slope,
-      secondsPerStepRatioLongestToShortest: last.secondsPerStep / first.secondsPerStep,
-    }];
-  }));
+  const summary = Object.fromEntries(
+    memoryRules.map((rule) => {
+      const mine = rows.filter((r) => r.rule === rule),
+        first = mine[0],
+        last = mine[mine.length - 1];
+      const stored = fit(
+        mine.map((r) => r.steps),
+        mine.map((r) => r.storedBytes),
+      );
+      const rss = fit(
+        mine.map((r) => r.steps),
+        mine.map((r) => r.maxRssBytes),
+      );
+      return [
+        rule,
+        {
+          storedBytesRatioLongestToShortest: last.storedBytes / first.storedBytes,
+          maxRssRatioLongestToShortest: last.maxRssBytes / first.maxRssBytes,
+          storedBytesPerStep: stored.slope,
+          maxRssBytesPerStep: rss.slope,
+          secondsPerStepRatioLongestToShortest: last.secondsPerStep / first.secondsPerStep,
+        },
+      ];
+    }),
+  );
   const result = {
     bench: "memory",
     date: new Date().toISOString(),
     machine: machine(),
-    workload: { description: memoryWorkload.trim(), batch: 1, neurons: 64 + 64 + 4, synapses: 8 * 64 + 64 * 64 + 64 * 4 },
-    method: "one fresh child process per (rule, steps), JIT warmed on 500 steps first: maxRSS from process.resourceUsage; storedBytes = typed-array bytes reachable from the learner just before the end of the sequence; time per step: the fastest of >= 2 sequences, repeated until 20 000 steps were timed",
-    quick, rows, summary,
+    workload: {
+      description: memoryWorkload.trim(),
+      batch: 1,
+      neurons: 64 + 64 + 4,
+      synapses: 8 * 64 + 64 * 64 + 64 * 4,
+    },
+    method:
+      "one fresh child process per (rule, steps), JIT warmed on 500 steps first: maxRSS from process.resourceUsage; storedBytes = typed-array bytes reachable from the learner just before the end of the sequence; time per step: the fastest of >= 2 sequences, repeated until 20 000 steps were timed",
+    quick,
+    rows,
+    summary,
   };
   emitResult(result, arg("--out") ?? (quick ? undefined : "bench/results/memory.json"));
 }

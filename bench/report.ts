@@ -8,7 +8,13 @@ import { VleError } from "../circuits/errors.js";
 import { writeFileAtomic } from "../circuits/files.js";
 
 export function machine() {
-  return { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryBytes: totalmem(), node: process.version, platform: process.platform };
+  return {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    memoryBytes: totalmem(),
+    node: process.version,
+    platform: process.platform,
+  };
 }
 
 /** Prints the result as JSON; with `out`, also writes it there and, given `markdown`, its table beside it (.md). */
@@ -36,17 +42,35 @@ export function runAsScript(moduleUrl: string, label: string, main: (argv: strin
  * Runs every item of `queue` as `node <script> --child <args>` in at most `jobs` processes at once; each child prints
  * its row as JSON. Rows come back in queue order; `done` reports each as it finishes.
  */
-export async function runInChildren<Q, R>(script: string, label: string, queue: Q[], jobs: number, argsOf: (item: Q) => string[], done: (item: Q, row: R) => void): Promise<R[]> {
+export async function runInChildren<Q, R>(
+  script: string,
+  label: string,
+  queue: Q[],
+  jobs: number,
+  argsOf: (item: Q) => string[],
+  done: (item: Q, row: R) => void,
+): Promise<R[]> {
   const rows: R[] = new Array(queue.length);
   let next = 0;
   const worker = async () => {
     while (next < queue.length) {
-      const index = next++, args = argsOf(queue[index]);
+      const index = next++,
+        args = argsOf(queue[index]);
       rows[index] = await new Promise<R>((resolve, reject) => {
-        execFile(process.execPath, [script, "--child", ...args], { encoding: "utf8", maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-          if (err) reject(new VleError(`${label} run ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-          else resolve(JSON.parse(stdout) as R);
-        });
+        execFile(
+          process.execPath,
+          [script, "--child", ...args],
+          { encoding: "utf8", maxBuffer: 1 << 24 },
+          (err, stdout, stderr) => {
+            if (err)
+              reject(
+                new VleError(
+                  `${label} run ${args.join(" ")} failed: ${(stderr || err.message).trim().split("\n").pop()}`,
+                ),
+              );
+            else resolve(JSON.parse(stdout) as R);
+          },
+        );
       });
       done(queue[index], rows[index]);
     }

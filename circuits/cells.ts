@@ -12,8 +12,20 @@ const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / 
 
 export const transfers: Record<Phi, Transfer> = {
   [Phi.LINEAR]: { phi: (x) => x, dphi: () => 1 },
-  [Phi.TANH]: { phi: Math.tanh, dphi: (x) => { const t = Math.tanh(x); return 1 - t * t; } },
+  [Phi.TANH]: {
+    phi: Math.tanh,
+    dphi: (x) => {
+      const t = Math.tanh(x);
+      return 1 - t * t;
+    },
+  },
   [Phi.SOFTPLUS]: { phi: softplus, dphi: sigmoid },
-  [Phi.SIGMOID]: { phi: sigmoid, dphi: (x) => { const s = sigmoid(x); return s * (1 - s); } },
+  [Phi.SIGMOID]: {
+    phi: sigmoid,
+    dphi: (x) => {
+      const s = sigmoid(x);
+      return s * (1 - s);
+    },
+  },
   [Phi.RELU]: { phi: (x) => (x > 0 ? x : 0), dphi: (x) => (x > 0 ? 1 : 0) },
 };

@@ -26,7 +26,9 @@ export function decodeBinary(bytes: Uint8Array, where = "circuit"): Circuit {
   try {
     message = Message.decode(bytes);
   } catch (err) {
-    throw new VleError(`${where}: not a vle circuit (protobuf decode failed: ${(err as Error).message}); compile a description with 'vle compile'`);
+    throw new VleError(
+      `${where}: not a vle circuit (protobuf decode failed: ${(err as Error).message}); compile a description with 'vle compile'`,
+    );
   }
   return complete(message);
 }
@@ -37,7 +39,8 @@ export function toJSON(c: Circuit): object {
 }
 
 export function fromJSON(json: unknown, where = "circuit"): Circuit {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new VleError(`${where}: expected a JSON object holding a circuit`);
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new VleError(`${where}: expected a JSON object holding a circuit`);
   let message: vle.circuit.Circuit;
   try {
     message = Message.fromObject(json as Record<string, unknown>);

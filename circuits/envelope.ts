@@ -15,7 +15,8 @@ export const defaultToleranceFraction = 0.1;
 export function railsOf(c: Circuit): [number, number] | undefined {
   const physical = c.hardware?.physical;
   // exactly where hardware mode clips (0.6 V / 0.1 V is 5.999999999999999): print them with formatRail
-  if (physical && physical.vUnitV > 0 && physical.railLoV < physical.railHiV) return [physical.railLoV / physical.vUnitV, physical.railHiV / physical.vUnitV];
+  if (physical && physical.vUnitV > 0 && physical.railLoV < physical.railHiV)
+    return [physical.railLoV / physical.vUnitV, physical.railHiV / physical.vUnitV];
   if (c.railLo < c.railHi) return [c.railLo, c.railHi];
   return undefined;
 }

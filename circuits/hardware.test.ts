@@ -16,11 +16,32 @@ function chip(): Circuit {
       { name: "h", size: 3, tauM: [1, 1, 1], tauR: [0.5, 0.5, 0.5], bias: [0, 0, 0], phi: "TANH" },
       { name: "y", size: 1, tauM: [1], tauR: [0.5], bias: [0], phi: "LINEAR" },
     ],
-    errorPopulations: [{ name: "h_err", population: "h" }, { name: "y_err", population: "y" }],
+    errorPopulations: [
+      { name: "h_err", population: "h" },
+      { name: "y_err", population: "y" },
+    ],
     errorCurrents: [{ errorPopulation: "h_err", population: "h", gamma: 1 }],
     crossbars: [
-      { name: "x_h", pre: "x", post: "h", rows: 3, cols: 2, weights: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], plastic: true, feedback: "NO_FEEDBACK" },
-      { name: "h_y", pre: "h", post: "y", rows: 1, cols: 3, weights: [0.5, -0.5, 0.25], plastic: true, feedback: "TRANSPOSE" },
+      {
+        name: "x_h",
+        pre: "x",
+        post: "h",
+        rows: 3,
+        cols: 2,
+        weights: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+        plastic: true,
+        feedback: "NO_FEEDBACK",
+      },
+      {
+        name: "h_y",
+        pre: "h",
+        post: "y",
+        rows: 1,
+        cols: 3,
+        weights: [0.5, -0.5, 0.25],
+        plastic: true,
+        feedback: "TRANSPOSE",
+      },
     ],
     outputs: [{ name: "target", population: "y", loss: "MSE", beta: 0.1 }],
     learning: { rule: "VLE", eta: 0.01 },
@@ -47,7 +68,15 @@ function chip(): Circuit {
       ],
       routes: [
         { flow: "RATE", source: "h", fromCore: "c0", toCore: "c1", words: 3, path: ["c0", "c1"], hops: 1 },
-        { flow: "ERROR_PARTIAL_SUM", source: "h_y#1", fromCore: "c1", toCore: "c0", words: 3, path: ["c1", "c0"], hops: 1 },
+        {
+          flow: "ERROR_PARTIAL_SUM",
+          source: "h_y#1",
+          fromCore: "c1",
+          toCore: "c0",
+          words: 3,
+          path: ["c1", "c0"],
+          hops: 1,
+        },
       ],
       dac: { bits: 8, conversionCycles: 2 },
       adc: { bits: 8, conversionCycles: 4 },
@@ -73,8 +102,15 @@ describe("hardware IR", () => {
     expect(plain.hardware).toBeNull();
     const c = chip();
     expect(c.hardware!.effects).toEqual({
-      weightQuantization: false, dacQuantization: false, adcQuantization: false, railSaturation: false,
-      thermalNoise: false, mismatch: false, drift: false, plasticitySchedule: false, latency: false,
+      weightQuantization: false,
+      dacQuantization: false,
+      adcQuantization: false,
+      railSaturation: false,
+      thermalNoise: false,
+      mismatch: false,
+      drift: false,
+      plasticitySchedule: false,
+      latency: false,
     });
     expect(c.hardware!.noise).toEqual({ membraneStd: 0, errorStd: 0 });
   });
@@ -88,7 +124,8 @@ describe("hardware IR", () => {
   it("rounds weights to the grid: nearest within scale/2, stochastic unbiased", () => {
     const store = { crossbar: "x", bits: 4, scale: 0.1, rounding: 0, driftPerS: 0, maxAbsError: 0 } as WeightStorage;
     expect(maxLevel(4)).toBe(7);
-    for (const w of [-0.69, -0.04, 0, 0.05, 0.33, 0.7]) expect(Math.abs(levelWeight(nearestLevel(w, store), store) - w)).toBeLessThanOrEqual(0.05 + 1e-15);
+    for (const w of [-0.69, -0.04, 0, 0.05, 0.33, 0.7])
+      expect(Math.abs(levelWeight(nearestLevel(w, store), store) - w)).toBeLessThanOrEqual(0.05 + 1e-15);
     expect(nearestLevel(5, store)).toBe(7);
     // E[q(0.33)] = 0.33: levels 3 and 4 with probabilities 0.7 and 0.3
     let sum = 0;
@@ -105,22 +142,106 @@ describe("hardware IR", () => {
     // forward DAC: c1 drives 3 lines with 2 DACs -> 2 rounds x 2 cycles; ADC: c0 converts h's r and e (6) -> 3 rounds x 4;
     // c1 converts y (r, e: 2) + h_y transposed partial sums for remote h (3) = 5 -> 3 rounds x 4; route 1 hop x 2;
     // error DAC: c1 1 row -> 1 x 2; writes: c0 3 rows x 3 cycles / 4 ticks -> 3
-    expect(b).toMatchObject({ forwardDac: 4, crossbarSettle: 2, adc: 12, route: 2, transposedDac: 2, transposedSettle: 2, integrate: 1, write: 3, total: 28 });
+    expect(b).toMatchObject({
+      forwardDac: 4,
+      crossbarSettle: 2,
+      adc: 12,
+      route: 2,
+      transposedDac: 2,
+      transposedSettle: 2,
+      integrate: 1,
+      write: 3,
+      total: 28,
+    });
   });
 
   const bad: [string, (c: Circuit) => void, RegExp][] = [
-    ["weight bits < 1", (c) => { c.hardware!.weights[0].bits = 0; }, /weight storage of crossbar 'x_h': bits = 0 must be between 1 and 32/],
-    ["adc bits < 1", (c) => { c.hardware!.adc.bits = 0; }, /hardware: adc bits = 0/],
-    ["a core too small for one neuron", (c) => { c.hardware!.cores[1].neuronCapacity = 0; }, /core 'c1': neuron_capacity 0 is too small for one neuron/],
-    ["a core over capacity", (c) => { c.hardware!.cores[0].neuronCapacity = 2; }, /core 'c0' holds 3 neurons but its neuron_capacity is 2/],
-    ["a clock too slow for the pipeline", (c) => { c.hardware!.clockHz = 2e7; }, /clock 20 MHz is too slow for the pipeline: .* holds 20 cycles but needs 28/],
-    ["a cell not placed", (c) => { c.hardware!.placements[1].count = 2; }, /cell 2 of 'h' is not placed/],
-    ["a crossbar cell in no tile", (c) => { c.hardware!.tiles[0].cols = 1; }, /crossbar 'x_h' cell \[0,1\] is in no tile/],
-    ["a route between non-neighbours", (c) => { c.hardware!.cores[1].x = 1; c.hardware!.noc.width = 3; c.hardware!.cores[1].x = 2; }, /'c0' and 'c1' are not mesh neighbours/],
-    ["no card", (c) => { c.hardware!.card = ""; }, /no technology card/],
-    ["stuck-off probability 1", (c) => { c.hardware!.mismatch.stuckOffProb = 1; }, /stuck_off_prob = 1 must be below 1/],
-    ["every_k 0", (c) => { c.hardware!.plasticity.everyK = 0; }, /every_k = 0 must be at least 1/],
-    ["a missing range with adc quantization on", (c) => { c.hardware!.effects.adcQuantization = true; }, /no converter range for rate 'h'/],
+    [
+      "weight bits < 1",
+      (c) => {
+        c.hardware!.weights[0].bits = 0;
+      },
+      /weight storage of crossbar 'x_h': bits = 0 must be between 1 and 32/,
+    ],
+    [
+      "adc bits < 1",
+      (c) => {
+        c.hardware!.adc.bits = 0;
+      },
+      /hardware: adc bits = 0/,
+    ],
+    [
+      "a core too small for one neuron",
+      (c) => {
+        c.hardware!.cores[1].neuronCapacity = 0;
+      },
+      /core 'c1': neuron_capacity 0 is too small for one neuron/,
+    ],
+    [
+      "a core over capacity",
+      (c) => {
+        c.hardware!.cores[0].neuronCapacity = 2;
+      },
+      /core 'c0' holds 3 neurons but its neuron_capacity is 2/,
+    ],
+    [
+      "a clock too slow for the pipeline",
+      (c) => {
+        c.hardware!.clockHz = 2e7;
+      },
+      /clock 20 MHz is too slow for the pipeline: .* holds 20 cycles but needs 28/,
+    ],
+    [
+      "a cell not placed",
+      (c) => {
+        c.hardware!.placements[1].count = 2;
+      },
+      /cell 2 of 'h' is not placed/,
+    ],
+    [
+      "a crossbar cell in no tile",
+      (c) => {
+        c.hardware!.tiles[0].cols = 1;
+      },
+      /crossbar 'x_h' cell \[0,1\] is in no tile/,
+    ],
+    [
+      "a route between non-neighbours",
+      (c) => {
+        c.hardware!.cores[1].x = 1;
+        c.hardware!.noc.width = 3;
+        c.hardware!.cores[1].x = 2;
+      },
+      /'c0' and 'c1' are not mesh neighbours/,
+    ],
+    [
+      "no card",
+      (c) => {
+        c.hardware!.card = "";
+      },
+      /no technology card/,
+    ],
+    [
+      "stuck-off probability 1",
+      (c) => {
+        c.hardware!.mismatch.stuckOffProb = 1;
+      },
+      /stuck_off_prob = 1 must be below 1/,
+    ],
+    [
+      "every_k 0",
+      (c) => {
+        c.hardware!.plasticity.everyK = 0;
+      },
+      /every_k = 0 must be at least 1/,
+    ],
+    [
+      "a missing range with adc quantization on",
+      (c) => {
+        c.hardware!.effects.adcQuantization = true;
+      },
+      /no converter range for rate 'h'/,
+    ],
   ];
   for (const [what, edit, message] of bad) {
     it(`rejects ${what}, naming it`, () => {

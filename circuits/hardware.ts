@@ -27,7 +27,8 @@ const sections: Record<string, MessageType> = {
 export function completeHardware(h: Hardware): Hardware {
   const loose = h as unknown as Record<string, unknown>;
   for (const [key, type] of Object.entries(sections)) {
-    if (loose[key] === null || loose[key] === undefined) loose[key] = type.toObject(type.create() as never, completeOptions);
+    if (loose[key] === null || loose[key] === undefined)
+      loose[key] = type.toObject(type.create() as never, completeOptions);
   }
   return h;
 }
@@ -160,8 +161,19 @@ export function pipelineBound(c: Circuit, h: Hardware): PipelineBound {
   const integrate = h.pipeline?.integrateCycles ?? 0;
   const period = h.plasticity && h.plasticity.mode === 1 ? Math.max(1, h.plasticity.everyK) : 1;
   const write = Math.ceil((busiest(writeRows, () => 1) * (h.plasticity?.writeCycles ?? 0)) / period);
-  const total = forwardDac + settle + adcCycles + route + transposedDac + (anyTransposed ? settle : 0) + integrate + write;
-  return { forwardDac, crossbarSettle: settle, adc: adcCycles, route, transposedDac, transposedSettle: anyTransposed ? settle : 0, integrate, write, total };
+  const total =
+    forwardDac + settle + adcCycles + route + transposedDac + (anyTransposed ? settle : 0) + integrate + write;
+  return {
+    forwardDac,
+    crossbarSettle: settle,
+    adc: adcCycles,
+    route,
+    transposedDac,
+    transposedSettle: anyTransposed ? settle : 0,
+    integrate,
+    write,
+    total,
+  };
 }
 
 /** The flows a route may carry, by name as users and reports write them. */

@@ -68,11 +68,17 @@ export function enumValue(e: Record<string, string | number>, name: string): num
 
 /** Names an enum's values for error messages: "linear|tanh|softplus". */
 export function enumChoices(e: Record<string, string | number>): string {
-  return Object.keys(e).filter((k) => typeof e[k] === "number").map((k) => k.toLowerCase().replace(/_/g, "-")).join("|");
+  return Object.keys(e)
+    .filter((k) => typeof e[k] === "number")
+    .map((k) => k.toLowerCase().replace(/_/g, "-"))
+    .join("|");
 }
 
 /** Finds the source of a crossbar's rows: an input port or a population. */
-export function findSource(c: Circuit, name: string): { kind: "input"; port: InputPort } | { kind: "population"; population: Population } | undefined {
+export function findSource(
+  c: Circuit,
+  name: string,
+): { kind: "input"; port: InputPort } | { kind: "population"; population: Population } | undefined {
   const port = c.inputs.find((p) => p.name === name);
   if (port) return { kind: "input", port };
   const population = c.populations.find((p) => p.name === name);

@@ -48,20 +48,28 @@ function skeleton(x: unknown): unknown {
 
 function difference(a: unknown, b: unknown, path: string): string | undefined {
   const at = path || "circuit";
-  if (b === null) return a === null || a === undefined ? undefined : `${at}: ${describe(a)} where an absent section is null`;
+  if (b === null)
+    return a === null || a === undefined ? undefined : `${at}: ${describe(a)} where an absent section is null`;
   if (Array.isArray(b)) {
     if (!Array.isArray(a)) return `${at}: ${describe(a)} where a list is expected`;
-    if (a.length !== b.length) return `${at}: a list the binary form does not carry (${a.length} vs ${b.length} elements)`;
+    if (a.length !== b.length)
+      return `${at}: a list the binary form does not carry (${a.length} vs ${b.length} elements)`;
     for (let i = 0; i < b.length; i++) {
       // lists of numbers: the common case, checked without a call per element
-      if (typeof b[i] === "number" && typeof a[i] === "number" && (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i])))) continue;
+      if (
+        typeof b[i] === "number" &&
+        typeof a[i] === "number" &&
+        (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i])))
+      )
+        continue;
       const d = difference(a[i], b[i], `${path}[${i}]`);
       if (d) return d;
     }
     return undefined;
   }
   if (typeof b === "object") {
-    if (a === null || typeof a !== "object" || Array.isArray(a)) return `${at}: ${describe(a)} where a section (an object) is expected`;
+    if (a === null || typeof a !== "object" || Array.isArray(a))
+      return `${at}: ${describe(a)} where a section (an object) is expected`;
     for (const [key, value] of Object.entries(b as Record<string, unknown>)) {
       const next = path ? `${path}.${key}` : key;
       if (!(key in (a as object))) return `${next}: missing`;
@@ -71,8 +79,12 @@ function difference(a: unknown, b: unknown, path: string): string | undefined {
     return undefined;
   }
   if (typeof a !== typeof b) return `${at}: ${describe(a)} where a ${typeof b} is expected`;
-  if (typeof b === "number") return a === b || (Number.isNaN(a) && Number.isNaN(b)) ? undefined : `${at}: ${a} cannot be stored (the binary form would carry ${b}); give a whole number in range`;
-  if (typeof b === "string" && loneSurrogate.test(b)) return `${at}: the text has a lone surrogate, which the binary form (UTF-8) cannot carry; use well-formed text`;
+  if (typeof b === "number")
+    return a === b || (Number.isNaN(a) && Number.isNaN(b))
+      ? undefined
+      : `${at}: ${a} cannot be stored (the binary form would carry ${b}); give a whole number in range`;
+  if (typeof b === "string" && loneSurrogate.test(b))
+    return `${at}: the text has a lone surrogate, which the binary form (UTF-8) cannot carry; use well-formed text`;
   return a === b ? undefined : `${at}: ${describe(a)} cannot be stored (the binary form would carry ${describe(b)})`;
 }
 

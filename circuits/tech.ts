@@ -9,7 +9,12 @@ import { VleError } from "./errors.js";
 /** Where cards live: beside this module (circuits/tech), also when run from dist/ or a build below it (dist/test-build-*). */
 function cardDirectory(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, "tech"), join(here, "..", "..", "circuits", "tech"), join(here, "..", "..", "..", "circuits", "tech")]) if (existsSync(dir)) return dir;
+  for (const dir of [
+    join(here, "tech"),
+    join(here, "..", "..", "circuits", "tech"),
+    join(here, "..", "..", "..", "circuits", "tech"),
+  ])
+    if (existsSync(dir)) return dir;
   return join(here, "tech");
 }
 export const cardDir = cardDirectory();
@@ -26,7 +31,10 @@ export const entrySchema = {
   adc_reference_bits: ["1", "resolution the ADC energy is given at (scaled by 2^(bits - reference), Walden)"],
   dac_energy_per_conversion: ["J", "energy of one DAC conversion at dac_reference_bits"],
   dac_reference_bits: ["1", "resolution the DAC energy is given at (scaled by 2^(bits - reference))"],
-  integrator_gm_over_id: ["V^-1", "transconductance efficiency gm/I_D of the integrator's transconductor (weak inversion)"],
+  integrator_gm_over_id: [
+    "V^-1",
+    "transconductance efficiency gm/I_D of the integrator's transconductor (weak inversion)",
+  ],
   integrator_ota_branches: ["1", "current branches of the integrator's transconductor per unit of gm/I_D current"],
   supply_voltage: ["V", "analog and digital supply"],
   noc_energy_per_bit_hop: ["J", "energy to move one bit across one mesh hop (router + link)"],
@@ -70,22 +78,60 @@ export type EntryName = keyof typeof entrySchema;
 
 /** The entries the chip energy model prices operations with. */
 export const chipEnergyEntries = [
-  "crossbar_read_energy", "weight_write_energy_per_bit", "adc_energy_per_conversion", "adc_reference_bits", "dac_energy_per_conversion",
-  "dac_reference_bits", "integrator_gm_over_id", "integrator_ota_branches", "supply_voltage", "noc_energy_per_bit_hop", "sram_leakage_per_bit",
-  "idle_cycle_energy", "membrane_capacitance",
+  "crossbar_read_energy",
+  "weight_write_energy_per_bit",
+  "adc_energy_per_conversion",
+  "adc_reference_bits",
+  "dac_energy_per_conversion",
+  "dac_reference_bits",
+  "integrator_gm_over_id",
+  "integrator_ota_branches",
+  "supply_voltage",
+  "noc_energy_per_bit_hop",
+  "sram_leakage_per_bit",
+  "idle_cycle_energy",
+  "membrane_capacitance",
 ] as const satisfies readonly EntryName[];
 
 /** The design defaults the hardware passes take when the description leaves a value out. */
 export const chipDefaultEntries = [
-  "clock", "max_acceleration", "time_unit", "core_neurons", "core_synapses", "core_dacs", "core_adcs", "weight_bits", "dac_bits", "adc_bits",
-  "dac_cycles", "adc_cycles", "settle_cycles", "integrate_cycles", "write_cycles", "noc_cycles_per_hop", "membrane_capacitance",
-  "membrane_volts_per_unit", "temperature", "supply_voltage", "integrator_gm_over_id", "integrator_ota_branches",
+  "clock",
+  "max_acceleration",
+  "time_unit",
+  "core_neurons",
+  "core_synapses",
+  "core_dacs",
+  "core_adcs",
+  "weight_bits",
+  "dac_bits",
+  "adc_bits",
+  "dac_cycles",
+  "adc_cycles",
+  "settle_cycles",
+  "integrate_cycles",
+  "write_cycles",
+  "noc_cycles_per_hop",
+  "membrane_capacitance",
+  "membrane_volts_per_unit",
+  "temperature",
+  "supply_voltage",
+  "integrator_gm_over_id",
+  "integrator_ota_branches",
 ] as const satisfies readonly EntryName[];
 
 /** The entries of the BPTT baseline's digital accelerator. */
 export const acceleratorEntries = [
-  "mac_energy_fp32", "mac_energy_int8", "elementwise_energy_fp32", "elementwise_energy_int8", "sram_read_energy_per_bit", "sram_write_energy_per_bit",
-  "dram_energy_per_bit", "sram_capacity", "mac_rate_fp32", "mac_rate_int8", "dram_bandwidth",
+  "mac_energy_fp32",
+  "mac_energy_int8",
+  "elementwise_energy_fp32",
+  "elementwise_energy_int8",
+  "sram_read_energy_per_bit",
+  "sram_write_energy_per_bit",
+  "dram_energy_per_bit",
+  "sram_capacity",
+  "mac_rate_fp32",
+  "mac_rate_int8",
+  "dram_bandwidth",
 ] as const satisfies readonly EntryName[];
 
 export const sourceKinds = ["published", "transcription", "derived", "physics", "assumption"] as const;
@@ -123,13 +169,20 @@ export interface TechCard {
 /** The names of the cards in circuits/tech. */
 export function cardNames(): string[] {
   if (!existsSync(cardDir)) return [];
-  return readdirSync(cardDir).filter((f) => f.endsWith(".yaml")).map((f) => f.replace(/\.yaml$/, "")).sort();
+  return readdirSync(cardDir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.replace(/\.yaml$/, ""))
+    .sort();
 }
 
 /** Loads a card by name (circuits/tech/<name>.yaml) or by path (ending in .yaml). */
 export function loadCard(nameOrPath: string): TechCard {
-  const file = nameOrPath.endsWith(".yaml") || nameOrPath.includes("/") ? nameOrPath : join(cardDir, `${nameOrPath}.yaml`);
-  if (!existsSync(file)) throw new VleError(`technology card '${nameOrPath}' not found (${file}); cards: ${cardNames().join(", ") || "none"}`);
+  const file =
+    nameOrPath.endsWith(".yaml") || nameOrPath.includes("/") ? nameOrPath : join(cardDir, `${nameOrPath}.yaml`);
+  if (!existsSync(file))
+    throw new VleError(
+      `technology card '${nameOrPath}' not found (${file}); cards: ${cardNames().join(", ") || "none"}`,
+    );
   return parseCard(readFileSync(file, "utf8"), file);
 }
 
@@ -148,7 +201,9 @@ export function parseCard(text: string, file: string): TechCard {
   };
   if (!isMap(doc)) fail("a card is a map with keys card, title, node, sources, entries");
   const card = doc as Record<string, unknown>;
-  for (const key of Object.keys(card)) if (!["card", "title", "node", "sources", "entries"].includes(key)) fail(`unknown key '${key}'; a card has card, title, node, sources, entries`);
+  for (const key of Object.keys(card))
+    if (!["card", "title", "node", "sources", "entries"].includes(key))
+      fail(`unknown key '${key}'; a card has card, title, node, sources, entries`);
   if (typeof card.card !== "string" || card.card === "") fail("missing 'card: <name>'");
   const name = card.card as string;
   if (!isMap(card.sources)) fail("missing 'sources:' (a map of source keys to { cite, kind })");
@@ -156,29 +211,56 @@ export function parseCard(text: string, file: string): TechCard {
 
   const sources = new Map<string, Source>();
   for (const [key, raw] of Object.entries(card.sources as Record<string, unknown>)) {
-    if (!isMap(raw) || typeof raw.cite !== "string" || raw.cite.trim() === "") fail(`source '${key}' has no cite; write { cite: "<authors, title, venue, year>", kind: published }`);
+    if (!isMap(raw) || typeof raw.cite !== "string" || raw.cite.trim() === "")
+      fail(`source '${key}' has no cite; write { cite: "<authors, title, venue, year>", kind: published }`);
     const s = raw as Record<string, unknown>;
-    if (!sourceKinds.includes(s.kind as SourceKind)) fail(`source '${key}': kind '${String(s.kind)}' is not one of ${sourceKinds.join("|")}`);
+    if (!sourceKinds.includes(s.kind as SourceKind))
+      fail(`source '${key}': kind '${String(s.kind)}' is not one of ${sourceKinds.join("|")}`);
     sources.set(key, { key, cite: (s.cite as string).trim(), kind: s.kind as SourceKind });
   }
 
   const entries = new Map<EntryName, CardEntry>();
   for (const [entryName, raw] of Object.entries(card.entries as Record<string, unknown>)) {
     const el = `card '${name}' entry '${entryName}'`;
-    if (!Object.hasOwn(entrySchema, entryName)) fail(`${el}: unknown entry; entries: ${Object.keys(entrySchema).join(", ")}`);
+    if (!Object.hasOwn(entrySchema, entryName))
+      fail(`${el}: unknown entry; entries: ${Object.keys(entrySchema).join(", ")}`);
     const schema = entrySchema[entryName as EntryName];
     if (!isMap(raw) || !("value" in raw)) fail(`${el}: write { value: <number with unit>, source: <source key> }`);
     const e = raw as Record<string, unknown>;
-    for (const key of Object.keys(e)) if (!["value", "source", "derivation"].includes(key)) fail(`${el}: unknown key '${key}'; an entry has value, source, derivation`);
-    if (typeof e.source !== "string" || e.source === "") fail(`${el} has a number with no source; add source: <one of ${[...sources.keys()].join(", ")}>`);
+    for (const key of Object.keys(e))
+      if (!["value", "source", "derivation"].includes(key))
+        fail(`${el}: unknown key '${key}'; an entry has value, source, derivation`);
+    if (typeof e.source !== "string" || e.source === "")
+      fail(`${el} has a number with no source; add source: <one of ${[...sources.keys()].join(", ")}>`);
     const source = sources.get(e.source as string);
-    if (!source) fail(`${el}: source '${String(e.source)}' is not in the card's sources (${[...sources.keys()].join(", ")})`);
-    if (source!.kind === "derived" && typeof e.derivation !== "string") fail(`${el}: a derived number needs derivation: "<how it follows from which figures>"`);
-    const written = typeof e.value === "number" ? String(e.value) : typeof e.value === "string" ? e.value : fail(`${el}: value must be a number or a quantity such as "40 fJ"`);
+    if (!source)
+      fail(`${el}: source '${String(e.source)}' is not in the card's sources (${[...sources.keys()].join(", ")})`);
+    if (source!.kind === "derived" && typeof e.derivation !== "string")
+      fail(`${el}: a derived number needs derivation: "<how it follows from which figures>"`);
+    const written =
+      typeof e.value === "number"
+        ? String(e.value)
+        : typeof e.value === "string"
+          ? e.value
+          : fail(`${el}: value must be a number or a quantity such as "40 fJ"`);
     const value = toSI(written as string, schema[0], () => `${file}: ${el}: '${written}'`);
-    entries.set(entryName as EntryName, { name: entryName as EntryName, value, unit: schema[0], text: written as string, source: source!, derivation: e.derivation as string | undefined });
+    entries.set(entryName as EntryName, {
+      name: entryName as EntryName,
+      value,
+      unit: schema[0],
+      text: written as string,
+      source: source!,
+      derivation: e.derivation as string | undefined,
+    });
   }
-  return { name, file, title: typeof card.title === "string" ? card.title : name, node: typeof card.node === "string" ? card.node : "", sources, entries };
+  return {
+    name,
+    file,
+    title: typeof card.title === "string" ? card.title : name,
+    node: typeof card.node === "string" ? card.node : "",
+    sources,
+    entries,
+  };
 }
 
 /** A written quantity in the schema's unit; plain numbers only for dimensionless entries. */
@@ -194,7 +276,8 @@ function toSI(written: string, unit: string, where: () => string): number {
   } catch {
     throw new VleError(`${where()} is not a quantity in ${unit} (write e.g. "1.5 ${unit}")`);
   }
-  if (q.value === null || !q.equalBase(parseUnit(`1 ${unit}`))) throw new VleError(`${where()} is not a quantity in ${unit}`);
+  if (q.value === null || !q.equalBase(parseUnit(`1 ${unit}`)))
+    throw new VleError(`${where()} is not a quantity in ${unit}`);
   const x = q.toNumber(unit);
   if (!Number.isFinite(x)) throw new VleError(`${where()} is not finite`);
   return x;
@@ -204,7 +287,9 @@ function toSI(written: string, unit: string, where: () => string): number {
 export function requireEntries(card: TechCard, names: readonly EntryName[], user: string): void {
   const missing = names.filter((n) => !card.entries.has(n));
   if (missing.length > 0) {
-    throw new VleError(`technology card '${card.name}' (${card.file}) is missing entr${missing.length > 1 ? "ies" : "y"} ${missing.map((m) => `'${m}'`).join(", ")} needed by ${user}; add ${missing.length > 1 ? "them" : "it"} with a source`);
+    throw new VleError(
+      `technology card '${card.name}' (${card.file}) is missing entr${missing.length > 1 ? "ies" : "y"} ${missing.map((m) => `'${m}'`).join(", ")} needed by ${user}; add ${missing.length > 1 ? "them" : "it"} with a source`,
+    );
   }
 }
 

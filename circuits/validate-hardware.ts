@@ -1,6 +1,16 @@
 // The IR verifier's hardware part: rejects a chip description the cycle simulation could not run, naming the element.
 import { cyclesPerTick, pipelineBound, tickSeconds } from "./hardware.js";
-import { Feedback, Flow, PlasticityMode, Rounding, Signal, enumChoices, findSource, type Circuit, type Hardware } from "./model.js";
+import {
+  Feedback,
+  Flow,
+  PlasticityMode,
+  Rounding,
+  Signal,
+  enumChoices,
+  findSource,
+  type Circuit,
+  type Hardware,
+} from "./model.js";
 
 type Fail = (ok: boolean, msg: string | (() => string)) => void;
 
@@ -20,16 +30,25 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
   fail(h.card.length > 0, "hardware: no technology card; name one (card: <name> for circuits/tech/<name>.yaml)");
   fail(finite(h.clockHz) && h.clockHz > 0, `hardware: clock_hz = ${h.clockHz} must be a positive frequency`);
   fail(finite(h.acceleration) && h.acceleration > 0, `hardware: acceleration = ${h.acceleration} must be positive`);
-  fail(finite(h.timeUnitS) && h.timeUnitS > 0, `hardware: time_unit_s = ${h.timeUnitS} must be a positive number of seconds`);
+  fail(
+    finite(h.timeUnitS) && h.timeUnitS > 0,
+    `hardware: time_unit_s = ${h.timeUnitS} must be a positive number of seconds`,
+  );
   const e = h.effects;
 
   const phys = h.physical;
-  for (const [name, value] of Object.entries(phys)) fail(finite(value as number), `hardware.physical: ${name} = ${value} is not a finite number`);
-  fail(phys.cMF >= 0 && phys.gLS >= 0 && phys.iUnitA >= 0 && phys.iBiasA >= 0 && phys.vddV >= 0 && phys.temperatureK >= 0,
-    "hardware.physical: c_m_f, g_l_s, i_unit_a, i_bias_a, vdd_v and temperature_k must be non-negative");
+  for (const [name, value] of Object.entries(phys))
+    fail(finite(value as number), `hardware.physical: ${name} = ${value} is not a finite number`);
+  fail(
+    phys.cMF >= 0 && phys.gLS >= 0 && phys.iUnitA >= 0 && phys.iBiasA >= 0 && phys.vddV >= 0 && phys.temperatureK >= 0,
+    "hardware.physical: c_m_f, g_l_s, i_unit_a, i_bias_a, vdd_v and temperature_k must be non-negative",
+  );
   if (e.railSaturation) {
     fail(phys.vUnitV > 0, `hardware.physical: v_unit_v = ${phys.vUnitV} must be positive when rail saturation is on`);
-    fail(phys.railLoV < phys.railHiV, `hardware.physical: rail_lo_v = ${phys.railLoV} must be below rail_hi_v = ${phys.railHiV}`);
+    fail(
+      phys.railLoV < phys.railHiV,
+      `hardware.physical: rail_lo_v = ${phys.railLoV} must be below rail_hi_v = ${phys.railHiV}`,
+    );
   }
 
   const noc = h.noc;
@@ -42,10 +61,19 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
     fail(k.name.length > 0, "hardware: a core has an empty name");
     fail(!cores.has(k.name), `${el}: the name is used twice`);
     cores.set(k.name, k);
-    fail(k.neuronCapacity >= 1, `${el}: neuron_capacity ${k.neuronCapacity} is too small for one neuron; give each core at least 1`);
-    fail(k.synapseCapacity >= 1, `${el}: synapse_capacity ${k.synapseCapacity} is too small for one synapse; give each core at least 1`);
+    fail(
+      k.neuronCapacity >= 1,
+      `${el}: neuron_capacity ${k.neuronCapacity} is too small for one neuron; give each core at least 1`,
+    );
+    fail(
+      k.synapseCapacity >= 1,
+      `${el}: synapse_capacity ${k.synapseCapacity} is too small for one synapse; give each core at least 1`,
+    );
     fail(k.dacs >= 1 && k.adcs >= 1, `${el}: needs at least one DAC and one ADC (has ${k.dacs} and ${k.adcs})`);
-    fail(k.x < noc.width && k.y < noc.height, `${el}: position (${k.x}, ${k.y}) is outside the ${noc.width}x${noc.height} mesh`);
+    fail(
+      k.x < noc.width && k.y < noc.height,
+      `${el}: position (${k.x}, ${k.y}) is outside the ${noc.width}x${noc.height} mesh`,
+    );
     const at = `${k.x},${k.y}`;
     fail(!positions.has(at), () => `${el}: position (${at}) is taken by core '${positions.get(at)}'`);
     positions.set(at, k.name);
@@ -89,8 +117,10 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
     const x = crossbars.get(t.crossbar);
     fail(x !== undefined, `${el}: crossbar '${t.crossbar}' does not exist`);
     fail(cores.has(t.core), `${el}: core '${t.core}' does not exist`);
-    fail(t.rows >= 1 && t.cols >= 1 && t.rowFirst + t.rows <= x!.rows && t.colFirst + t.cols <= x!.cols,
-      `${el}: rows [${t.rowFirst}, ${t.rowFirst + t.rows}) x cols [${t.colFirst}, ${t.colFirst + t.cols}) is outside the ${x!.rows}x${x!.cols} crossbar`);
+    fail(
+      t.rows >= 1 && t.cols >= 1 && t.rowFirst + t.rows <= x!.rows && t.colFirst + t.cols <= x!.cols,
+      `${el}: rows [${t.rowFirst}, ${t.rowFirst + t.rows}) x cols [${t.colFirst}, ${t.colFirst + t.cols}) is outside the ${x!.rows}x${x!.cols} crossbar`,
+    );
     const cells = covered.get(t.crossbar) ?? new Uint8Array(x!.rows * x!.cols);
     covered.set(t.crossbar, cells);
     for (let i = t.rowFirst; i < t.rowFirst + t.rows; i++) {
@@ -105,7 +135,10 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
   for (const x of c.crossbars) {
     const cells = covered.get(x.name);
     const missing = cells ? cells.indexOf(0) : 0;
-    fail(missing < 0, () => `hardware: crossbar '${x.name}' cell [${Math.floor(missing / x.cols)},${missing % x.cols}] is in no tile`);
+    fail(
+      missing < 0,
+      () => `hardware: crossbar '${x.name}' cell [${Math.floor(missing / x.cols)},${missing % x.cols}] is in no tile`,
+    );
   }
   for (const [core, n] of synapsesOn) {
     const cap = cores.get(core)!.synapseCapacity;
@@ -118,13 +151,19 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
     fail(isEnum(Flow, r.flow), `${el}: flow ${r.flow} is not one of ${enumChoices(Flow)}`);
     fail(cores.has(r.fromCore) && cores.has(r.toCore), `${el}: an end is not a core`);
     fail(r.words >= 1, `${el}: carries ${r.words} words; a route carries at least one`);
-    fail(r.path.length >= 2 && r.path[0] === r.fromCore && r.path[r.path.length - 1] === r.toCore, `${el}: path must start at ${r.fromCore} and end at ${r.toCore}`);
+    fail(
+      r.path.length >= 2 && r.path[0] === r.fromCore && r.path[r.path.length - 1] === r.toCore,
+      `${el}: path must start at ${r.fromCore} and end at ${r.toCore}`,
+    );
     fail(r.hops === r.path.length - 1, `${el}: hops ${r.hops} but the path has ${r.path.length - 1} links`);
     for (let i = 1; i < r.path.length; i++) {
       const a = cores.get(r.path[i - 1]);
       const b = cores.get(r.path[i]);
       fail(a !== undefined && b !== undefined, `${el}: path core '${a ? r.path[i] : r.path[i - 1]}' does not exist`);
-      fail(Math.abs(a!.x - b!.x) + Math.abs(a!.y - b!.y) === 1, `${el}: '${a!.name}' and '${b!.name}' are not mesh neighbours`);
+      fail(
+        Math.abs(a!.x - b!.x) + Math.abs(a!.y - b!.y) === 1,
+        `${el}: '${a!.name}' and '${b!.name}' are not mesh neighbours`,
+      );
     }
   }
   if (h.routes.length > 0) {
@@ -133,22 +172,34 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
   }
 
   // converters and their ranges
-  for (const [name, conv] of [["dac", h.dac], ["adc", h.adc]] as const) {
+  for (const [name, conv] of [
+    ["dac", h.dac],
+    ["adc", h.adc],
+  ] as const) {
     fail(conv.bits >= 1 && conv.bits <= 32, `hardware: ${name} bits = ${conv.bits} must be between 1 and 32`);
-    fail(conv.conversionCycles >= 1, `hardware: ${name} conversion_cycles = ${conv.conversionCycles} must be at least 1`);
+    fail(
+      conv.conversionCycles >= 1,
+      `hardware: ${name} conversion_cycles = ${conv.conversionCycles} must be at least 1`,
+    );
   }
   const ranges = new Set<string>();
   for (const r of h.ranges) {
     const el = `hardware: range of ${signalName(r.signal)} '${r.element}'`;
     fail(isEnum(Signal, r.signal), `${el}: signal ${r.signal} is not one of ${enumChoices(Signal)}`);
-    fail(findSource(c, r.element) !== undefined || crossbars.has(r.element) || c.outputs.some((o) => o.name === r.element), `${el}: '${r.element}' is not an element of the circuit`);
+    fail(
+      findSource(c, r.element) !== undefined || crossbars.has(r.element) || c.outputs.some((o) => o.name === r.element),
+      `${el}: '${r.element}' is not an element of the circuit`,
+    );
     fail(finite(r.lo) && finite(r.hi) && r.lo < r.hi, `${el}: [${r.lo}, ${r.hi}] must be finite with lo < hi`);
     const key = `${r.signal}:${r.element}`;
     fail(!ranges.has(key), `${el}: given twice`);
     ranges.add(key);
   }
   const need = (signal: Signal, element: string, why: string) =>
-    fail(ranges.has(`${signal}:${element}`), `hardware: no converter range for ${signalName(signal)} '${element}' (${why}); the quantize pass sets one`);
+    fail(
+      ranges.has(`${signal}:${element}`),
+      `hardware: no converter range for ${signalName(signal)} '${element}' (${why}); the quantize pass sets one`,
+    );
   const learns = new Set(c.errorPopulations.map((x) => x.population));
   if (e.adcQuantization) {
     for (const p of c.populations) {
@@ -175,23 +226,44 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
     fail(finite(s.maxAbsError) && s.maxAbsError >= 0, `${el}: max_abs_error = ${s.maxAbsError} must be non-negative`);
   }
   if (e.weightQuantization || e.drift) {
-    for (const x of c.crossbars) fail(stored.has(x.name), `hardware: crossbar '${x.name}' has no weight storage, needed by weight quantization or drift`);
+    for (const x of c.crossbars)
+      fail(
+        stored.has(x.name),
+        `hardware: crossbar '${x.name}' has no weight storage, needed by weight quantization or drift`,
+      );
   }
 
   const pl = h.plasticity;
-  fail(isEnum(PlasticityMode, pl.mode), `hardware.plasticity: mode ${pl.mode} is not one of ${enumChoices(PlasticityMode)}`);
-  fail(pl.mode !== PlasticityMode.EVERY_K || pl.everyK >= 1, `hardware.plasticity: every_k = ${pl.everyK} must be at least 1`);
+  fail(
+    isEnum(PlasticityMode, pl.mode),
+    `hardware.plasticity: mode ${pl.mode} is not one of ${enumChoices(PlasticityMode)}`,
+  );
+  fail(
+    pl.mode !== PlasticityMode.EVERY_K || pl.everyK >= 1,
+    `hardware.plasticity: every_k = ${pl.everyK} must be at least 1`,
+  );
 
-  for (const [name, value] of Object.entries(h.noise)) fail(finite(value as number) && (value as number) >= 0, `hardware.noise: ${name} = ${value} must be a non-negative number`);
-  for (const [name, value] of Object.entries(h.mismatch)) fail(finite(value as number) && (value as number) >= 0, `hardware.mismatch: ${name} = ${value} must be a non-negative number`);
+  for (const [name, value] of Object.entries(h.noise))
+    fail(
+      finite(value as number) && (value as number) >= 0,
+      `hardware.noise: ${name} = ${value} must be a non-negative number`,
+    );
+  for (const [name, value] of Object.entries(h.mismatch))
+    fail(
+      finite(value as number) && (value as number) >= 0,
+      `hardware.mismatch: ${name} = ${value} must be a non-negative number`,
+    );
   fail(h.mismatch.stuckOffProb < 1, `hardware.mismatch: stuck_off_prob = ${h.mismatch.stuckOffProb} must be below 1`);
 
   // the clock must fit one tick's pipeline
   const bound = pipelineBound(c, h);
   const available = cyclesPerTick(c, h);
-  fail(available >= bound.total, () =>
-    `hardware: clock ${si(h.clockHz, "Hz")} is too slow for the pipeline: a tick (dt ${fmt(c.dt)} x ${si(h.timeUnitS, "s")} / acceleration ${fmt(h.acceleration)} = ${si(tickSeconds(c, h), "s")}) holds ${available} cycles but needs ${bound.total} ` +
-    `(dac ${bound.forwardDac}, settle ${bound.crossbarSettle}, adc ${bound.adc}, route ${bound.route}, error dac ${bound.transposedDac}, error settle ${bound.transposedSettle}, integrate ${bound.integrate}, write ${bound.write}); raise the clock or lower the acceleration`);
+  fail(
+    available >= bound.total,
+    () =>
+      `hardware: clock ${si(h.clockHz, "Hz")} is too slow for the pipeline: a tick (dt ${fmt(c.dt)} x ${si(h.timeUnitS, "s")} / acceleration ${fmt(h.acceleration)} = ${si(tickSeconds(c, h), "s")}) holds ${available} cycles but needs ${bound.total} ` +
+      `(dac ${bound.forwardDac}, settle ${bound.crossbarSettle}, adc ${bound.adc}, route ${bound.route}, error dac ${bound.transposedDac}, error settle ${bound.transposedSettle}, integrate ${bound.integrate}, write ${bound.write}); raise the clock or lower the acceleration`,
+  );
 }
 
 export function signalName(s: number): string {

@@ -23,7 +23,10 @@ describe("compiling the examples", () => {
       ["x", "l0", [0.6], true, Feedback.NO_FEEDBACK],
       ["l0", "l1", [1.3], true, Feedback.TRANSPOSE],
     ]);
-    expect(c.errorPopulations).toEqual([{ name: "l0.error", population: "l0" }, { name: "l1.error", population: "l1" }]);
+    expect(c.errorPopulations).toEqual([
+      { name: "l0.error", population: "l0" },
+      { name: "l1.error", population: "l1" },
+    ]);
     expect(c.outputs[0]).toMatchObject({ population: "l1", beta: 0.01 });
     expect(c.learning).toMatchObject({ rule: Rule.VLE, prospectiveErrors: true, optimizer: Optimizer.ADAM });
     expect(c.dt).toBe(0.01);
@@ -31,7 +34,12 @@ describe("compiling the examples", () => {
 
   it("the student starts at least 30 % away from the teacher (weights 1, 2; tau_m 1, 2)", () => {
     const c = compileFile("examples/lagline.yaml");
-    const student = [c.crossbars[0].weights[0], c.crossbars[1].weights[0], c.populations[0].tauM[0], c.populations[1].tauM[0]];
+    const student = [
+      c.crossbars[0].weights[0],
+      c.crossbars[1].weights[0],
+      c.populations[0].tauM[0],
+      c.populations[1].tauM[0],
+    ];
     [1, 2, 1, 2].forEach((teacher, i) => expect(Math.abs(student[i] - teacher) / teacher).toBeGreaterThanOrEqual(0.3));
   });
 
@@ -49,7 +57,11 @@ describe("compiling the examples", () => {
   for (const file of examples) {
     it(`${file}: provenance, and the compiled circuit round-trips through binary and JSON`, () => {
       const c = compileFile(file);
-      expect(c.provenance).toEqual({ source: file, sourceSha256: createHash("sha256").update(readFileSync(file)).digest("hex"), compilerVersion: version });
+      expect(c.provenance).toEqual({
+        source: file,
+        sourceSha256: createHash("sha256").update(readFileSync(file)).digest("hex"),
+        compilerVersion: version,
+      });
       expect(decodeBinary(encodeBinary(c))).toStrictEqual(c);
       expect(fromJSON(JSON.parse(JSON.stringify(toJSON(c))))).toStrictEqual(c);
     });
@@ -58,7 +70,8 @@ describe("compiling the examples", () => {
   it("a JSON description compiles to the same circuit as its YAML", () => {
     const yaml = readFileSync("examples/recurrent.yaml", "utf8");
     const json = JSON.stringify(parseYaml(yaml), null, 2);
-    const a = compileSource(yaml, "r.yaml"), b = compileSource(json, "r.yaml");
+    const a = compileSource(yaml, "r.yaml"),
+      b = compileSource(json, "r.yaml");
     expect({ ...b, provenance: null }).toEqual({ ...a, provenance: null });
   });
 });
@@ -68,14 +81,25 @@ describe("the pipeline", () => {
     expect(version).toBe((JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version);
   });
 
-
   it("lists its passes in order, by name", () => {
-    expect(passes.map((p) => p.name)).toEqual(["parse", "resolve", "shapes", "lower", "error paths", "quantize", "map to cores", "route", "emit"]);
+    expect(passes.map((p) => p.name)).toEqual([
+      "parse",
+      "resolve",
+      "shapes",
+      "lower",
+      "error paths",
+      "quantize",
+      "map to cores",
+      "route",
+      "emit",
+    ]);
   });
 
   it("validates the circuit after every pass, naming the pass that broke it", () => {
     const broken: Pass = { name: "break", run: (c) => void (c.circuit!.crossbars[0].rows = 7) };
     const pipeline = [...passes.slice(0, 5), broken, ...passes.slice(5)];
-    expect(() => compileSource(readFileSync("examples/lagline.yaml", "utf8"), "l.yaml", pipeline)).toThrow(/^l\.yaml \(compiler pass 'break'\) 'lagline': crossbar 'x->l0': 7 rows but post 'l0' has 1 neurons$/);
+    expect(() => compileSource(readFileSync("examples/lagline.yaml", "utf8"), "l.yaml", pipeline)).toThrow(
+      /^l\.yaml \(compiler pass 'break'\) 'lagline': crossbar 'x->l0': 7 rows but post 'l0' has 1 neurons$/,
+    );
   });
 });

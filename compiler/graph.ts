@@ -6,11 +6,28 @@ import { fail, type Where } from "./source.js";
 export type PopulationKind = "input" | "hidden" | "output";
 
 /** How a matrix is drawn (see init.ts); `seed` is always set (derived from the description's seed when absent). */
-export interface InitSpec { where: Where; kind: InitKind; scale: number; seed: number }
-export type InitKind = "zeros" | "constant" | "uniform" | "normal" | "xavier" | "xavier-normal" | "kaiming" | "lecun" | "torch";
+export interface InitSpec {
+  where: Where;
+  kind: InitKind;
+  scale: number;
+  seed: number;
+}
+export type InitKind =
+  | "zeros"
+  | "constant"
+  | "uniform"
+  | "normal"
+  | "xavier"
+  | "xavier-normal"
+  | "kaiming"
+  | "lecun"
+  | "torch";
 
 /** A matrix source: explicit values or a seeded initializer. */
-export interface MatrixSpec { weights?: Matrix; init?: InitSpec }
+export interface MatrixSpec {
+  weights?: Matrix;
+  init?: InitSpec;
+}
 
 export interface PopulationSpec {
   where: Where;
@@ -45,7 +62,13 @@ export interface ProjectionSpec extends MatrixSpec {
   feedback: { where: Where; kind: Feedback } & MatrixSpec;
 }
 
-export interface BroadcastSpec extends MatrixSpec { where: Where; from: string; fromWhere: Where; to: string; toWhere: Where }
+export interface BroadcastSpec extends MatrixSpec {
+  where: Where;
+  from: string;
+  fromWhere: Where;
+  to: string;
+  toWhere: Where;
+}
 
 /** The description with every unit, expression and default resolved; sizes may still be missing. */
 export interface Description {
@@ -67,8 +90,16 @@ export interface Description {
 }
 
 /** A population with its size known and every per-neuron array expanded. */
-export interface GraphPopulation extends PopulationSpec { size: number; tauMValues: number[]; tauRValues: number[]; biasValues: number[] }
-export interface GraphProjection extends ProjectionSpec { rows: number; cols: number }
+export interface GraphPopulation extends PopulationSpec {
+  size: number;
+  tauMValues: number[];
+  tauRValues: number[];
+  biasValues: number[];
+}
+export interface GraphProjection extends ProjectionSpec {
+  rows: number;
+  cols: number;
+}
 export interface Graph extends Omit<Description, "populations" | "projections"> {
   populations: GraphPopulation[];
   projections: GraphProjection[];
@@ -78,23 +109,37 @@ export interface Graph extends Omit<Description, "populations" | "projections"> 
 export function checkGraph(g: Graph): void {
   const byName = new Map(g.populations.map((p) => [p.name, p]));
   for (const p of g.populations) {
-    if (!Number.isInteger(p.size) || p.size < 1) fail(g.file, p.sizeWhere ?? p.where, `size ${p.size} must be a positive whole number`);
+    if (!Number.isInteger(p.size) || p.size < 1)
+      fail(g.file, p.sizeWhere ?? p.where, `size ${p.size} must be a positive whole number`);
     if (p.kind === "input") continue;
-    for (const [values, spec, field] of [[p.tauMValues, p.tauM, "tau_m"], [p.tauRValues, p.tauR, "tau_r"], [p.biasValues, p.bias, "bias"]] as const) {
+    for (const [values, spec, field] of [
+      [p.tauMValues, p.tauM, "tau_m"],
+      [p.tauRValues, p.tauR, "tau_r"],
+      [p.biasValues, p.bias, "bias"],
+    ] as const) {
       const where = spec?.where ?? { line: p.where.line, path: `${p.where.path}.${field}` };
-      if (values.length !== p.size) fail(g.file, where, `${values.length} values for ${p.size} neurons`, "give one value per neuron or a single value for all");
+      if (values.length !== p.size)
+        fail(
+          g.file,
+          where,
+          `${values.length} values for ${p.size} neurons`,
+          "give one value per neuron or a single value for all",
+        );
       if (field === "bias") continue;
       values.forEach((x, i) => {
         const at = spec?.list ? { line: where.line, path: `${where.path}[${i}]` } : where;
         if (!(x > 0)) fail(g.file, at, `${x} must be positive`);
-        if (x < g.dt) fail(g.file, at, `${x} is smaller than dt = ${g.dt}`, "make dt at most the smallest time constant");
+        if (x < g.dt)
+          fail(g.file, at, `${x} is smaller than dt = ${g.dt}`, "make dt at most the smallest time constant");
       });
     }
   }
   for (const x of g.projections) {
-    const pre = byName.get(x.from), post = byName.get(x.to);
+    const pre = byName.get(x.from),
+      post = byName.get(x.to);
     if (!pre) fail(g.file, x.fromWhere, `unknown population '${x.from}'`);
     if (!post) fail(g.file, x.toWhere, `unknown population '${x.to}'`);
-    if (x.rows !== post.size || x.cols !== pre.size) fail(g.file, x.where, `shape ${x.rows}x${x.cols} does not match ${post.size} post x ${pre.size} pre neurons`);
+    if (x.rows !== post.size || x.cols !== pre.size)
+      fail(g.file, x.where, `shape ${x.rows}x${x.cols} does not match ${post.size} post x ${pre.size} pre neurons`);
   }
 }

@@ -30,5 +30,12 @@ export function compileFile(path: string, pipeline: readonly Pass[] = passes): C
 
 /** Whether parsed JSON looks like a network description rather than a compiled circuit. */
 export function isDescription(json: unknown): boolean {
-  return typeof json === "object" && json !== null && !Array.isArray(json) && "populations" in json && "projections" in json && !("crossbars" in json);
+  return (
+    typeof json === "object" &&
+    json !== null &&
+    !Array.isArray(json) &&
+    "populations" in json &&
+    "projections" in json &&
+    !("crossbars" in json)
+  );
 }

@@ -16,8 +16,11 @@ const variance = (xs: number[]) => mean(xs.map((x) => x * x)) - mean(xs) ** 2;
 
 describe("seeded initialization", () => {
   it("is reproducible and equals a direct draw from circuits/random.ts", () => {
-    const src = text("  - { from: x, to: h, init: { kind: uniform, scale: 0.5, seed: 11 } }\n  - { from: h, to: y, init: { kind: normal, scale: 2, seed: 12 } }");
-    const a = compileSource(src, "a.yaml"), b = compileSource(src, "a.yaml");
+    const src = text(
+      "  - { from: x, to: h, init: { kind: uniform, scale: 0.5, seed: 11 } }\n  - { from: h, to: y, init: { kind: normal, scale: 2, seed: 12 } }",
+    );
+    const a = compileSource(src, "a.yaml"),
+      b = compileSource(src, "a.yaml");
     expect(a.crossbars).toEqual(b.crossbars);
     const rng = new Random(11);
     expect(a.crossbars[0].weights).toEqual(Array.from({ length: 600 }, () => 0.5 * (2 * rng.uniform() - 1)));
@@ -45,14 +48,14 @@ describe("seeded initialization", () => {
     const xavier = drawMatrix("xavier", 1, 5, rows, cols);
     const a = Math.sqrt(6 / (rows + cols));
     expect(Math.max(...xavier.map(Math.abs))).toBeLessThanOrEqual(a);
-    expect(variance(xavier)).toBeCloseTo(a * a / 3, 3);
+    expect(variance(xavier)).toBeCloseTo((a * a) / 3, 3);
     const kaiming = drawMatrix("kaiming", 1, 6, rows, cols);
     expect(variance(kaiming) / (2 / cols)).toBeGreaterThan(0.97);
     expect(variance(kaiming) / (2 / cols)).toBeLessThan(1.03);
     const torch = drawMatrix("torch", 2, 7, rows, cols);
     expect(Math.max(...torch.map(Math.abs))).toBeLessThanOrEqual(2 / Math.sqrt(cols));
     const normal = drawMatrix("normal", 3, 8, rows, cols);
-    expect(Math.abs(mean(normal))).toBeLessThan(4 * 3 / Math.sqrt(n));
+    expect(Math.abs(mean(normal))).toBeLessThan((4 * 3) / Math.sqrt(n));
     expect(variance(normal) / 9).toBeGreaterThan(0.97);
     expect(variance(normal) / 9).toBeLessThan(1.03);
     expect(drawMatrix("constant", 0.3, 1, 2, 2)).toEqual([0.3, 0.3, 0.3, 0.3]);
@@ -60,8 +63,11 @@ describe("seeded initialization", () => {
   });
 
   it("random feedback and broadcasts are seeded too, and differ from the forward weights", () => {
-    const src = text("  - { from: x, to: h }\n  - { from: h, to: y, feedback: random }") + "\nbroadcasts:\n  - { from: y, to: h, init: { kind: normal, scale: 0.1, seed: 3 } }\n";
-    const a = compileSource(src, "a.yaml"), b = compileSource(src, "a.yaml");
+    const src =
+      text("  - { from: x, to: h }\n  - { from: h, to: y, feedback: random }") +
+      "\nbroadcasts:\n  - { from: y, to: h, init: { kind: normal, scale: 0.1, seed: 3 } }\n";
+    const a = compileSource(src, "a.yaml"),
+      b = compileSource(src, "a.yaml");
     expect(a.crossbars[1].feedbackWeights).toHaveLength(150);
     expect(a.crossbars[1].feedbackWeights).toEqual(b.crossbars[1].feedbackWeights);
     expect(a.crossbars[1].feedbackWeights).not.toEqual(a.crossbars[1].weights);

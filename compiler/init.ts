@@ -22,15 +22,24 @@ export function drawMatrix(kind: InitKind, scale: number, seed: number, rows: nu
   const uniform = (a: number) => Array.from({ length: n }, () => a * (2 * rng.uniform() - 1));
   const normal = (s: number) => Array.from({ length: n }, () => s * rng.normal());
   switch (kind) {
-    case "zeros": return new Array<number>(n).fill(0);
-    case "constant": return new Array<number>(n).fill(scale);
-    case "uniform": return uniform(scale);
-    case "normal": return normal(scale);
-    case "xavier": return uniform(scale * Math.sqrt(6 / (cols + rows)));
-    case "xavier-normal": return normal(scale * Math.sqrt(2 / (cols + rows)));
-    case "kaiming": return normal(scale * Math.sqrt(2 / cols));
-    case "lecun": return normal(scale / Math.sqrt(cols));
-    case "torch": return uniform(scale / Math.sqrt(cols));
+    case "zeros":
+      return new Array<number>(n).fill(0);
+    case "constant":
+      return new Array<number>(n).fill(scale);
+    case "uniform":
+      return uniform(scale);
+    case "normal":
+      return normal(scale);
+    case "xavier":
+      return uniform(scale * Math.sqrt(6 / (cols + rows)));
+    case "xavier-normal":
+      return normal(scale * Math.sqrt(2 / (cols + rows)));
+    case "kaiming":
+      return normal(scale * Math.sqrt(2 / cols));
+    case "lecun":
+      return normal(scale / Math.sqrt(cols));
+    case "torch":
+      return uniform(scale / Math.sqrt(cols));
   }
 }
 

@@ -51,6 +51,7 @@ export function runPipeline(text: string, file: string, pipeline: readonly Pass[
     if (c.circuit) validate(c.circuit, `${file} (compiler pass '${pass.name}')`);
     else if (c.graph) checkGraph(c.graph);
   }
-  if (!c.circuit) throw new Error(`compiler pipeline ended without a circuit (passes: ${pipeline.map((p) => p.name).join(", ")})`);
+  if (!c.circuit)
+    throw new Error(`compiler pipeline ended without a circuit (passes: ${pipeline.map((p) => p.name).join(", ")})`);
   return c.circuit;
 }

@@ -22,12 +22,32 @@ export interface Scope {
 
 /** Thrown for a bad expression; the caller adds the file, line and field. */
 export class QuantityError extends Error {
-  constructor(readonly problem: string, readonly fix: string) {
+  constructor(
+    readonly problem: string,
+    readonly fix: string,
+  ) {
     super(problem);
   }
 }
 
-const functions = new Set(["sqrt", "exp", "log", "log10", "log2", "abs", "min", "max", "pow", "sin", "cos", "tan", "tanh", "floor", "ceil", "round"]);
+const functions = new Set([
+  "sqrt",
+  "exp",
+  "log",
+  "log10",
+  "log2",
+  "abs",
+  "min",
+  "max",
+  "pow",
+  "sin",
+  "cos",
+  "tan",
+  "tanh",
+  "floor",
+  "ceil",
+  "round",
+]);
 const operators = new Set(["add", "subtract", "multiply", "divide", "pow", "unaryMinus", "unaryPlus"]);
 const mathConstants = new Set(["pi", "e"]);
 const allowed = `numbers, units, + - * / ^, parentheses, dt, constants, pi, e and ${[...functions].join(", ")}`;
@@ -54,18 +74,24 @@ function checkNode(node: MathNode, scope: Scope, text: string): void {
   node.traverse((n, _path, parent) => {
     switch (n.type) {
       case "ConstantNode":
-        if (typeof (n as unknown as { value: unknown }).value !== "number") throw new QuantityError(`'${text}' contains a non-numeric literal`, `use only ${allowed}`);
+        if (typeof (n as unknown as { value: unknown }).value !== "number")
+          throw new QuantityError(`'${text}' contains a non-numeric literal`, `use only ${allowed}`);
         return;
       case "ParenthesisNode":
         return;
       case "OperatorNode": {
         const fn = (n as unknown as { fn: string }).fn;
-        if (!operators.has(fn)) throw new QuantityError(`'${text}': operator '${(n as unknown as { op: string }).op}' is not allowed`, `use only ${allowed}`);
+        if (!operators.has(fn))
+          throw new QuantityError(
+            `'${text}': operator '${(n as unknown as { op: string }).op}' is not allowed`,
+            `use only ${allowed}`,
+          );
         return;
       }
       case "FunctionNode": {
         const name = (n as unknown as { fn: { name?: string } }).fn.name ?? "";
-        if (!functions.has(name)) throw new QuantityError(`'${text}': function '${name}' is not allowed`, `use only ${allowed}`);
+        if (!functions.has(name))
+          throw new QuantityError(`'${text}': function '${name}' is not allowed`, `use only ${allowed}`);
         return;
       }
       case "SymbolNode": {
@@ -73,10 +99,16 @@ function checkNode(node: MathNode, scope: Scope, text: string): void {
         if (parent?.type === "FunctionNode" && (parent as unknown as { fn: MathNode }).fn === n) return;
         if (scope.values.has(name) || mathConstants.has(name) || isUnitName(name)) return;
         const names = [...scope.values.keys()].join(", ");
-        throw new QuantityError(`'${text}': unknown unit or name '${name}'`, `use a unit such as ms, us or Hz, or one of: ${names}${names ? ", " : ""}pi, e`);
+        throw new QuantityError(
+          `'${text}': unknown unit or name '${name}'`,
+          `use a unit such as ms, us or Hz, or one of: ${names}${names ? ", " : ""}pi, e`,
+        );
       }
       default:
-        throw new QuantityError(`'${text}': ${n.type.replace(/Node$/, "").toLowerCase()} expressions are not allowed`, `use only ${allowed}`);
+        throw new QuantityError(
+          `'${text}': ${n.type.replace(/Node$/, "").toLowerCase()} expressions are not allowed`,
+          `use only ${allowed}`,
+        );
     }
   });
 }
@@ -85,7 +117,8 @@ function checkNode(node: MathNode, scope: Scope, text: string): void {
 export function evaluate(raw: number | string, scope: Scope): Value {
   if (typeof raw === "number") return raw;
   const text = raw.trim();
-  if (text === "") throw new QuantityError("the value is an empty string", "write a number or an expression such as '2*dt'");
+  if (text === "")
+    throw new QuantityError("the value is an empty string", "write a number or an expression such as '2*dt'");
   if (plainNumber.test(text)) return Number(text);
   let node: MathNode;
   try {
@@ -98,7 +131,10 @@ export function evaluate(raw: number | string, scope: Scope): Value {
   try {
     value = node.compile().evaluate(new Map(scope.values));
   } catch (err) {
-    throw new QuantityError(`'${text}' cannot be evaluated (${(err as Error).message})`, "check the units: only like quantities add, and times need dt to have a unit");
+    throw new QuantityError(
+      `'${text}' cannot be evaluated (${(err as Error).message})`,
+      "check the units: only like quantities add, and times need dt to have a unit",
+    );
   }
   if (typeof value === "number") return value;
   if (math().isUnit(value)) return value;
@@ -108,14 +144,25 @@ export function evaluate(raw: number | string, scope: Scope): Value {
 /** A dimensionless number: plain numbers pass, quantities are refused. */
 export function toPlain(value: Value, text: string): number {
   if (typeof value === "number") return value;
-  throw new QuantityError(`'${text}' has unit ${value.formatUnits()} but this field is a plain number`, "remove the unit");
+  throw new QuantityError(
+    `'${text}' has unit ${value.formatUnits()} but this field is a plain number`,
+    "remove the unit",
+  );
 }
 
 /** A time in model time units: plain numbers already are; quantities convert to dt's unit. */
 export function toModelTime(value: Value, text: string, scope: Scope): number {
   if (typeof value === "number") return value;
-  if (!isTime(value)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, which is not a time`, "give a time such as '10 ms' or a plain number of model time units");
-  if (scope.timeUnit === undefined) throw new QuantityError(`'${text}' has a unit but dt is a plain number, so the model time unit is undefined`, "give dt a unit (e.g. dt: 10 us) or write this time as a plain number");
+  if (!isTime(value))
+    throw new QuantityError(
+      `'${text}' has unit ${value.formatUnits()}, which is not a time`,
+      "give a time such as '10 ms' or a plain number of model time units",
+    );
+  if (scope.timeUnit === undefined)
+    throw new QuantityError(
+      `'${text}' has a unit but dt is a plain number, so the model time unit is undefined`,
+      "give dt a unit (e.g. dt: 10 us) or write this time as a plain number",
+    );
   return convert(value, scope.timeUnit);
 }
 
@@ -123,7 +170,11 @@ export function toModelTime(value: Value, text: string, scope: Scope): number {
 export function toUnit(value: Value, text: string, unit: string): number {
   if (typeof value === "number") return value;
   const target = new (math().Unit)(1, unit);
-  if (!value.equalBase(target)) throw new QuantityError(`'${text}' has unit ${value.formatUnits()}, expected a quantity like ${unit}`, `give the value in ${unit} or a compatible unit`);
+  if (!value.equalBase(target))
+    throw new QuantityError(
+      `'${text}' has unit ${value.formatUnits()}, expected a quantity like ${unit}`,
+      `give the value in ${unit} or a compatible unit`,
+    );
   // mathjs converts only to a unit without a number: "1/s" is written "s^-1"
   return convert(value, target.formatUnits());
 }

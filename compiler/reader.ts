@@ -4,31 +4,61 @@ import { evaluate, QuantityError, toModelTime, toPlain, toUnit, type Scope, type
 import { fail, type MapNode, type Node, type Where } from "./source.js";
 
 /** One value per neuron as written: a single scalar for all neurons, or a list (its length fixes the size). */
-export interface PerNeuron { where: Where; scalar?: number; list?: number[] }
+export interface PerNeuron {
+  where: Where;
+  scalar?: number;
+  list?: number[];
+}
 
 /** A matrix as written: rows of numbers, or one scalar for every entry. */
-export interface Matrix { where: Where; scalar?: number; rows?: number[][] }
+export interface Matrix {
+  where: Where;
+  scalar?: number;
+  rows?: number[][];
+}
 
 export type Kind = "time" | "plain";
 
-const describe = (node: Node) => (node.kind === "scalar" ? (node.value === null ? "empty" : `'${node.value}'`) : `a ${node.kind === "map" ? "map" : "list"}`);
+const describe = (node: Node) =>
+  node.kind === "scalar"
+    ? node.value === null
+      ? "empty"
+      : `'${node.value}'`
+    : `a ${node.kind === "map" ? "map" : "list"}`;
 
 /** A map node with its path; unknown keys are rejected on construction, naming the closest valid key. */
 export class Section {
   readonly where: Where;
 
-  constructor(readonly file: string, readonly scope: Scope, readonly node: MapNode, readonly path: string, readonly keys: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly scope: Scope,
+    readonly node: MapNode,
+    readonly path: string,
+    readonly keys: readonly string[],
+  ) {
     this.where = { line: node.line, path };
     for (const [key, { keyLine }] of node.entries) {
       if (keys.includes(key)) continue;
       const guess = closest(key, keys);
-      fail(file, { line: keyLine, path: this.sub(key) }, "unknown key", guess ? `did you mean '${guess}'? (valid keys: ${keys.join(", ")})` : `valid keys: ${keys.join(", ")}`);
+      fail(
+        file,
+        { line: keyLine, path: this.sub(key) },
+        "unknown key",
+        guess ? `did you mean '${guess}'? (valid keys: ${keys.join(", ")})` : `valid keys: ${keys.join(", ")}`,
+      );
     }
   }
 
   /** A section for a map node that must be a map. */
   static of(file: string, scope: Scope, node: Node, path: string, keys: readonly string[]): Section {
-    if (node.kind !== "map") fail(file, { line: node.line, path }, `expected a map of keys (${keys.join(", ")}), got ${describe(node)}`, "write it as { key: value, ... }");
+    if (node.kind !== "map")
+      fail(
+        file,
+        { line: node.line, path },
+        `expected a map of keys (${keys.join(", ")}), got ${describe(node)}`,
+        "write it as { key: value, ... }",
+      );
     return new Section(file, scope, node, path, keys);
   }
 
@@ -43,7 +73,9 @@ export class Section {
   /** The place of a key's value, or of the map when the key is absent. */
   at(key?: string): Where {
     const entry = key === undefined ? undefined : this.node.entries.get(key);
-    return entry ? { line: entry.value.line, path: this.sub(key!) } : { line: this.node.line, path: key === undefined ? this.path : this.sub(key) };
+    return entry
+      ? { line: entry.value.line, path: this.sub(key!) }
+      : { line: this.node.line, path: key === undefined ? this.path : this.sub(key) };
   }
 
   fail(key: string | undefined, problem: string, fix?: string): never {
@@ -79,7 +111,8 @@ export class Section {
   name(key: string, fallback?: string): string {
     if (fallback !== undefined && !this.has(key)) return fallback;
     const v = this.string(key);
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(v)) this.fail(key, `'${v}' is not a valid name`, "use letters, digits, _ and -, starting with a letter or _");
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(v))
+      this.fail(key, `'${v}' is not a valid name`, "use letters, digits, _ and -, starting with a letter or _");
     return v;
   }
 
@@ -92,7 +125,11 @@ export class Section {
     const v = this.string(key);
     if (!(v in choices)) {
       const guess = closest(v, Object.keys(choices));
-      this.fail(key, `'${v}' is not one of ${Object.keys(choices).join("|")}`, guess ? `did you mean '${guess}'?` : `use one of ${Object.keys(choices).join("|")}`);
+      this.fail(
+        key,
+        `'${v}' is not one of ${Object.keys(choices).join("|")}`,
+        guess ? `did you mean '${guess}'?` : `use one of ${Object.keys(choices).join("|")}`,
+      );
     }
     return choices[v];
   }
@@ -107,7 +144,13 @@ export class Section {
 
   /** Evaluates one scalar node (number, quantity or expression) of the given kind. */
   value(node: Node, where: Where, kind: Kind): number {
-    if (node.kind !== "scalar" || node.value === null || typeof node.value === "boolean") fail(this.file, where, `expected a number, got ${describe(node)}`, "write a number or an expression such as '2*dt'");
+    if (node.kind !== "scalar" || node.value === null || typeof node.value === "boolean")
+      fail(
+        this.file,
+        where,
+        `expected a number, got ${describe(node)}`,
+        "write a number or an expression such as '2*dt'",
+      );
     const raw = node.value;
     try {
       const v: Value = evaluate(raw, this.scope);
@@ -121,7 +164,10 @@ export class Section {
   }
 
   /** A scalar number; `positive`/`min`/`integer` are checked here so the message points at the field. */
-  number(key: string, opts: { kind?: Kind; fallback?: number; positive?: boolean; min?: number; max?: number; integer?: boolean } = {}): number {
+  number(
+    key: string,
+    opts: { kind?: Kind; fallback?: number; positive?: boolean; min?: number; max?: number; integer?: boolean } = {},
+  ): number {
     const node = opts.fallback === undefined ? this.need(key, "add it") : this.get(key);
     if (node === undefined) return opts.fallback!;
     const x = this.value(node, this.at(key), opts.kind ?? "plain");
@@ -133,7 +179,8 @@ export class Section {
   quantity(key: string, unit: string, fallback?: number): number {
     const node = fallback === undefined ? this.need(key, `add it (in ${unit})`) : this.get(key);
     if (node === undefined) return fallback!;
-    if (node.kind !== "scalar" || node.value === null || typeof node.value === "boolean") this.fail(key, `expected a quantity in ${unit}, got ${describe(node)}`);
+    if (node.kind !== "scalar" || node.value === null || typeof node.value === "boolean")
+      this.fail(key, `expected a quantity in ${unit}, got ${describe(node)}`);
     try {
       return toUnit(evaluate(node.value, this.scope), String(node.value), unit);
     } catch (err) {
@@ -142,7 +189,11 @@ export class Section {
     }
   }
 
-  checkRange(where: Where, x: number, opts: { positive?: boolean; min?: number; max?: number; integer?: boolean }): void {
+  checkRange(
+    where: Where,
+    x: number,
+    opts: { positive?: boolean; min?: number; max?: number; integer?: boolean },
+  ): void {
     if (opts.positive && !(x > 0)) fail(this.file, where, `${x} must be positive`);
     if (opts.min !== undefined && x < opts.min) fail(this.file, where, `${x} must be at least ${opts.min}`);
     if (opts.max !== undefined && x > opts.max) fail(this.file, where, `${x} must be at most ${opts.max}`);
@@ -153,7 +204,8 @@ export class Section {
   list(key: string): Node[] | undefined {
     const node = this.get(key);
     if (node === undefined) return undefined;
-    if (node.kind !== "seq") this.fail(key, `expected a list, got ${describe(node)}`, "write a list: [a, b] or one '- item' per line");
+    if (node.kind !== "seq")
+      this.fail(key, `expected a list, got ${describe(node)}`, "write a list: [a, b] or one '- item' per line");
     return node.items;
   }
 
@@ -169,7 +221,8 @@ export class Section {
     if (node === undefined) return undefined;
     const where = this.at(key);
     if (node.kind === "seq") {
-      if (node.items.length === 0) this.fail(key, "the list is empty", "give one value per neuron or a single value for all");
+      if (node.items.length === 0)
+        this.fail(key, "the list is empty", "give one value per neuron or a single value for all");
       const list = node.items.map((item, i) => {
         const w = { line: item.line, path: `${where.path}[${i}]` };
         const x = this.value(item, w, kind);
@@ -189,11 +242,20 @@ export class Section {
     if (node === undefined) return undefined;
     const where = this.at(key);
     if (node.kind !== "seq") return { where, scalar: this.value(node, where, "plain") };
-    if (node.items.length === 0) this.fail(key, "the matrix has no rows", "write [[w00, w01], [w10, w11]] with one row per post neuron");
+    if (node.items.length === 0)
+      this.fail(key, "the matrix has no rows", "write [[w00, w01], [w10, w11]] with one row per post neuron");
     const rows = node.items.map((row, i) => {
       const rowWhere = { line: row.line, path: `${where.path}[${i}]` };
-      if (row.kind !== "seq") fail(this.file, rowWhere, `expected a row (a list of numbers), got ${describe(row)}`, "write the matrix as [post][pre]: one list per post neuron");
-      return row.items.map((item, j) => this.value(item, { line: item.line, path: `${where.path}[${i}][${j}]` }, "plain"));
+      if (row.kind !== "seq")
+        fail(
+          this.file,
+          rowWhere,
+          `expected a row (a list of numbers), got ${describe(row)}`,
+          "write the matrix as [post][pre]: one list per post neuron",
+        );
+      return row.items.map((item, j) =>
+        this.value(item, { line: item.line, path: `${where.path}[${i}][${j}]` }, "plain"),
+      );
     });
     return { where, rows };
   }

@@ -13,7 +13,8 @@ projections:
   - { from: h, to: y }
 ${extra}`;
 
-const population = (text: string, name = "h") => compileSource(text, "net.yaml").populations.find((p) => p.name === name)!;
+const population = (text: string, name = "h") =>
+  compileSource(text, "net.yaml").populations.find((p) => p.name === name)!;
 
 describe("units: dt's unit is the model time unit", () => {
   it("dt 10 us with tau 1 ms is 100 dt", () => {
@@ -39,7 +40,10 @@ describe("units: dt's unit is the model time unit", () => {
 
 describe("expressions", () => {
   it("reference dt (a quantity when dt has a unit) and constants, in order", () => {
-    const text = net("dt: 10 us\nconstants:\n  tau: 2 ms\n  half: tau / 2\n  k: 3", "tau_m: '2*tau', tau_r: 'half + k*dt'");
+    const text = net(
+      "dt: 10 us\nconstants:\n  tau: 2 ms\n  half: tau / 2\n  k: 3",
+      "tau_m: '2*tau', tau_r: 'half + k*dt'",
+    );
     const h = population(text);
     expect(h.tauM).toEqual([4000, 4000]);
     expect(h.tauR).toEqual([1030, 1030]);
@@ -57,15 +61,26 @@ describe("expressions", () => {
   });
 
   it("weights, init scales and learning values take expressions", () => {
-    const c = compileSource(net("dt: 0.1\nconstants: { w: 0.25 }", "tau_m: 1", "learning: { eta: '1/1000', eta_tau: 'eta_x' }\n").replace("{ from: x, to: h }", "{ from: x, to: h, weights: [['w'], ['-w']] }").replace("eta_tau: 'eta_x'", "eta_tau: '2*w'"), "net.yaml");
+    const c = compileSource(
+      net("dt: 0.1\nconstants: { w: 0.25 }", "tau_m: 1", "learning: { eta: '1/1000', eta_tau: 'eta_x' }\n")
+        .replace("{ from: x, to: h }", "{ from: x, to: h, weights: [['w'], ['-w']] }")
+        .replace("eta_tau: 'eta_x'", "eta_tau: '2*w'"),
+      "net.yaml",
+    );
     expect(c.crossbars[0].weights).toEqual([0.25, -0.25]);
     expect(c.learning.eta).toBe(0.001);
     expect(c.learning.etaTau).toBe(0.5);
   });
 
   it("a tbptt window may be a number of steps or a time", () => {
-    expect(compileSource(net("dt: 10 us", "tau_m: 1 ms", "learning: { rule: tbptt, window: 0.5 ms }\n"), "n.yaml").learning.window).toBe(50);
-    expect(compileSource(net("dt: 10 us", "tau_m: 1 ms", "learning: { rule: tbptt, window: 20 }\n"), "n.yaml").learning.window).toBe(20);
+    expect(
+      compileSource(net("dt: 10 us", "tau_m: 1 ms", "learning: { rule: tbptt, window: 0.5 ms }\n"), "n.yaml").learning
+        .window,
+    ).toBe(50);
+    expect(
+      compileSource(net("dt: 10 us", "tau_m: 1 ms", "learning: { rule: tbptt, window: 20 }\n"), "n.yaml").learning
+        .window,
+    ).toBe(20);
   });
 });
 
@@ -78,26 +93,51 @@ describe("defaults", () => {
     expect(h.phi).toBe(Phi.TANH);
     expect(y.phi).toBe(Phi.LINEAR);
     expect([h.plasticBias, h.plasticTauM]).toEqual([false, false]);
-    expect(c.crossbars.map((x) => [x.plastic, x.feedback])).toEqual([[true, Feedback.NO_FEEDBACK], [true, Feedback.TRANSPOSE]]);
+    expect(c.crossbars.map((x) => [x.plastic, x.feedback])).toEqual([
+      [true, Feedback.NO_FEEDBACK],
+      [true, Feedback.TRANSPOSE],
+    ]);
     expect(c.outputs).toEqual([{ name: "y.target", population: "y", loss: Loss.MSE, beta: 0.1, tolerance: 0 }]);
     expect(c.errorCurrents.map((e) => e.gamma)).toEqual([1, 1]);
-    expect(c.learning).toEqual({ rule: Rule.VLE, eta: 1e-3, etaTau: 1e-3, prospectiveErrors: true, optimizer: Optimizer.SGD, adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8, window: 0 });
+    expect(c.learning).toEqual({
+      rule: Rule.VLE,
+      eta: 1e-3,
+      etaTau: 1e-3,
+      prospectiveErrors: true,
+      optimizer: Optimizer.SGD,
+      adamBeta1: 0.9,
+      adamBeta2: 0.999,
+      adamEpsilon: 1e-8,
+      window: 0,
+    });
     expect(c.name).toBe("net");
   });
 
   it("explicit values override: learn list, gamma per population, Adam betas, rule instantaneous", () => {
-    const text = net("dt: 0.01", "tau_m: 1, learn: [bias, tau_m], gamma: 0.5", "learning: { rule: instantaneous, optimizer: adam, betas: [0.8, 0.99], eps: 1e-6, gamma: 2 }\nloss: { kind: mse, beta: 0.01 }\n");
+    const text = net(
+      "dt: 0.01",
+      "tau_m: 1, learn: [bias, tau_m], gamma: 0.5",
+      "learning: { rule: instantaneous, optimizer: adam, betas: [0.8, 0.99], eps: 1e-6, gamma: 2 }\nloss: { kind: mse, beta: 0.01 }\n",
+    );
     const c = compileSource(text, "net.yaml");
     expect([c.populations[0].plasticBias, c.populations[0].plasticTauM]).toEqual([true, true]);
     expect(c.errorCurrents.map((e) => e.gamma)).toEqual([0.5, 2]);
-    expect(c.learning).toMatchObject({ rule: Rule.INSTANTANEOUS, prospectiveErrors: false, optimizer: Optimizer.ADAM, adamBeta1: 0.8, adamBeta2: 0.99, adamEpsilon: 1e-6 });
+    expect(c.learning).toMatchObject({
+      rule: Rule.INSTANTANEOUS,
+      prospectiveErrors: false,
+      optimizer: Optimizer.ADAM,
+      adamBeta1: 0.8,
+      adamBeta2: 0.99,
+      adamEpsilon: 1e-6,
+    });
     expect(c.outputs[0].beta).toBe(0.01);
   });
 });
 
 describe("tbptt window", () => {
   it("a time that is not a whole number of steps is an error", () => {
-    expect(() => compileSource(net("dt: 10 us", "tau_m: 1 ms", "learning: { rule: tbptt, window: 0.505 ms }\n"), "n.yaml"))
-      .toThrow(/^n\.yaml:9: learning\.window: is 50\.5 steps of dt = 10, not a whole number; use a multiple of dt/);
+    expect(() =>
+      compileSource(net("dt: 10 us", "tau_m: 1 ms", "learning: { rule: tbptt, window: 0.505 ms }\n"), "n.yaml"),
+    ).toThrow(/^n\.yaml:9: learning\.window: is 50\.5 steps of dt = 10, not a whole number; use a multiple of dt/);
   });
 });

@@ -15,7 +15,10 @@ describe("shape inference", () => {
     expect(c.inputs).toEqual([{ name: "x", size: 2, lo: 0, hi: 0 }]);
     expect(c.populations.map((p) => p.size)).toEqual([3, 1]);
     expect(c.populations[1].tauM).toEqual([1]);
-    expect(c.crossbars.map((x) => [x.rows, x.cols])).toEqual([[3, 2], [1, 3]]);
+    expect(c.crossbars.map((x) => [x.rows, x.cols])).toEqual([
+      [3, 2],
+      [1, 3],
+    ]);
     expect(c.crossbars[0].weights).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -37,29 +40,54 @@ describe("shape inference", () => {
   });
 
   it("a scalar weight fills the matrix", () => {
-    const c = compile("  - { name: x, kind: input, size: 2 }\n  - { name: y, kind: output, size: 3, tau_m: 1 }", "  - { from: x, to: y, weights: 0.5 }");
+    const c = compile(
+      "  - { name: x, kind: input, size: 2 }\n  - { name: y, kind: output, size: 3, tau_m: 1 }",
+      "  - { from: x, to: y, weights: 0.5 }",
+    );
     expect(c.crossbars[0].weights).toEqual(new Array(6).fill(0.5));
   });
 
   it("recurrent projections are square and get transpose feedback", () => {
-    const c = compile("  - { name: x, kind: input, size: 2 }\n  - { name: h, size: 4, tau_m: 1 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }", "  - { from: x, to: h }\n  - { from: h, to: h }\n  - { from: h, to: y }");
+    const c = compile(
+      "  - { name: x, kind: input, size: 2 }\n  - { name: h, size: 4, tau_m: 1 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }",
+      "  - { from: x, to: h }\n  - { from: h, to: h }\n  - { from: h, to: y }",
+    );
     const rec = c.crossbars.find((x) => x.name === "h->h")!;
     expect([rec.rows, rec.cols, rec.weights.length, rec.feedback]).toEqual([4, 4, 16, Feedback.TRANSPOSE]);
   });
 
   it("two projections between the same populations need names", () => {
-    expect(() => compile("  - { name: x, kind: input, size: 2 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }", "  - { from: x, to: y }\n  - { from: x, to: y }"))
-      .toThrow(/^net\.yaml:7: projections\[1\]: the name 'x->y' is already used by projections\[0\]; give it a name of its own/);
-    const c = compile("  - { name: x, kind: input, size: 2 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }", "  - { from: x, to: y }\n  - { name: second, from: x, to: y }");
+    expect(() =>
+      compile(
+        "  - { name: x, kind: input, size: 2 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }",
+        "  - { from: x, to: y }\n  - { from: x, to: y }",
+      ),
+    ).toThrow(
+      /^net\.yaml:7: projections\[1\]: the name 'x->y' is already used by projections\[0\]; give it a name of its own/,
+    );
+    const c = compile(
+      "  - { name: x, kind: input, size: 2 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }",
+      "  - { from: x, to: y }\n  - { name: second, from: x, to: y }",
+    );
     expect(c.crossbars.map((x) => x.name)).toEqual(["x->y", "second"]);
   });
 });
 
 describe("limits", () => {
   it("refuses populations and crossbars too large to be meant", () => {
-    expect(() => compile("  - { name: x, kind: input, size: 2000000 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }", "  - { from: x, to: y }"))
-      .toThrow(/^net\.yaml:3: populations\[0\]\.size: 2000000 must be at most 1048576$/);
-    expect(() => compile("  - { name: x, kind: input, size: 100000 }\n  - { name: y, kind: output, size: 1000, tau_m: 1 }", "  - { from: x, to: y }"))
-      .toThrow(/^net\.yaml:6: projections\[0\]: 1000x100000 = 100000000 synapses in one crossbar, more than 67108864; use smaller populations$/);
+    expect(() =>
+      compile(
+        "  - { name: x, kind: input, size: 2000000 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }",
+        "  - { from: x, to: y }",
+      ),
+    ).toThrow(/^net\.yaml:3: populations\[0\]\.size: 2000000 must be at most 1048576$/);
+    expect(() =>
+      compile(
+        "  - { name: x, kind: input, size: 100000 }\n  - { name: y, kind: output, size: 1000, tau_m: 1 }",
+        "  - { from: x, to: y }",
+      ),
+    ).toThrow(
+      /^net\.yaml:6: projections\[0\]: 1000x100000 = 100000000 synapses in one crossbar, more than 67108864; use smaller populations$/,
+    );
   });
 });

@@ -76,15 +76,26 @@ export function exactGradient(circuit: Circuit, drive: Drive): { loss: number; g
   return { loss, gradient, engine };
 }
 
-const dot = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+const dot = (a: Float64Array, b: Float64Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
 
 function compare(update: Float64Array[], reference: Float64Array[]): { cosine: number; normRatio: number } {
-  let ab = 0, aa = 0, bb = 0;
-  update.forEach((a, k) => { ab += dot(a, reference[k]); aa += dot(a, a); bb += dot(reference[k], reference[k]); });
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  update.forEach((a, k) => {
+    ab += dot(a, reference[k]);
+    aa += dot(a, a);
+    bb += dot(reference[k], reference[k]);
+  });
   return { cosine: aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN, normRatio: Math.sqrt(aa / bb) };
 }
 
-const kindOf = (name: string): ArrayAlignment["kind"] => (name.endsWith(".W") ? "W" : name.endsWith(".b") ? "b" : "tau_m");
+const kindOf = (name: string): ArrayAlignment["kind"] =>
+  name.endsWith(".W") ? "W" : name.endsWith(".b") ? "b" : "tau_m";
 
 /**
  * For each rule, the cosine and norm ratio of its summed update against the negative exact gradient, per
@@ -98,11 +109,27 @@ export function measureAlignment(circuit: Circuit, drive: Drive, specs: RuleSpec
   const names = [...reference.keys()];
   const rules = specs.map((spec) => {
     const update = spec.rule === Rule.BPTT ? reference : summedUpdate(circuit, drive, spec);
-    const arrays = names.map((name) => ({ name, kind: kindOf(name), ...compare([update.get(name)!], [reference.get(name)!]) }));
-    return { rule: spec.name, total: compare(names.map((n) => update.get(n)!), names.map((n) => reference.get(n)!)), arrays };
+    const arrays = names.map((name) => ({
+      name,
+      kind: kindOf(name),
+      ...compare([update.get(name)!], [reference.get(name)!]),
+    }));
+    return {
+      rule: spec.name,
+      total: compare(
+        names.map((n) => update.get(n)!),
+        names.map((n) => reference.get(n)!),
+      ),
+      arrays,
+    };
   });
   return {
-    steps: drive.steps, batch: drive.batch, loss, gradient,
-    crossbars: engine.crossbars.map((x) => x.spec.name), populations: engine.populations.map((p) => p.spec.name), rules,
+    steps: drive.steps,
+    batch: drive.batch,
+    loss,
+    gradient,
+    crossbars: engine.crossbars.map((x) => x.spec.name),
+    populations: engine.populations.map((p) => p.spec.name),
+    rules,
   };
 }

@@ -1,9 +1,28 @@
 // The ideal engine: executes a circuit IR with the reference discretization (DESIGN section 2), batched, float64.
 import { transfers, type Transfer } from "../circuits/cells.js";
 import { VleError } from "../circuits/errors.js";
-import { Feedback, Loss, Rule, type Circuit, type Crossbar, type OutputPort, type Population } from "../circuits/model.js";
+import {
+  Feedback,
+  Loss,
+  Rule,
+  type Circuit,
+  type Crossbar,
+  type OutputPort,
+  type Population,
+} from "../circuits/model.js";
 import { validate } from "../circuits/validate.js";
-import { accumulateBias, accumulateOuterProduct, accumulateTau, addOutputError, broadcastRead, crossbarRead, errorCellStep, fillBias, membraneStep, transposedRead } from "./kernels.js";
+import {
+  accumulateBias,
+  accumulateOuterProduct,
+  accumulateTau,
+  addOutputError,
+  broadcastRead,
+  crossbarRead,
+  errorCellStep,
+  fillBias,
+  membraneStep,
+  transposedRead,
+} from "./kernels.js";
 import { makeParameter, ParameterUpdater, type Parameter } from "./optimizer.js";
 
 export { softmax } from "./kernels.js";
@@ -109,7 +128,10 @@ export class Engine {
   step = 0;
   private readonly softmaxScratch: Float64Array;
 
-  constructor(readonly circuit: Circuit, options: EngineOptions = {}) {
+  constructor(
+    readonly circuit: Circuit,
+    options: EngineOptions = {},
+  ) {
     validate(circuit);
     const B = (this.batch = options.batch ?? 1);
     if (!Number.isInteger(B) || B < 1) throw new VleError(`batch ${B} must be a positive integer`);
@@ -126,14 +148,25 @@ export class Engine {
       const errorPopulation = circuit.errorPopulations.find((e) => e.population === spec.name);
       const link = errorPopulation && circuit.errorCurrents.find((l) => l.errorPopulation === errorPopulation.name);
       const state: PopulationState = {
-        spec, size: n, transfer: transfers[spec.phi],
-        tauM: Float64Array.from(spec.tauM), tauR: Float64Array.from(spec.tauR), bias: Float64Array.from(spec.bias),
-        gamma: link ? link.gamma : 0, learns: errorPopulation !== undefined,
-        now: allocateSignals(B * n), next: allocateSignals(B * n),
-        afferent: [], backward: [], broadcasts: [], errorIn: new Float64Array(B * n),
+        spec,
+        size: n,
+        transfer: transfers[spec.phi],
+        tauM: Float64Array.from(spec.tauM),
+        tauR: Float64Array.from(spec.tauR),
+        bias: Float64Array.from(spec.bias),
+        gamma: link ? link.gamma : 0,
+        learns: errorPopulation !== undefined,
+        now: allocateSignals(B * n),
+        next: allocateSignals(B * n),
+        afferent: [],
+        backward: [],
+        broadcasts: [],
+        errorIn: new Float64Array(B * n),
       };
-      if (state.learns && spec.plasticBias) this.parameters.push((state.biasParam = makeParameter(`${spec.name}.b`, state.bias, eta)));
-      if (state.learns && spec.plasticTauM) this.parameters.push((state.tauParam = makeParameter(`${spec.name}.tau_m`, state.tauM, etaTau, circuit.dt)));
+      if (state.learns && spec.plasticBias)
+        this.parameters.push((state.biasParam = makeParameter(`${spec.name}.b`, state.bias, eta)));
+      if (state.learns && spec.plasticTauM)
+        this.parameters.push((state.tauParam = makeParameter(`${spec.name}.tau_m`, state.tauM, etaTau, circuit.dt)));
       byName.set(spec.name, state);
       this.populations.push(state);
     }
@@ -142,24 +175,37 @@ export class Engine {
       const weights = Float64Array.from(spec.weights);
       const ownFeedback = spec.feedback === Feedback.RANDOM || spec.feedback === Feedback.LEARNED;
       const x: CrossbarState = {
-        spec, rows: spec.rows, cols: spec.cols, weights,
+        spec,
+        rows: spec.rows,
+        cols: spec.cols,
+        weights,
         feedback: ownFeedback ? Float64Array.from(spec.feedbackWeights) : weights,
         carriesError: spec.feedback !== Feedback.NO_FEEDBACK && post.learns,
-        pre: byName.get(spec.pre), preInput: this.inputs.get(spec.pre), post,
-        errorOut: new Float64Array(B * spec.cols), errorOutNext: new Float64Array(B * spec.cols),
+        pre: byName.get(spec.pre),
+        preInput: this.inputs.get(spec.pre),
+        post,
+        errorOut: new Float64Array(B * spec.cols),
+        errorOutNext: new Float64Array(B * spec.cols),
       };
       if (spec.plastic) {
         this.parameters.push((x.weightParam = makeParameter(`${spec.name}.W`, weights, eta)));
-        if (spec.feedback === Feedback.LEARNED) this.parameters.push((x.feedbackParam = makeParameter(`${spec.name}.F`, x.feedback, eta)));
+        if (spec.feedback === Feedback.LEARNED)
+          this.parameters.push((x.feedbackParam = makeParameter(`${spec.name}.F`, x.feedback, eta)));
       }
       post.afferent.push(x);
       if (x.carriesError && x.pre) x.pre.backward.push(x);
       this.crossbars.push(x);
     }
-    for (const b of circuit.broadcasts) byName.get(b.to)!.broadcasts.push({ from: byName.get(b.from)!, weights: Float64Array.from(b.weights) });
+    for (const b of circuit.broadcasts)
+      byName.get(b.to)!.broadcasts.push({ from: byName.get(b.from)!, weights: Float64Array.from(b.weights) });
     for (const spec of circuit.outputs) {
       const population = byName.get(spec.population)!;
-      const out: OutputState = { spec, population, target: new Float64Array(B * population.size), mask: new Float64Array(B) };
+      const out: OutputState = {
+        spec,
+        population,
+        target: new Float64Array(B * population.size),
+        mask: new Float64Array(B),
+      };
       population.output = out;
       this.outputs.push(out);
     }
@@ -174,7 +220,10 @@ export class Engine {
 
   input(name: string): Float64Array {
     const buffer = this.inputs.get(name);
-    if (!buffer) throw new VleError(`no input '${name}' in circuit '${this.circuit.name}'; inputs: ${[...this.inputs.keys()].join(", ")}`);
+    if (!buffer)
+      throw new VleError(
+        `no input '${name}' in circuit '${this.circuit.name}'; inputs: ${[...this.inputs.keys()].join(", ")}`,
+      );
     return buffer;
   }
 
@@ -191,8 +240,15 @@ export class Engine {
 
   /** Zeroes the dynamic state (u, v, e, r and phi' all 0), keeping parameters. */
   reset(): void {
-    for (const p of this.populations) for (const k of signalNames) { p.now[k].fill(0); p.next[k].fill(0); }
-    for (const x of this.crossbars) { x.errorOut.fill(0); x.errorOutNext.fill(0); }
+    for (const p of this.populations)
+      for (const k of signalNames) {
+        p.now[k].fill(0);
+        p.next[k].fill(0);
+      }
+    for (const x of this.crossbars) {
+      x.errorOut.fill(0);
+      x.errorOutNext.fill(0);
+    }
     for (const o of this.outputs) o.mask.fill(0);
     this.step = 0;
   }
@@ -209,14 +265,24 @@ export class Engine {
       for (const p of this.populations) if (p.learns) this.accumulateUpdates(p);
       if (apply) this.updater.apply(this.parameters);
     }
-    for (const p of this.populations) { const t = p.now; p.now = p.next; p.next = t; }
-    for (const x of this.crossbars) { const t = x.errorOut; x.errorOut = x.errorOutNext; x.errorOutNext = t; }
+    for (const p of this.populations) {
+      const t = p.now;
+      p.now = p.next;
+      p.next = t;
+    }
+    for (const x of this.crossbars) {
+      const t = x.errorOut;
+      x.errorOut = x.errorOutNext;
+      x.errorOutNext = t;
+    }
     this.step++;
   }
 
   /** Sums the error arriving at p (before phi'): back-projections, broadcasts and its output error. */
   private gatherError(p: PopulationState): void {
-    const B = this.batch, n = p.size, d = p.errorIn;
+    const B = this.batch,
+      n = p.size,
+      d = p.errorIn;
     d.fill(0);
     for (const x of p.backward) {
       const src = x.errorOut;
@@ -224,11 +290,26 @@ export class Engine {
     }
     for (const { from, weights } of p.broadcasts) broadcastRead(B, n, from.size, weights, from.now.e, d);
     const o = p.output;
-    if (o) addOutputError(B, n, p.now.r, o.target, o.mask, o.spec.beta, o.spec.loss === Loss.CROSS_ENTROPY, this.softmaxScratch, d);
+    if (o)
+      addOutputError(
+        B,
+        n,
+        p.now.r,
+        o.target,
+        o.mask,
+        o.spec.beta,
+        o.spec.loss === Loss.CROSS_ENTROPY,
+        this.softmaxScratch,
+        d,
+      );
   }
 
   private integrate(p: PopulationState): void {
-    const B = this.batch, n = p.size, dt = this.dt, now = p.now, next = p.next;
+    const B = this.batch,
+      n = p.size,
+      dt = this.dt,
+      now = p.now,
+      next = p.next;
     const { tauM, tauR, bias, gamma, transfer } = p;
     if (p.learns) {
       this.gatherError(p);
@@ -237,19 +318,35 @@ export class Engine {
     // synaptic input into next.uProsp as scratch, then the membrane step
     const I = next.uProsp;
     fillBias(B, n, bias, I);
-    for (const x of p.afferent) crossbarRead(B, x.weights, x.cols, x.pre ? x.pre.now.r : x.preInput!, 0, n, 0, x.cols, I, n, 0);
+    for (const x of p.afferent)
+      crossbarRead(B, x.weights, x.cols, x.pre ? x.pre.now.r : x.preInput!, 0, n, 0, x.cols, I, n, 0);
     membraneStep(B * n, n, dt, tauM, tauR, transfer, I, gamma, p.learns ? next.e : undefined, now.u, next);
   }
 
   /** errorOutNext = F^T e_post(new), with F as it was during this step's forward pass. */
   private projectError(x: CrossbarState): void {
     x.errorOutNext.fill(0);
-    transposedRead(this.batch, x.feedback, x.cols, x.post.next.e, x.rows, 0, x.rows, 0, x.cols, x.errorOutNext, x.cols, 0);
+    transposedRead(
+      this.batch,
+      x.feedback,
+      x.cols,
+      x.post.next.e,
+      x.rows,
+      0,
+      x.rows,
+      0,
+      x.cols,
+      x.errorOutNext,
+      x.cols,
+      0,
+    );
   }
 
   /** Local rule: dW = e_post r_pre(t)^T, db = e, dtau_m = -e du/dt, each the batch mean. */
   private accumulateUpdates(p: PopulationState): void {
-    const B = this.batch, n = p.size, e = p.next.e;
+    const B = this.batch,
+      n = p.size,
+      e = p.next.e;
     for (const x of p.afferent) {
       if (!x.weightParam) continue;
       accumulateOuterProduct(B, n, x.cols, e, x.pre ? x.pre.now.r : x.preInput!, x.weightParam.delta);
@@ -262,7 +359,10 @@ export class Engine {
   /** The circuit with the learned parameters written back (weights, feedback, bias, tau_m). */
   exportCircuit(): Circuit {
     const c = structuredClone(this.circuit);
-    c.populations.forEach((p, k) => { p.tauM = Array.from(this.populations[k].tauM); p.bias = Array.from(this.populations[k].bias); });
+    c.populations.forEach((p, k) => {
+      p.tauM = Array.from(this.populations[k].tauM);
+      p.bias = Array.from(this.populations[k].bias);
+    });
     c.crossbars.forEach((x, k) => {
       x.weights = Array.from(this.crossbars[k].weights);
       if (x.feedbackWeights.length) x.feedbackWeights = Array.from(this.crossbars[k].feedback);

@@ -6,15 +6,20 @@ import { Engine } from "./engine.js";
 import { checkFinite } from "./guard.js";
 
 // x -> a[2] (linear), a -> a recurrent with gain g on neuron 1 only: a[1] grows by (1 + dt (g - 1)/tau_m) per step
-const circuit = (gain: number) => fromJSON({
-  version: 1, name: "runaway", dt: 0.5, provenance: {}, learning: { rule: "NONE" },
-  inputs: [{ name: "x", size: 1 }],
-  populations: [{ name: "a", size: 2, tauM: [1, 1], tauR: [0.5, 0.5], bias: [0, 0], phi: "LINEAR" }],
-  crossbars: [
-    { name: "x->a", pre: "x", post: "a", rows: 2, cols: 1, weights: [1, 1], feedback: "NO_FEEDBACK" },
-    { name: "a->a", pre: "a", post: "a", rows: 2, cols: 2, weights: [0, 0, 0, gain], feedback: "NO_FEEDBACK" },
-  ],
-});
+const circuit = (gain: number) =>
+  fromJSON({
+    version: 1,
+    name: "runaway",
+    dt: 0.5,
+    provenance: {},
+    learning: { rule: "NONE" },
+    inputs: [{ name: "x", size: 1 }],
+    populations: [{ name: "a", size: 2, tauM: [1, 1], tauR: [0.5, 0.5], bias: [0, 0], phi: "LINEAR" }],
+    crossbars: [
+      { name: "x->a", pre: "x", post: "a", rows: 2, cols: 1, weights: [1, 1], feedback: "NO_FEEDBACK" },
+      { name: "a->a", pre: "a", post: "a", rows: 2, cols: 2, weights: [0, 0, 0, gain], feedback: "NO_FEEDBACK" },
+    ],
+  });
 
 /** Steps until checkFinite throws; returns the step and the message. */
 function runUntilCaught(engine: Engine, samples?: ArrayLike<number>): { step: number; message: string } {
@@ -36,7 +41,9 @@ describe("checkFinite", () => {
     const engine = new Engine(circuit(1e100));
     const { step, message } = runUntilCaught(engine);
     // the step before was still finite everywhere, and neuron 0 never diverged
-    expect(message).toMatch(new RegExp(`^step ${step}: population 'a' neuron 1: (u|r) = (-?Infinity|NaN); the dynamics diverged`));
+    expect(message).toMatch(
+      new RegExp(`^step ${step}: population 'a' neuron 1: (u|r) = (-?Infinity|NaN); the dynamics diverged`),
+    );
     expect(Number.isFinite(engine.population("a").now.u[0])).toBe(true);
     expect(message).not.toContain("\n");
   });

@@ -23,7 +23,11 @@ export function checkFinite(engine: Engine, samples?: ArrayLike<number>): void {
     for (let k = 0; k < u.length; k++) sum += u[k] + r[k];
     if (p.learns) for (let k = 0; k < e.length; k++) sum += e[k];
     if (Number.isFinite(sum)) continue;
-    for (const [name, x] of [["u", u], ["r", r], ["e", e]] as const) {
+    for (const [name, x] of [
+      ["u", u],
+      ["r", r],
+      ["e", e],
+    ] as const) {
       for (let k = 0; k < x.length; k++) {
         if (Number.isFinite(x[k])) continue;
         throw new VleError(
@@ -41,7 +45,9 @@ export function checkFinite(engine: Engine, samples?: ArrayLike<number>): void {
     const u = p.now.u;
     for (let k = 0; k < u.length; k++) {
       if (u[k] >= lo && u[k] <= hi) continue;
-      throw new VleError(`${where(p, k)}: u = ${u[k]} is past the rails [${formatRail(lo)}, ${formatRail(hi)}]; shrink the weights, the bias or the input, or widen the rails`);
+      throw new VleError(
+        `${where(p, k)}: u = ${u[k]} is past the rails [${formatRail(lo)}, ${formatRail(hi)}]; shrink the weights, the bias or the input, or widen the rails`,
+      );
     }
   }
 }

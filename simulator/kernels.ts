@@ -14,7 +14,7 @@ export function softmax(r: Float64Array, off: number, n: number, out: Float64Arr
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (r[off + i] > max) max = r[off + i];
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += (out[i] = Math.exp(r[off + i] - max));
+  for (let i = 0; i < n; i++) sum += out[i] = Math.exp(r[off + i] - max);
   for (let i = 0; i < n; i++) out[i] /= sum;
 }
 
@@ -23,8 +23,17 @@ export function softmax(r: Float64Array, off: number, n: number, out: Float64Arr
  * e = v + tau_m (d - v) / tau_r, else v' = e = d.
  */
 export function errorCellStep(
-  size: number, n: number, dt: number, prospective: boolean, tauM: Float64Array, tauR: Float64Array,
-  dphi: Float64Array, errorIn: Float64Array, v: Float64Array, vNext: Float64Array, eNext: Float64Array,
+  size: number,
+  n: number,
+  dt: number,
+  prospective: boolean,
+  tauM: Float64Array,
+  tauR: Float64Array,
+  dphi: Float64Array,
+  errorIn: Float64Array,
+  v: Float64Array,
+  vNext: Float64Array,
+  eNext: Float64Array,
 ): void {
   for (let k = 0; k < size; k++) {
     const i = k % n;
@@ -51,17 +60,33 @@ export function fillBias(B: number, n: number, bias: Float64Array, out: Float64A
  * Four rows at a time share each load of r (four independent sums; each still adds over j in order).
  */
 export function crossbarRead(
-  B: number, W: Float64Array, cols: number, r: Float64Array,
-  row0: number, rows: number, col0: number, nCols: number,
-  out: Float64Array, outWidth: number, outFirst: number,
+  B: number,
+  W: Float64Array,
+  cols: number,
+  r: Float64Array,
+  row0: number,
+  rows: number,
+  col0: number,
+  nCols: number,
+  out: Float64Array,
+  outWidth: number,
+  outFirst: number,
 ): void {
   for (let b = 0; b < B; b++) {
-    const ro = b * cols, io = b * outWidth + outFirst, jEnd = ro + col0 + nCols;
+    const ro = b * cols,
+      io = b * outWidth + outFirst,
+      jEnd = ro + col0 + nCols;
     let i = 0;
     for (; i + 4 <= rows; i += 4) {
       // W offsets relative to r's index j
-      const w0 = (row0 + i) * cols - ro, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const w0 = (row0 + i) * cols - ro,
+        w1 = w0 + cols,
+        w2 = w1 + cols,
+        w3 = w2 + cols;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let j = ro + col0; j < jEnd; j++) {
         const x = r[j];
         s0 += W[w0 + j] * x;
@@ -89,21 +114,41 @@ export function crossbarRead(
  * error are taken four at a time per pass over out, each element still adding them in row order.
  */
 export function transposedRead(
-  B: number, F: Float64Array, cols: number, e: Float64Array, postSize: number,
-  row0: number, rows: number, col0: number, nCols: number,
-  out: Float64Array, outWidth: number, outFirst: number,
+  B: number,
+  F: Float64Array,
+  cols: number,
+  e: Float64Array,
+  postSize: number,
+  row0: number,
+  rows: number,
+  col0: number,
+  nCols: number,
+  out: Float64Array,
+  outWidth: number,
+  outFirst: number,
 ): void {
   const live = active(rows);
   for (let b = 0; b < B; b++) {
-    const eo = b * postSize, oo = b * outWidth + outFirst - col0, jEnd = oo + col0 + nCols;
+    const eo = b * postSize,
+      oo = b * outWidth + outFirst - col0,
+      jEnd = oo + col0 + nCols;
     let m = 0;
     for (let i = row0; i < row0 + rows; i++) if (e[eo + i] !== 0) live[m++] = i;
     let k = 0;
     for (; k + 4 <= m; k += 4) {
-      const i0 = live[k], i1 = live[k + 1], i2 = live[k + 2], i3 = live[k + 3];
-      const e0 = e[eo + i0], e1 = e[eo + i1], e2 = e[eo + i2], e3 = e[eo + i3];
+      const i0 = live[k],
+        i1 = live[k + 1],
+        i2 = live[k + 2],
+        i3 = live[k + 3];
+      const e0 = e[eo + i0],
+        e1 = e[eo + i1],
+        e2 = e[eo + i2],
+        e3 = e[eo + i3];
       // F offsets relative to out's index j
-      const f0 = i0 * cols - oo, f1 = i1 * cols - oo, f2 = i2 * cols - oo, f3 = i3 * cols - oo;
+      const f0 = i0 * cols - oo,
+        f1 = i1 * cols - oo,
+        f2 = i2 * cols - oo,
+        f3 = i3 * cols - oo;
       for (let j = oo + col0; j < jEnd; j++) {
         let s = out[j];
         s += F[f0 + j] * e0;
@@ -114,25 +159,44 @@ export function transposedRead(
       }
     }
     for (; k < m; k++) {
-      const i0 = live[k], e0 = e[eo + i0], f0 = i0 * cols - oo;
+      const i0 = live[k],
+        e0 = e[eo + i0],
+        f0 = i0 * cols - oo;
       for (let j = oo + col0; j < jEnd; j++) out[j] += F[f0 + j] * e0;
     }
   }
 }
 
 /** d[b, i] += sum_j weights[i, j] e[b, j] for rows [row0, row0 + rows) (a broadcast matrix [n][m] applied to the source's errors). */
-export function broadcastRead(B: number, n: number, m: number, weights: Float64Array, e: Float64Array, d: Float64Array, row0 = 0, rows = n): void {
-  for (let b = 0; b < B; b++) for (let i = row0; i < row0 + rows; i++) {
-    let s = 0;
-    for (let j = 0; j < m; j++) s += weights[i * m + j] * e[b * m + j];
-    d[b * n + i] += s;
-  }
+export function broadcastRead(
+  B: number,
+  n: number,
+  m: number,
+  weights: Float64Array,
+  e: Float64Array,
+  d: Float64Array,
+  row0 = 0,
+  rows = n,
+): void {
+  for (let b = 0; b < B; b++)
+    for (let i = row0; i < row0 + rows; i++) {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += weights[i * m + j] * e[b * m + j];
+      d[b * n + i] += s;
+    }
 }
 
 /** Adds beta (y - r) (MSE) or beta (y - softmax r) (cross-entropy) to d, per sample weighted by its mask. */
 export function addOutputError(
-  B: number, n: number, r: Float64Array, y: Float64Array, mask: Float64Array, beta: number, crossEntropy: boolean,
-  scratch: Float64Array, d: Float64Array,
+  B: number,
+  n: number,
+  r: Float64Array,
+  y: Float64Array,
+  mask: Float64Array,
+  beta: number,
+  crossEntropy: boolean,
+  scratch: Float64Array,
+  d: Float64Array,
 ): void {
   for (let b = 0; b < B; b++) {
     const w = beta * mask[b];
@@ -161,11 +225,24 @@ export interface MembraneOut {
  * `e` is undefined for a population without an error current. `I` may alias out.uProsp (read before written).
  */
 export function membraneStep(
-  size: number, n: number, dt: number, tauM: Float64Array, tauR: Float64Array, transfer: Transfer,
-  I: Float64Array, gamma: number, e: Float64Array | undefined, u: Float64Array, out: MembraneOut,
+  size: number,
+  n: number,
+  dt: number,
+  tauM: Float64Array,
+  tauR: Float64Array,
+  transfer: Transfer,
+  I: Float64Array,
+  gamma: number,
+  e: Float64Array | undefined,
+  u: Float64Array,
+  out: MembraneOut,
 ): void {
   const { phi, dphi } = transfer;
-  const uN = out.u, udot = out.udot, uP = out.uProsp, rN = out.r, dphiN = out.dphi;
+  const uN = out.u,
+    udot = out.udot,
+    uP = out.uProsp,
+    rN = out.r,
+    dphiN = out.dphi;
   for (let k = 0; k < size; k++) {
     const i = k % n;
     const du = (I[k] + (e ? gamma * e[k] : 0) - u[k]) / tauM[i];
@@ -184,20 +261,40 @@ export function membraneStep(
  * with a non-zero error are taken four at a time per pass over the row, each element adding them in sample order.
  */
 export function accumulateOuterProduct(
-  B: number, n: number, cols: number, e: Float64Array, r: Float64Array, dW: Float64Array,
-  row0 = 0, rows = n, col0 = 0, nCols = cols,
+  B: number,
+  n: number,
+  cols: number,
+  e: Float64Array,
+  r: Float64Array,
+  dW: Float64Array,
+  row0 = 0,
+  rows = n,
+  col0 = 0,
+  nCols = cols,
 ): void {
-  const inv = 1 / B, live = active(B);
+  const inv = 1 / B,
+    live = active(B);
   for (let i = row0; i < row0 + rows; i++) {
     let m = 0;
     for (let b = 0; b < B; b++) if (e[b * n + i] * inv !== 0) live[m++] = b;
-    const wo = i * cols, jStart = wo + col0, jEnd = jStart + nCols;
+    const wo = i * cols,
+      jStart = wo + col0,
+      jEnd = jStart + nCols;
     let k = 0;
     for (; k + 4 <= m; k += 4) {
-      const b0 = live[k], b1 = live[k + 1], b2 = live[k + 2], b3 = live[k + 3];
-      const e0 = e[b0 * n + i] * inv, e1 = e[b1 * n + i] * inv, e2 = e[b2 * n + i] * inv, e3 = e[b3 * n + i] * inv;
+      const b0 = live[k],
+        b1 = live[k + 1],
+        b2 = live[k + 2],
+        b3 = live[k + 3];
+      const e0 = e[b0 * n + i] * inv,
+        e1 = e[b1 * n + i] * inv,
+        e2 = e[b2 * n + i] * inv,
+        e3 = e[b3 * n + i] * inv;
       // r offsets relative to dW's index j
-      const q0 = b0 * cols - wo, q1 = b1 * cols - wo, q2 = b2 * cols - wo, q3 = b3 * cols - wo;
+      const q0 = b0 * cols - wo,
+        q1 = b1 * cols - wo,
+        q2 = b2 * cols - wo,
+        q3 = b3 * cols - wo;
       for (let j = jStart; j < jEnd; j++) {
         let w = dW[j];
         w += e0 * r[q0 + j];
@@ -208,7 +305,9 @@ export function accumulateOuterProduct(
       }
     }
     for (; k < m; k++) {
-      const b0 = live[k], e0 = e[b0 * n + i] * inv, q0 = b0 * cols - wo;
+      const b0 = live[k],
+        e0 = e[b0 * n + i] * inv,
+        q0 = b0 * cols - wo;
       for (let j = jStart; j < jEnd; j++) dW[j] += e0 * r[q0 + j];
     }
   }
@@ -221,7 +320,14 @@ export function accumulateBias(size: number, n: number, B: number, e: Float64Arr
 }
 
 /** dtau[i] -= (1/B) sum_b e[b, i] du/dt[b, i]. */
-export function accumulateTau(size: number, n: number, B: number, e: Float64Array, udot: Float64Array, dtau: Float64Array): void {
+export function accumulateTau(
+  size: number,
+  n: number,
+  B: number,
+  e: Float64Array,
+  udot: Float64Array,
+  dtau: Float64Array,
+): void {
   const inv = 1 / B;
   for (let k = 0; k < size; k++) dtau[k % n] -= e[k] * udot[k] * inv;
 }

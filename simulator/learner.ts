@@ -22,7 +22,11 @@ export interface LearnerOptions {
 
 /** The local rules (vle, instantaneous) learn online inside the engine's step. */
 class OnlineLearner implements Learner {
-  constructor(private readonly engine: Engine, private readonly learn: boolean, private readonly frozen = false) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly learn: boolean,
+    private readonly frozen = false,
+  ) {}
   step(): void {
     this.engine.advance(this.learn, !this.frozen);
   }
@@ -50,7 +54,10 @@ export function createLearner(engine: Engine, learn = true, options: LearnerOpti
       if (engine.rule === Rule.EPROP) return new EpropLearner(engine, frozen);
       if (engine.rule === Rule.BPTT) return new BackpropLearner(engine, Infinity, frozen);
       const window = options.window ?? engine.circuit.learning.window;
-      if (!Number.isInteger(window) || window < 1) throw new VleError(`rule tbptt needs a window of at least 1 step (got ${window}); write tbptt:K or set learning.window`);
+      if (!Number.isInteger(window) || window < 1)
+        throw new VleError(
+          `rule tbptt needs a window of at least 1 step (got ${window}); write tbptt:K or set learning.window`,
+        );
       return new BackpropLearner(engine, window, frozen);
     }
     default:
@@ -70,10 +77,12 @@ export interface RuleSpec {
 export function parseRuleSpec(spec: string, where = "rule"): RuleSpec {
   const [head, arg, ...rest] = spec.trim().split(":");
   const rule = enumValue(Rule, head);
-  if (rule === undefined || rest.length) throw new VleError(`${where}: unknown rule '${spec}'; choose one of ${enumChoices(Rule)} (tbptt as tbptt:K)`);
+  if (rule === undefined || rest.length)
+    throw new VleError(`${where}: unknown rule '${spec}'; choose one of ${enumChoices(Rule)} (tbptt as tbptt:K)`);
   if (rule === Rule.TBPTT) {
     const window = Number(arg);
-    if (arg === undefined || !Number.isInteger(window) || window < 1) throw new VleError(`${where}: '${spec}' needs a window of whole steps >= 1, e.g. tbptt:20`);
+    if (arg === undefined || !Number.isInteger(window) || window < 1)
+      throw new VleError(`${where}: '${spec}' needs a window of whole steps >= 1, e.g. tbptt:20`);
     return { rule, window, name: `tbptt:${window}` };
   }
   if (arg !== undefined) throw new VleError(`${where}: rule '${head}' takes no ':' argument (only tbptt:K does)`);

@@ -29,18 +29,24 @@ export class ParameterUpdater {
   apply(params: readonly Parameter[]): void {
     this.steps++;
     const adam = this.learning.optimizer === Optimizer.ADAM;
-    const b1 = this.learning.adamBeta1, b2 = this.learning.adamBeta2, eps = this.learning.adamEpsilon;
-    const c1 = 1 - Math.pow(b1, this.steps), c2Sqrt = Math.sqrt(1 - Math.pow(b2, this.steps));
+    const b1 = this.learning.adamBeta1,
+      b2 = this.learning.adamBeta2,
+      eps = this.learning.adamEpsilon;
+    const c1 = 1 - Math.pow(b1, this.steps),
+      c2Sqrt = Math.sqrt(1 - Math.pow(b2, this.steps));
     for (const p of params) {
       const { values, delta, m, s, rate, floor } = p;
-      if (rate === 0) { delta.fill(0); continue; }
+      if (rate === 0) {
+        delta.fill(0);
+        continue;
+      }
       for (let k = 0; k < values.length; k++) {
         let change: number;
         if (adam) {
           const g = -delta[k];
           m[k] = b1 * m[k] + (1 - b1) * g;
           s[k] = b2 * s[k] + (1 - b2) * g * g;
-          change = (-rate / c1) * m[k] / (Math.sqrt(s[k]) / c2Sqrt + eps);
+          change = ((-rate / c1) * m[k]) / (Math.sqrt(s[k]) / c2Sqrt + eps);
         } else {
           change = rate * delta[k];
         }

@@ -64,15 +64,23 @@ function parseCsv(file: string, text: string): Table {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   // only the last line's terminator is dropped: in a one-column target table an empty line is a row without target
   if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
-  if (lines.length === 0 || lines[0].trim() === "") throw new VleError(`${file}: empty file; the first line must name the columns, e.g. x[0],x[1]`);
-  const unquote = (s: string) => s.trim().replace(/^"(.*)"$/, "$1").trim();
+  if (lines.length === 0 || lines[0].trim() === "")
+    throw new VleError(`${file}: empty file; the first line must name the columns, e.g. x[0],x[1]`);
+  const unquote = (s: string) =>
+    s
+      .trim()
+      .replace(/^"(.*)"$/, "$1")
+      .trim();
   const header = lines[0].split(",").map(unquote);
-  const rows = lines.length - 1, columns = header.map(() => new Float64Array(rows));
+  const rows = lines.length - 1,
+    columns = header.map(() => new Float64Array(rows));
   for (let row = 0; row < rows; row++) {
     const line = row + 2;
     const cells = lines[row + 1].split(",");
     if (cells.length !== header.length) {
-      throw new VleError(`${file}:${line}: ${cells.length} cell${cells.length === 1 ? "" : "s"}, but the header has ${header.length} columns; give every row one cell per column`);
+      throw new VleError(
+        `${file}:${line}: ${cells.length} cell${cells.length === 1 ? "" : "s"}, but the header has ${header.length} columns; give every row one cell per column`,
+      );
     }
     for (let c = 0; c < cells.length; c++) {
       const cell = unquote(cells[c]);
@@ -81,7 +89,14 @@ function parseCsv(file: string, text: string): Table {
       else throw new VleError(`${file}:${line}: column '${header[c]}': '${cell}' is not a number`);
     }
   }
-  return { file, header, rows, columns, cellAt: (row, c) => `${file}:${row + 2}: column '${header[c]}'`, headerAt: `${file}:1` };
+  return {
+    file,
+    header,
+    rows,
+    columns,
+    cellAt: (row, c) => `${file}:${row + 2}: column '${header[c]}'`,
+    headerAt: `${file}:1`,
+  };
 }
 
 function parseJson(file: string, text: string): Table {
@@ -98,16 +113,30 @@ function parseJson(file: string, text: string): Table {
   const header = entries.map(([k]) => k);
   let rows = -1;
   const columns = entries.map(([name, values]) => {
-    if (!Array.isArray(values)) throw new VleError(`${file}: column '${name}' is not an array; give one value per step`);
+    if (!Array.isArray(values))
+      throw new VleError(`${file}: column '${name}' is not an array; give one value per step`);
     if (rows < 0) rows = values.length;
-    else if (values.length !== rows) throw new VleError(`${file}: column '${name}' has ${values.length} values but '${header[0]}' has ${rows}; every column needs one value per step`);
+    else if (values.length !== rows)
+      throw new VleError(
+        `${file}: column '${name}' has ${values.length} values but '${header[0]}' has ${rows}; every column needs one value per step`,
+      );
     return Float64Array.from(values, (v: unknown, k) => {
       if (v === null) return NaN;
-      if (typeof v !== "number" || !Number.isFinite(v)) throw new VleError(`${file}: column '${name}', element ${k}: ${JSON.stringify(v)} is not a finite number (null marks an empty target)`);
+      if (typeof v !== "number" || !Number.isFinite(v))
+        throw new VleError(
+          `${file}: column '${name}', element ${k}: ${JSON.stringify(v)} is not a finite number (null marks an empty target)`,
+        );
       return v;
     });
   });
-  return { file, header, rows: Math.max(rows, 0), columns, cellAt: (row, c) => `${file}: column '${header[c]}', element ${row}`, headerAt: file };
+  return {
+    file,
+    header,
+    rows: Math.max(rows, 0),
+    columns,
+    cellAt: (row, c) => `${file}: column '${header[c]}', element ${row}`,
+    headerAt: file,
+  };
 }
 
 function readTable(file: string): Table {
@@ -126,9 +155,14 @@ function toStimulus(table: Table, circuit: Circuit, kind: StimulusKind): Stimulu
   const { file, header, rows, columns } = table;
   const at = table.headerAt;
   // the channels a column may name: input ports, or outputs by port name or population name
-  const ports = kind === "input"
-    ? circuit.inputs.map((p) => ({ name: p.name, aliases: [p.name], size: p.size }))
-    : circuit.outputs.map((o) => ({ name: o.name, aliases: [o.name, o.population], size: circuit.populations.find((p) => p.name === o.population)!.size }));
+  const ports =
+    kind === "input"
+      ? circuit.inputs.map((p) => ({ name: p.name, aliases: [p.name], size: p.size }))
+      : circuit.outputs.map((o) => ({
+          name: o.name,
+          aliases: [o.name, o.population],
+          size: circuit.populations.find((p) => p.name === o.population)!.size,
+        }));
   const what = kind === "input" ? "input" : "output";
   const known = () => ports.map((p) => `${p.aliases.join("|")}[0..${p.size - 1}]`).join(", ") || "none";
 
@@ -141,25 +175,42 @@ function toStimulus(table: Table, circuit: Circuit, kind: StimulusKind): Stimulu
       return;
     }
     const m = CHANNEL.exec(name);
-    if (!m) throw new VleError(`${at}: column '${name}' is not <${what}>[<index>] (e.g. ${ports[0]?.aliases[0] ?? "x"}[0]) or 'sample'`);
+    if (!m)
+      throw new VleError(
+        `${at}: column '${name}' is not <${what}>[<index>] (e.g. ${ports[0]?.aliases[0] ?? "x"}[0]) or 'sample'`,
+      );
     const port = ports.find((p) => p.aliases.includes(m[1]));
-    if (!port) throw new VleError(`${at}: column '${name}' names no ${what} of circuit '${circuit.name}'; ${what}s: ${known()}`);
+    if (!port)
+      throw new VleError(`${at}: column '${name}' names no ${what} of circuit '${circuit.name}'; ${what}s: ${known()}`);
     const index = Number(m[2]);
-    if (index >= port.size) throw new VleError(`${at}: column '${name}': ${what} '${m[1]}' has ${port.size} channel${port.size === 1 ? "" : "s"}, indices 0..${port.size - 1}`);
+    if (index >= port.size)
+      throw new VleError(
+        `${at}: column '${name}': ${what} '${m[1]}' has ${port.size} channel${port.size === 1 ? "" : "s"}, indices 0..${port.size - 1}`,
+      );
     const slots = columnOf.get(port.name) ?? Array<number>(port.size).fill(-1);
-    if (slots[index] >= 0) throw new VleError(`${at}: column '${name}' and '${header[slots[index]]}' are the same channel; give each channel one column`);
+    if (slots[index] >= 0)
+      throw new VleError(
+        `${at}: column '${name}' and '${header[slots[index]]}' are the same channel; give each channel one column`,
+      );
     slots[index] = c;
     columnOf.set(port.name, slots);
   });
-  if (kind === "target" && columnOf.size === 0) throw new VleError(`${at}: no column names an output of circuit '${circuit.name}'; outputs: ${known()}`);
+  if (kind === "target" && columnOf.size === 0)
+    throw new VleError(`${at}: no column names an output of circuit '${circuit.name}'; outputs: ${known()}`);
   for (const port of ports) {
     const slots = columnOf.get(port.name);
     if (!slots) {
-      if (kind === "input") throw new VleError(`${at}: no columns for input '${port.name}'; add ${port.name}[0]..${port.name}[${port.size - 1}]`);
+      if (kind === "input")
+        throw new VleError(
+          `${at}: no columns for input '${port.name}'; add ${port.name}[0]..${port.name}[${port.size - 1}]`,
+        );
       continue;
     }
     const missing = slots.findIndex((c) => c < 0);
-    if (missing >= 0) throw new VleError(`${at}: no column for ${what} channel ${port.aliases[0]}[${missing}]; ${what} '${port.aliases[0]}' has ${port.size} channels and each needs a column`);
+    if (missing >= 0)
+      throw new VleError(
+        `${at}: no column for ${what} channel ${port.aliases[0]}[${missing}]; ${what} '${port.aliases[0]}' has ${port.size} channels and each needs a column`,
+      );
   }
 
   const { offsets, steps } = splitSamples(table, sampleColumn);
@@ -167,7 +218,9 @@ function toStimulus(table: Table, circuit: Circuit, kind: StimulusKind): Stimulu
   for (const port of ports) {
     const slots = columnOf.get(port.name);
     if (!slots) continue;
-    const n = port.size, values = new Float64Array(rows * n), present = new Uint8Array(rows);
+    const n = port.size,
+      values = new Float64Array(rows * n),
+      present = new Uint8Array(rows);
     for (let row = 0; row < rows; row++) {
       let empty = 0;
       for (let i = 0; i < n; i++) {
@@ -181,7 +234,9 @@ function toStimulus(table: Table, circuit: Circuit, kind: StimulusKind): Stimulu
         throw new VleError(`${table.cellAt(row, slots[i])}: empty cell; inputs need a value every step`);
       } else if (empty < n) {
         const i = slots.findIndex((c) => Number.isNaN(columns[c][row]));
-        throw new VleError(`${table.cellAt(row, slots[i])}: empty, but other channels of output '${port.aliases[0]}' have values; leave all of them empty for "no target this step"`);
+        throw new VleError(
+          `${table.cellAt(row, slots[i])}: empty, but other channels of output '${port.aliases[0]}' have values; leave all of them empty for "no target this step"`,
+        );
       }
     }
     groups.push({ name: port.name, size: n, values, present });
@@ -197,11 +252,15 @@ function splitSamples(table: Table, sampleColumn: number): { offsets: number[]; 
   const ids = table.columns[sampleColumn];
   const offsets: number[] = [];
   for (let row = 0; row < rows; row++) {
-    const id = ids[row], expected = offsets.length; // the next new sample id
-    if (!Number.isInteger(id) || id < 0) throw new VleError(`${table.cellAt(row, sampleColumn)}: '${id}' is not a sample number (0, 1, 2, ...)`);
+    const id = ids[row],
+      expected = offsets.length; // the next new sample id
+    if (!Number.isInteger(id) || id < 0)
+      throw new VleError(`${table.cellAt(row, sampleColumn)}: '${id}' is not a sample number (0, 1, 2, ...)`);
     if (id === expected) offsets.push(row);
     else if (id !== expected - 1) {
-      throw new VleError(`${table.cellAt(row, sampleColumn)}: sample ${id} after sample ${expected - 1}; samples are numbered 0, 1, 2, ... with each sample's rows together`);
+      throw new VleError(
+        `${table.cellAt(row, sampleColumn)}: sample ${id} after sample ${expected - 1}; samples are numbered 0, 1, 2, ... with each sample's rows together`,
+      );
     }
   }
   const steps = offsets.map((o, s) => (s + 1 < offsets.length ? offsets[s + 1] : rows) - o);
@@ -214,7 +273,8 @@ function splitSamples(table: Table, sampleColumn: number): { offsets: number[]; 
  * mask 1, or mask 0 where the row has no target.
  */
 export function feedStimulus(stimulus: Stimulus, engine: Engine): (samples: ArrayLike<number>, step: number) => void {
-  const B = engine.batch, offsets = stimulus.offsets;
+  const B = engine.batch,
+    offsets = stimulus.offsets;
   const feeds = stimulus.groups.map((g) => {
     const out = stimulus.kind === "target" ? engine.output(g.name) : undefined;
     return { ...g, buffer: out ? out.target : engine.input(g.name), mask: out?.mask };

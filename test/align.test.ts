@@ -6,7 +6,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeCircuit } from "../circuits/codec.js";
 import { vle } from "./cli.js";
 import { align, type AlignOptions } from "../packages/cli/commands/align.js";
-import { finiteDifferences, forwardLoss, randomCircuit, randomDrive, relativeError } from "../simulator/rules/fixtures.js";
+import {
+  finiteDifferences,
+  forwardLoss,
+  randomCircuit,
+  randomDrive,
+  relativeError,
+} from "../simulator/rules/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vle-align-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +32,9 @@ describe("vle align on lagline (the task's training sequences, examples/lagline.
     expect(run.status).toBe(0);
     const out = JSON.parse(run.stdout) as Json;
     const rule = (name: string) => out.rules.find((r) => r.rule === name)!;
-    console.log(`lagline, seed 0, sequences 0..9: ${out.rules.map((r) => `${r.rule} ${r.total.cosine.toFixed(4)} (norm ratio ${r.total.normRatio.toFixed(3)})`).join(", ")}`);
+    console.log(
+      `lagline, seed 0, sequences 0..9: ${out.rules.map((r) => `${r.rule} ${r.total.cosine.toFixed(4)} (norm ratio ${r.total.normRatio.toFixed(3)})`).join(", ")}`,
+    );
     expect(out.steps).toBe(2000);
     expect(rule("vle").total.cosine).toBeGreaterThan(0.95);
     // every learned array of the chain gets the right sign from vle
@@ -42,7 +50,16 @@ describe("vle align on lagline (the task's training sequences, examples/lagline.
   });
 
   it("prints the table form", () => {
-    const run = vle("align", "examples/lagline.yaml", "--task", "lagline", "--window", "500", "--rules", "vle,tbptt:100,bptt");
+    const run = vle(
+      "align",
+      "examples/lagline.yaml",
+      "--task",
+      "lagline",
+      "--window",
+      "500",
+      "--rules",
+      "vle,tbptt:100,bptt",
+    );
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/over 500 steps, batch 1/);
     expect(run.stdout).toMatch(/^ {2}total\s+\d\.\d{4}\s+\d\.\d{4}\s+1\.0000$/m);
@@ -51,14 +68,31 @@ describe("vle align on lagline (the task's training sequences, examples/lagline.
 });
 
 describe("vle align on input and target tables", () => {
-  const c = randomCircuit({ seed: 9, inputs: 2, hidden: [3], outputs: 2, recurrent: true, crossEntropy: false, dt: 0.1, spread: 8 }, "VLE");
+  const c = randomCircuit(
+    { seed: 9, inputs: 2, hidden: [3], outputs: 2, recurrent: true, crossEntropy: false, dt: 0.1, spread: 8 },
+    "VLE",
+  );
   const drive = randomDrive(c, 25, 2, 9);
   const circuitFile = join(dir, "net.json");
   writeCircuit(circuitFile, c);
-  const rows = (f: (s: number, b: number) => string) => Array.from({ length: drive.batch }, (_, b) => Array.from({ length: drive.steps }, (_, s) => `${b},${f(s, b)}`)).flat();
-  const inputFile = join(dir, "in.csv"), targetFile = join(dir, "target.csv");
-  writeFileSync(inputFile, ["sample,x[0],x[1]", ...rows((s, b) => `${drive.inputs[s][2 * b]},${drive.inputs[s][2 * b + 1]}`)].join("\n") + "\n");
-  writeFileSync(targetFile, ["sample,y[0],y[1]", ...rows((s, b) => (drive.masks[s][b] ? `${drive.targets[s][2 * b]},${drive.targets[s][2 * b + 1]}` : ","))].join("\n") + "\n");
+  const rows = (f: (s: number, b: number) => string) =>
+    Array.from({ length: drive.batch }, (_, b) =>
+      Array.from({ length: drive.steps }, (_, s) => `${b},${f(s, b)}`),
+    ).flat();
+  const inputFile = join(dir, "in.csv"),
+    targetFile = join(dir, "target.csv");
+  writeFileSync(
+    inputFile,
+    ["sample,x[0],x[1]", ...rows((s, b) => `${drive.inputs[s][2 * b]},${drive.inputs[s][2 * b + 1]}`)].join("\n") +
+      "\n",
+  );
+  writeFileSync(
+    targetFile,
+    [
+      "sample,y[0],y[1]",
+      ...rows((s, b) => (drive.masks[s][b] ? `${drive.targets[s][2 * b]},${drive.targets[s][2 * b + 1]}` : ",")),
+    ].join("\n") + "\n",
+  );
 
   it("--json prints L and dL/dW [post][pre], dL/db, dL/dtau_m that finite differences confirm", () => {
     const run = vle("align", circuitFile, "--input", inputFile, "--target", targetFile, "--batch", "2", "--json");
@@ -67,7 +101,8 @@ describe("vle align on input and target tables", () => {
     expect(out.batch).toBe(2);
     expect(out.loss).toBeCloseTo(forwardLoss(c, drive), 10);
     const fd = finiteDifferences(c, (probe) => forwardLoss(probe, drive));
-    for (const x of c.crossbars) expect(relativeError(out.gradient.projections[x.name].flat(), fd.get(`${x.name}.W`)!)).toBeLessThan(1e-6);
+    for (const x of c.crossbars)
+      expect(relativeError(out.gradient.projections[x.name].flat(), fd.get(`${x.name}.W`)!)).toBeLessThan(1e-6);
     for (const p of c.populations) {
       expect(relativeError(out.gradient.populations[p.name].b, fd.get(`${p.name}.b`)!)).toBeLessThan(1e-6);
       expect(relativeError(out.gradient.populations[p.name].tau_m, fd.get(`${p.name}.tau_m`)!)).toBeLessThan(1e-6);
@@ -77,10 +112,16 @@ describe("vle align on input and target tables", () => {
 
   it("refuses bad requests with one line (exit 1 from the CLI)", () => {
     const cases: [Partial<AlignOptions>, RegExp][] = [
-      [{ task: "lagline", input: inputFile, target: targetFile }, /give either --task <name> or --input <table> --target <table>/],
+      [
+        { task: "lagline", input: inputFile, target: targetFile },
+        /give either --task <name> or --input <table> --target <table>/,
+      ],
       [{ input: inputFile }, /give --input <table> and --target <table> together/],
       [{ input: inputFile, target: targetFile, window: 26 }, /--window 26 exceeds the 25 steps/],
-      [{ input: inputFile, target: targetFile, rules: "vle,tbptt" }, /--rules: 'tbptt' needs a window of whole steps >= 1/],
+      [
+        { input: inputFile, target: targetFile, rules: "vle,tbptt" },
+        /--rules: 'tbptt' needs a window of whole steps >= 1/,
+      ],
       [{ input: inputFile, target: targetFile, sample: 1, batch: 2 }, /has 2 sample\(s\); lower them/],
     ];
     for (const [options, message] of cases) expect(() => align(circuitFile, options)).toThrow(message);

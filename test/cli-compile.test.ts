@@ -13,7 +13,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => join(dir, name);
 
 describe("vle compile", () => {
-  for (const [example, ext] of [["lagline", "pb"], ["recurrent", "json"], ["delayed-xor", "pb"]]) {
+  for (const [example, ext] of [
+    ["lagline", "pb"],
+    ["recurrent", "json"],
+    ["delayed-xor", "pb"],
+  ]) {
     it(`writes examples/${example}.yaml as .${ext}, equal to the library's compilation, readable by inspect`, () => {
       const out = at(`${example}.${ext}`);
       const run = vle("compile", `examples/${example}.yaml`, "-o", out);
@@ -41,19 +45,28 @@ describe("vle compile", () => {
   it("leaves an existing output untouched when compilation fails", () => {
     const out = at("kept.pb");
     writeFileSync(out, "previous contents");
-    expectOneLineError(vle("compile", "test/fixtures/bad-negative-tau.yaml", "-o", out), "vle: test/fixtures/bad-negative-tau.yaml:7:");
+    expectOneLineError(
+      vle("compile", "test/fixtures/bad-negative-tau.yaml", "-o", out),
+      "vle: test/fixtures/bad-negative-tau.yaml:7:",
+    );
     expect(readFileSync(out, "utf8")).toBe("previous contents");
     expect(readdirSync(dir).filter((f) => f.startsWith("kept.pb"))).toEqual(["kept.pb"]); // no temporary file left behind
   });
 
   it("a missing description", () => {
     const out = at("missing.pb");
-    expectOneLineError(vle("compile", at("no-such.yaml"), "-o", out), `vle: ${at("no-such.yaml")}: cannot read (ENOENT)`);
+    expectOneLineError(
+      vle("compile", at("no-such.yaml"), "-o", out),
+      `vle: ${at("no-such.yaml")}: cannot read (ENOENT)`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it("an output that is neither .pb nor .json", () => {
-    expectOneLineError(vle("compile", "examples/lagline.yaml", "-o", at("out.txt")), `vle: ${at("out.txt")}: the output must end in .pb (binary) or .json`);
+    expectOneLineError(
+      vle("compile", "examples/lagline.yaml", "-o", at("out.txt")),
+      `vle: ${at("out.txt")}: the output must end in .pb (binary) or .json`,
+    );
     expect(existsSync(at("out.txt"))).toBe(false);
   });
 });

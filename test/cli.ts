@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import { expect, inject } from "vitest";
 
 /** Runs `vle <args>` with the CLI built for this test run; status, stdout and stderr as text. */
-export const vle = (...args: string[]) => spawnSync(process.execPath, [inject("vleCli"), ...args], { encoding: "utf8" });
+export const vle = (...args: string[]) =>
+  spawnSync(process.execPath, [inject("vleCli"), ...args], { encoding: "utf8" });
 
 /** Asserts a failed run: exit 1, exactly one line on stderr, starting with `match` (text) or matching it (pattern), no stack trace. */
 export function expectOneLineError(run: ReturnType<typeof vle>, match: string | RegExp): void {

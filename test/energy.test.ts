@@ -14,7 +14,15 @@ import { chipSection, tiledDescription } from "./helpers.js";
 
 /** x (10) -> h (12, tanh, recurrent) -> y (3) on small cores, so crossbars tile and partial sums travel. */
 const tiled = (hardware = "") =>
-  compileSource(tiledDescription({ learn: "[bias]", recurrent: 0.2, learning: "{ rule: vle, eta: 0.01 }", hardware: chipSection(`  core: { neurons: 8, synapses: 48, dacs: 4, adcs: 4 }\n${hardware}`) }), "tiled.yaml");
+  compileSource(
+    tiledDescription({
+      learn: "[bias]",
+      recurrent: 0.2,
+      learning: "{ rule: vle, eta: 0.01 }",
+      hardware: chipSection(`  core: { neurons: 8, synapses: 48, dacs: 4, adcs: 4 }\n${hardware}`),
+    }),
+    "tiled.yaml",
+  );
 
 const card = loadCard("analog-65nm");
 const accelerator = loadCard("digital-accelerator");
@@ -24,13 +32,18 @@ describe("analytic op counts", () => {
     const c = tiled();
     const h = c.hardware!;
     const f = tickFlow(c, h);
-    const partialWords = h.routes.filter((r) => r.flow === Flow.PARTIAL_SUM || r.flow === Flow.ERROR_PARTIAL_SUM).reduce((a, r) => a + r.words, 0);
+    const partialWords = h.routes
+      .filter((r) => r.flow === Flow.PARTIAL_SUM || r.flow === Flow.ERROR_PARTIAL_SUM)
+      .reduce((a, r) => a + r.words, 0);
     expect(partialWords).toBeGreaterThan(0);
     expect(f.forwardReads).toBe(120 + 144 + 36);
     expect(f.transposedReads).toBe(144 + 36); // x -> h carries no error (its pre is an input)
     expect(f.integrators).toBe(2 * (12 + 3));
     expect(f.adcs).toBe(2 * (12 + 3) + partialWords);
-    const lines = h.tiles.reduce((a, t) => a + t.cols + (c.crossbars.find((x) => x.name === t.crossbar)!.pre === "x" ? 0 : t.rows), 0);
+    const lines = h.tiles.reduce(
+      (a, t) => a + t.cols + (c.crossbars.find((x) => x.name === t.crossbar)!.pre === "x" ? 0 : t.rows),
+      0,
+    );
     expect(f.dacs).toBe(lines + partialWords);
     expect(f.targetDacs).toBe(3);
     expect(f.writeCells).toBe(120 + 144 + 36);
@@ -45,7 +58,8 @@ describe("analytic op counts", () => {
   it("agree with the cycle simulation of the same chip", () => {
     for (const effects of ["none", "[latency, schedule]"]) {
       const c = tiled(`  effects: ${effects}\n  plasticity: { every: 3 }\n`);
-      const batch = 2, ticks = 12;
+      const batch = 2,
+        ticks = 12;
       const engine = new HardwareEngine(c, { batch });
       engine.reset();
       for (let s = 0; s < ticks; s++) {
@@ -85,7 +99,10 @@ describe("chip energy", () => {
     }
     // converter energy follows the resolution: 2 bits more, 4x the ADC line
     const wide = tiled("  adc: { bits: 10, cycles: 11 }\n");
-    const adc = (x: Circuit) => chipEnergy(x, analyticCounts(x, { samples: 1, ticks: 1 }), card).lines.find((l) => l.component === "ADC conversions")!.unitEnergy;
+    const adc = (x: Circuit) =>
+      chipEnergy(x, analyticCounts(x, { samples: 1, ticks: 1 }), card).lines.find(
+        (l) => l.component === "ADC conversions",
+      )!.unitEnergy;
     expect(adc(wide) / adc(c)).toBeCloseTo(4, 12);
     expect(r.perSample.energy).toBeCloseTo(r.total / 4, 18);
   });
@@ -103,7 +120,10 @@ describe("BPTT baseline", () => {
     const per = (T: number) => bpttEnergy(c, { ticks: T, samples: 8, batch: 8, precision: "fp32" }, accelerator);
     const small = per(100);
     expect(small.lines.find((l) => l.component === "forward MACs")!.energy).toBeCloseTo(8 * 100 * 300 * 4.6e-12, 20);
-    expect(small.total).toBeCloseTo(small.lines.reduce((a, l) => a + l.energy, 0), 20);
+    expect(small.total).toBeCloseTo(
+      small.lines.reduce((a, l) => a + l.energy, 0),
+      20,
+    );
     expect(small.storage.spilledBytes).toBe(0);
     // 8 sequences x 15 neurons x 3 values x 4 bytes = 1440 bytes per step: 40 MB hold about 27 800 steps
     const knee = Math.floor(small.storage.sramFreeBytes / (8 * 15 * 3 * 4));
@@ -124,7 +144,10 @@ describe("energy report", () => {
     expect(doc.lines.reduce((a, l) => a + l.energy, 0)).toBe(doc.total);
     expect(doc.perRun.energy).toBeCloseTo(doc.perSample.energy * 50, 15);
     expect(doc.vs!.ratio.fp32).toBeCloseTo(doc.vs!.bptt.fp32.perSample.energy / doc.perSample.energy, 12);
-    expect(doc.vs!.bptt.fp32.lines.reduce((a, l) => a + l.energy, 0)).toBeCloseTo(doc.vs!.bptt.fp32.perSample.energy, 18);
+    expect(doc.vs!.bptt.fp32.lines.reduce((a, l) => a + l.energy, 0)).toBeCloseTo(
+      doc.vs!.bptt.fp32.perSample.energy,
+      18,
+    );
     expect(doc.vs!.sweepT.map((r) => r.value)).toEqual([10, 100, 1000, 10000, 100000]);
     expect(doc.vs!.sweepSize.map((r) => r.neurons)).toEqual([6 + 3, 12 + 3, 24 + 3, 48 + 3, 96 + 3]);
     const text = formatEnergy(doc);

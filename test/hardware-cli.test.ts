@@ -14,13 +14,28 @@ const at = (name: string) => join(dir, name);
 const lagline = readFileSync("examples/lagline.yaml", "utf8");
 const chip = (effects: string) => {
   const file = at(`lagline-${effects.replace(/\W/g, "")}.pb`);
-  writeCircuit(file, compileSource(`${lagline}\nhardware:\n  card: analog-65nm\n  effects: ${effects}\n  core: { neurons: 1 }\n`, "lagline.yaml"));
+  writeCircuit(
+    file,
+    compileSource(
+      `${lagline}\nhardware:\n  card: analog-65nm\n  effects: ${effects}\n  core: { neurons: 1 }\n`,
+      "lagline.yaml",
+    ),
+  );
   return file;
 };
 const steps = 300;
 writeFileSync(at("in.csv"), "x[0]\n" + Array.from({ length: steps }, (_, k) => 1 + Math.sin(k / 20)).join("\n") + "\n");
-writeFileSync(at("target.csv"), "l1[0]\n" + Array.from({ length: steps }, (_, k) => 0.9 + 0.2 * Math.cos(k / 30)).join("\n") + "\n");
-const run = (file: string, extra: Record<string, unknown>) => simulate(file, { input: at("in.csv"), target: at("target.csv"), record: "l0.r,l1.r,l1.e,x->l0.W,l0->l1.W", ...extra });
+writeFileSync(
+  at("target.csv"),
+  "l1[0]\n" + Array.from({ length: steps }, (_, k) => 0.9 + 0.2 * Math.cos(k / 30)).join("\n") + "\n",
+);
+const run = (file: string, extra: Record<string, unknown>) =>
+  simulate(file, {
+    input: at("in.csv"),
+    target: at("target.csv"),
+    record: "l0.r,l1.r,l1.e,x->l0.W,l0->l1.W",
+    ...extra,
+  });
 
 describe("vle simulate in hardware mode", () => {
   it("with every effect off writes the same trace as ideal mode (learning on, two cores)", () => {
@@ -30,14 +45,20 @@ describe("vle simulate in hardware mode", () => {
     expect(s.timing!.ticks).toBe(steps);
     expect(s.learned).toBe("vle");
     // header names with commas (W[0,0]) are quoted
-    const rows = (f: string) => readFileSync(at(f), "utf8").trimEnd().split("\n").map((l) => l.match(/"[^"]*"|[^,]+/g)!);
+    const rows = (f: string) =>
+      readFileSync(at(f), "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.match(/"[^"]*"|[^,]+/g)!);
     const [ideal, hardware] = [rows("ideal.csv"), rows("hardware.csv")];
     expect(hardware[0]).toEqual(ideal[0]);
     const weights = ideal[0].map((name, k) => (name.includes(".W[") ? k : -1)).filter((k) => k >= 0);
     expect(weights).toHaveLength(2);
     for (let k = 1; k < ideal.length; k++) {
       // the states are the same numbers; the chip writes a tick's weight update during the next tick
-      expect(hardware[k].filter((_, c) => !weights.includes(c))).toEqual(ideal[k].filter((_, c) => !weights.includes(c)));
+      expect(hardware[k].filter((_, c) => !weights.includes(c))).toEqual(
+        ideal[k].filter((_, c) => !weights.includes(c)),
+      );
       if (k + 1 < ideal.length) expect(weights.map((c) => hardware[k + 1][c])).toEqual(weights.map((c) => ideal[k][c]));
     }
   });
@@ -60,9 +81,13 @@ describe("vle simulate in hardware mode", () => {
     const file = chip("none");
     expect(() => run(file, { out: at("x.csv"), mode: "analog" })).toThrow("--mode analog: give ideal or hardware");
     expect(() => run(file, { out: at("x.csv"), seed: 3 })).toThrow(/--seed .* use it with --mode hardware/);
-    expect(() => run(file, { mode: "hardware" })).toThrow("nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both");
+    expect(() => run(file, { mode: "hardware" })).toThrow(
+      "nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both",
+    );
     const plain = at("plain.pb");
     writeCircuit(plain, compileSource(lagline, "lagline.yaml"));
-    expect(() => run(plain, { out: at("x.csv"), mode: "hardware" })).toThrow(/has no hardware section, so it cannot run in hardware mode; compile it with a target/);
+    expect(() => run(plain, { out: at("x.csv"), mode: "hardware" })).toThrow(
+      /has no hardware section, so it cannot run in hardware mode; compile it with a target/,
+    );
   });
 });

@@ -10,7 +10,9 @@ import { drawChip, factors, synapseFactors } from "../simulator/hardware/mismatc
 import { analyticCounts } from "../simulator/meters/analytic.js";
 
 /** x (4) -> h (6, tanh) -> y (2, linear): h split over two cores of 4 neurons, so some partial sums travel. */
-const network = (hardware: string, learning = "{ rule: vle, eta: 0.05, eta_tau: 0.01, optimizer: sgd }") => compileSource(`
+const network = (hardware: string, learning = "{ rule: vle, eta: 0.05, eta_tau: 0.01, optimizer: sgd }") =>
+  compileSource(
+    `
 name: effects
 dt: 0.05
 seed: 4
@@ -26,19 +28,33 @@ learning: ${learning}
 hardware:
   card: analog-65nm
   core: { neurons: 4, synapses: 64 }
-${hardware}`, "effects.yaml");
+${hardware}`,
+    "effects.yaml",
+  );
 
 /** Feeds both engines the same seeded inputs (and targets when `targets`), `steps` times, calling `after` each step. */
-function drive(engines: Engine[], steps: number, targets: boolean, after?: (k: number) => void, learn?: boolean[]): void {
+function drive(
+  engines: Engine[],
+  steps: number,
+  targets: boolean,
+  after?: (k: number) => void,
+  learn?: boolean[],
+): void {
   const rng = new Random(9);
   const c = engines[0].circuit;
   for (let k = 0; k < steps; k++) {
     for (const port of c.inputs) {
       const n = engines[0].input(port.name).length;
-      for (let i = 0; i < n; i++) { const v = rng.normal(); for (const e of engines) e.input(port.name)[i] = v; }
+      for (let i = 0; i < n; i++) {
+        const v = rng.normal();
+        for (const e of engines) e.input(port.name)[i] = v;
+      }
     }
     for (const o of engines[0].outputs) {
-      for (let i = 0; i < o.target.length; i++) { const v = rng.uniform(); for (const e of engines) e.output(o.spec.name).target[i] = v; }
+      for (let i = 0; i < o.target.length; i++) {
+        const v = rng.uniform();
+        for (const e of engines) e.output(o.spec.name).target[i] = v;
+      }
       for (const e of engines) e.output(o.spec.name).mask.fill(targets ? 1 : 0);
     }
     engines.forEach((e, i) => e.advance(learn?.[i] ?? e.learnsOnline));
@@ -48,8 +64,11 @@ function drive(engines: Engine[], steps: number, targets: boolean, after?: (k: n
 
 describe("mismatch is the ideal circuit with the chip's fixed pattern folded into its parameters", () => {
   it("tau, offset, synapse gain, stuck-off synapses and rate gain (inference)", () => {
-    const c = network("  effects: [mismatch]\n  mismatch: { tau: 0.2, gain: 0.15, offset: 0.1, synapse: 0.25, stuck_off: 0.1 }\n");
-    const h = c.hardware!, m = h.mismatch;
+    const c = network(
+      "  effects: [mismatch]\n  mismatch: { tau: 0.2, gain: 0.15, offset: 0.1, synapse: 0.25, stuck_off: 0.1 }\n",
+    );
+    const h = c.hardware!,
+      m = h.mismatch;
     // the oracle circuit: taus x factor, bias + offset, weights x synapse factor; the rate gain of h scales the
     // columns of h -> y, and the rate gain of y scales y's rate after the fact
     const draws = drawChip(c, h.seed);
@@ -57,7 +76,8 @@ describe("mismatch is the ideal circuit with the chip's fixed pattern folded int
     oracle.hardware = null;
     const gains = oracle.populations.map((p, i) => {
       const d = draws.cells[i];
-      const fm = factors(d.tauM, m.tauRelStd), fr = factors(d.tauR, m.tauRelStd);
+      const fm = factors(d.tauM, m.tauRelStd),
+        fr = factors(d.tauR, m.tauRelStd);
       p.tauM = p.tauM.map((t, j) => Math.max(c.dt, t * fm[j]));
       p.tauR = p.tauR.map((t, j) => Math.max(c.dt, t * fr[j]));
       p.bias = p.bias.map((b, j) => b + m.offsetStd * d.offset[j]);
@@ -74,7 +94,11 @@ describe("mismatch is the ideal circuit with the chip's fixed pattern folded int
     const ideal = new Engine(oracle, { rule: Rule.NONE, batch: 3 });
     let max = 0;
     drive([hw, ideal], 300, false, () => {
-      hw.populations.forEach((p, pi) => p.now.r.forEach((r, k) => (max = Math.max(max, Math.abs(r - gains[pi][k % p.size] * ideal.populations[pi].now.r[k])))));
+      hw.populations.forEach((p, pi) =>
+        p.now.r.forEach(
+          (r, k) => (max = Math.max(max, Math.abs(r - gains[pi][k % p.size] * ideal.populations[pi].now.r[k]))),
+        ),
+      );
     });
     expect(max).toBeLessThan(1e-12);
   });
@@ -96,15 +120,24 @@ describe("thermal noise", () => {
     const sigma = 0.05;
     const c = network(`  effects: [noise]\n  noise: { membrane: ${sigma}, error: 0 }\n`);
     const hw = new HardwareEngine(c, { rule: Rule.NONE, batch: 64 });
-    const h = hw.populations[0], tau = h.tauM[0], dt = c.dt;
+    const h = hw.populations[0],
+      tau = h.tauM[0],
+      dt = c.dt;
     // no input, no bias: u is pure noise; the Euler-discretized OU process has variance sigma^2 / (1 - dt / (2 tau))
-    let sum = 0, sum2 = 0, count = 0;
+    let sum = 0,
+      sum2 = 0,
+      count = 0;
     for (let k = 0; k < 1500; k++) {
       hw.advance();
       if (k < 200) continue;
-      for (const u of h.now.u) { sum += u; sum2 += u * u; count++; }
+      for (const u of h.now.u) {
+        sum += u;
+        sum2 += u * u;
+        count++;
+      }
     }
-    const mean = sum / count, variance = sum2 / count - mean * mean;
+    const mean = sum / count,
+      variance = sum2 / count - mean * mean;
     expect(Math.abs(mean)).toBeLessThan(0.1 * sigma);
     expect(variance / (sigma ** 2 / (1 - dt / (2 * tau)))).toBeGreaterThan(0.93);
     expect(variance / (sigma ** 2 / (1 - dt / (2 * tau)))).toBeLessThan(1.07);
@@ -126,7 +159,10 @@ describe("rails", () => {
     expect(top).toBe(hi);
     // y's membrane would reach well past 3 without rails (ideal mode)
     const ideal = new Engine(c, { rule: Rule.NONE });
-    for (let k = 0; k < 400; k++) { ideal.input("x").fill(20); ideal.advance(); }
+    for (let k = 0; k < 400; k++) {
+      ideal.input("x").fill(20);
+      ideal.advance();
+    }
     expect(Math.max(...ideal.populations.flatMap((p) => Array.from(p.now.u)))).toBeGreaterThan(3.5);
   });
 });
@@ -150,11 +186,17 @@ describe("weight storage", () => {
     const rng = new Random(2);
     let max = 0;
     for (; k < 300; k++) {
-      for (const e of [hw, ideal]) { e.input("x").fill(Math.sin(k / 10)); e.outputs[0].target.fill(0.3 + 0.1 * Math.cos(k / 7)); e.outputs[0].mask.fill(1); }
+      for (const e of [hw, ideal]) {
+        e.input("x").fill(Math.sin(k / 10));
+        e.outputs[0].target.fill(0.3 + 0.1 * Math.cos(k / 7));
+        e.outputs[0].mask.fill(1);
+      }
       rng.uniform();
       hw.advance();
       ideal.advance(true, (k + 1) % 5 === 0);
-      hw.populations.forEach((p, i) => p.now.u.forEach((u, j) => (max = Math.max(max, Math.abs(u - ideal.populations[i].now.u[j])))));
+      hw.populations.forEach((p, i) =>
+        p.now.u.forEach((u, j) => (max = Math.max(max, Math.abs(u - ideal.populations[i].now.u[j])))),
+      );
     }
     expect(max).toBe(0);
     expect(hw.opCounts().weightWrites).toBe(2 * (300 / 5 - 1) * (6 * 4 + 2 * 6));
@@ -164,11 +206,21 @@ describe("weight storage", () => {
     const c = network("  effects: [weights]\n  weights: { bits: 5 }\n");
     const hw = new HardwareEngine(c);
     const grid = (xi: number) => c.hardware!.weights[xi];
-    hw.crossbars.forEach((x, xi) => x.weights.forEach((w, k) => expect(w).toBe(levelWeight(nearestLevel(c.crossbars[xi].weights[k], grid(xi)), grid(xi)))));
+    hw.crossbars.forEach((x, xi) =>
+      x.weights.forEach((w, k) =>
+        expect(w).toBe(levelWeight(nearestLevel(c.crossbars[xi].weights[k], grid(xi)), grid(xi))),
+      ),
+    );
     drive([hw], 200, true);
     const after = hw.exportCircuit();
-    after.crossbars.forEach((x, xi) => x.weights.forEach((w) => expect(Math.abs(w / grid(xi).scale - Math.round(w / grid(xi).scale))).toBeLessThan(1e-9)));
-    expect(after.crossbars[1].weights).not.toEqual(hw.circuit.crossbars[1].weights.map((w) => levelWeight(nearestLevel(w, grid(1)), grid(1))));
+    after.crossbars.forEach((x, xi) =>
+      x.weights.forEach((w) =>
+        expect(Math.abs(w / grid(xi).scale - Math.round(w / grid(xi).scale))).toBeLessThan(1e-9),
+      ),
+    );
+    expect(after.crossbars[1].weights).not.toEqual(
+      hw.circuit.crossbars[1].weights.map((w) => levelWeight(nearestLevel(w, grid(1)), grid(1))),
+    );
   });
 
   it("stochastic rounding writes the update in expectation; nearest rounding drops an update below half a level", () => {
@@ -176,13 +228,28 @@ describe("weight storage", () => {
     // matches the ideal update to within the sampling error, while nearest rounding writes nothing
     const source = network("  effects: [weights]\n  weights: { bits: 4 }\n", "{ rule: vle, eta: 0.5, optimizer: sgd }");
     const ideal = new Engine(source);
-    const setStep = (e: Engine) => { e.input("x").fill(0.8); e.outputs[0].target.fill(1); e.outputs[0].mask.fill(1); };
-    for (let k = 0; k < 30; k++) { setStep(ideal); ideal.advance(false); }
+    const setStep = (e: Engine) => {
+      e.input("x").fill(0.8);
+      e.outputs[0].target.fill(1);
+      e.outputs[0].mask.fill(1);
+    };
+    for (let k = 0; k < 30; k++) {
+      setStep(ideal);
+      ideal.advance(false);
+    }
     const store = source.hardware!.weights[1];
     const start = ideal.exportCircuit();
-    start.crossbars.forEach((x, xi) => (x.weights = x.weights.map((w) => levelWeight(nearestLevel(w, start.hardware!.weights[xi]), start.hardware!.weights[xi]))));
+    start.crossbars.forEach(
+      (x, xi) =>
+        (x.weights = x.weights.map((w) =>
+          levelWeight(nearestLevel(w, start.hardware!.weights[xi]), start.hardware!.weights[xi]),
+        )),
+    );
     const reference = new Engine({ ...start, hardware: null });
-    for (let k = 0; k < 30; k++) { setStep(reference); reference.advance(false); }
+    for (let k = 0; k < 30; k++) {
+      setStep(reference);
+      reference.advance(false);
+    }
     const w0 = Array.from(reference.crossbars[1].weights);
     setStep(reference);
     reference.advance(true);
@@ -194,18 +261,22 @@ describe("weight storage", () => {
       const c = structuredClone(start);
       c.hardware!.weights[1].rounding = rounding;
       const hw = new HardwareEngine(c, { seed });
-      for (let k = 0; k < 30; k++) { setStep(hw); hw.advance(false); }
+      for (let k = 0; k < 30; k++) {
+        setStep(hw);
+        hw.advance(false);
+      }
       setStep(hw);
       hw.advance(true);
       return Array.from(hw.exportCircuit().crossbars[1].weights).map((w, k) => w - w0[k]);
     };
     expect(written(Rounding.NEAREST, 1).every((d) => d === 0)).toBe(true);
-    const chips = 300, mean = update.map(() => 0);
+    const chips = 300,
+      mean = update.map(() => 0);
     for (let s = 0; s < chips; s++) written(Rounding.STOCHASTIC, s).forEach((d, k) => (mean[k] += d / chips));
     update.forEach((u, k) => {
       // a Bernoulli(p) step of one level: std of the mean = scale sqrt(p (1 - p) / chips)
       const p = Math.abs(u) / store.scale;
-      expect(Math.abs(mean[k] - u)).toBeLessThan(4 * store.scale * Math.sqrt(p * (1 - p) / chips) + 1e-12);
+      expect(Math.abs(mean[k] - u)).toBeLessThan(4 * store.scale * Math.sqrt((p * (1 - p)) / chips) + 1e-12);
     });
   });
 });
@@ -232,7 +303,10 @@ describe("converters", () => {
 describe("op counts", () => {
   it("match the analytic per-tick estimate of the energy model (counts.ts definitions)", () => {
     const c = network("  effects: none\n");
-    const B = 3, sequences = 4, ticks = 50, targetTicks = 20;
+    const B = 3,
+      sequences = 4,
+      ticks = 50,
+      targetTicks = 20;
     const hw = new HardwareEngine(c, { batch: B });
     for (let s = 0; s < sequences; s++) {
       hw.reset();
@@ -243,7 +317,8 @@ describe("op counts", () => {
       }
     }
     hw.reset();
-    const counted = hw.opCounts(), estimate = analyticCounts(c, { samples: B * sequences, ticks, targetTicks });
+    const counted = hw.opCounts(),
+      estimate = analyticCounts(c, { samples: B * sequences, ticks, targetTicks });
     const { idleCycles, ...rest } = counted;
     const { idleCycles: idleEstimate, ...restEstimate } = estimate;
     expect(rest).toEqual(restEstimate);

@@ -23,7 +23,8 @@ function divergence(c: Circuit, steps: number, batch = 2, hw?: HardwareEngine): 
   let max = 0;
   for (let s = 0; s < steps; s++) {
     for (const port of c.inputs) {
-      const a = ideal.input(port.name), b = hardware.input(port.name);
+      const a = ideal.input(port.name),
+        b = hardware.input(port.name);
       for (let k = 0; k < a.length; k++) a[k] = b[k] = rng.normal();
     }
     for (const o of ideal.outputs) {
@@ -35,13 +36,21 @@ function divergence(c: Circuit, steps: number, batch = 2, hw?: HardwareEngine): 
     hardware.advance();
     ideal.populations.forEach((p, i) => {
       const q = hardware.populations[i];
-      for (const k of ["u", "r", "v", "e", "uProsp", "dphi"] as const) for (let j = 0; j < p.now[k].length; j++) max = Math.max(max, Math.abs(p.now[k][j] - q.now[k][j]));
+      for (const k of ["u", "r", "v", "e", "uProsp", "dphi"] as const)
+        for (let j = 0; j < p.now[k].length; j++) max = Math.max(max, Math.abs(p.now[k][j] - q.now[k][j]));
     });
   }
   // the chip writes a tick's update during the next tick (after that tick's transposed read): compare the stored parameters once written
   const [a, b] = [ideal.exportCircuit(), hardware.exportCircuit()];
-  a.crossbars.forEach((x, i) => x.weights.forEach((w, j) => (max = Math.max(max, Math.abs(w - b.crossbars[i].weights[j])))));
-  a.populations.forEach((p, i) => p.tauM.forEach((t, j) => (max = Math.max(max, Math.abs(t - b.populations[i].tauM[j]), Math.abs(p.bias[j] - b.populations[i].bias[j])))));
+  a.crossbars.forEach((x, i) =>
+    x.weights.forEach((w, j) => (max = Math.max(max, Math.abs(w - b.crossbars[i].weights[j])))),
+  );
+  a.populations.forEach((p, i) =>
+    p.tauM.forEach(
+      (t, j) =>
+        (max = Math.max(max, Math.abs(t - b.populations[i].tauM[j]), Math.abs(p.bias[j] - b.populations[i].bias[j]))),
+    ),
+  );
   return { max, hw: hardware };
 }
 
@@ -59,7 +68,8 @@ describe("hardware mode with every effect off equals ideal mode", () => {
     const h = c.hardware!;
     expect(h.cores).toHaveLength(5);
     expect(h.tiles.length).toBeGreaterThan(c.crossbars.length);
-    for (const flow of [Flow.RATE, Flow.PARTIAL_SUM, Flow.ERROR, Flow.ERROR_PARTIAL_SUM]) expect(h.routes.some((r) => r.flow === flow)).toBe(true);
+    for (const flow of [Flow.RATE, Flow.PARTIAL_SUM, Flow.ERROR, Flow.ERROR_PARTIAL_SUM])
+      expect(h.routes.some((r) => r.flow === flow)).toBe(true);
     const { max, hw } = divergence(c, 1000);
     // tiles add their partial sums in another order than the untiled sum: equal up to float rounding
     expect(max).toBeLessThan(1e-12);
@@ -89,23 +99,47 @@ const tiledNetwork = tiledDescription({
  * An independent scalar re-implementation of the lagline chain x -> l0 -> l1 (DESIGN section 2, softplus,
  * inference): l0's back-projected error is w1 e1 of `errorLag` ticks before the reference's (0: ideal).
  */
-function laglineReference(c: Circuit, xs: number[], ys: number[], errorLag: number): { r0: number[]; r1: number[]; e0: number[] } {
-  const [l0, l1] = c.populations, dt = c.dt, beta = c.outputs[0].beta, gamma = c.errorCurrents[0].gamma;
-  const w0 = c.crossbars[0].weights[0], w1 = c.crossbars[1].weights[0];
-  const sp = (x: number) => (x > 30 ? x : Math.log1p(Math.exp(x))), sig = (x: number) => 1 / (1 + Math.exp(-x));
-  let u0 = 0, u1 = 0, v0 = 0, v1 = 0, e0 = 0, e1 = 0, r0 = 0, r1 = 0, g0 = 0, g1 = 0;
+function laglineReference(
+  c: Circuit,
+  xs: number[],
+  ys: number[],
+  errorLag: number,
+): { r0: number[]; r1: number[]; e0: number[] } {
+  const [l0, l1] = c.populations,
+    dt = c.dt,
+    beta = c.outputs[0].beta,
+    gamma = c.errorCurrents[0].gamma;
+  const w0 = c.crossbars[0].weights[0],
+    w1 = c.crossbars[1].weights[0];
+  const sp = (x: number) => (x > 30 ? x : Math.log1p(Math.exp(x))),
+    sig = (x: number) => 1 / (1 + Math.exp(-x));
+  let u0 = 0,
+    u1 = 0,
+    v0 = 0,
+    v1 = 0,
+    e0 = 0,
+    e1 = 0,
+    r0 = 0,
+    r1 = 0,
+    g0 = 0,
+    g1 = 0;
   const e1History: number[] = [];
   const out = { r0: [] as number[], r1: [] as number[], e0: [] as number[] };
   for (let k = 0; k < xs.length; k++) {
     e1History.push(e1);
     const back = k - errorLag >= 0 ? w1 * e1History[k - errorLag] : 0;
-    const d0 = g0 * back, d1 = g1 * (beta * (ys[k] - r1));
-    const vd0 = (d0 - v0) / l0.tauR[0], vd1 = (d1 - v1) / l1.tauR[0];
-    const e0n = v0 + l0.tauM[0] * vd0, e1n = v1 + l1.tauM[0] * vd1;
+    const d0 = g0 * back,
+      d1 = g1 * (beta * (ys[k] - r1));
+    const vd0 = (d0 - v0) / l0.tauR[0],
+      vd1 = (d1 - v1) / l1.tauR[0];
+    const e0n = v0 + l0.tauM[0] * vd0,
+      e1n = v1 + l1.tauM[0] * vd1;
     v0 += dt * vd0;
     v1 += dt * vd1;
-    const du0 = (w0 * xs[k] + gamma * e0n - u0) / l0.tauM[0], du1 = (w1 * r0 + gamma * e1n - u1) / l1.tauM[0];
-    const up0 = u0 + l0.tauR[0] * du0, up1 = u1 + l1.tauR[0] * du1;
+    const du0 = (w0 * xs[k] + gamma * e0n - u0) / l0.tauM[0],
+      du1 = (w1 * r0 + gamma * e1n - u1) / l1.tauM[0];
+    const up0 = u0 + l0.tauR[0] * du0,
+      up1 = u1 + l1.tauR[0] * du1;
     u0 += dt * du0;
     u1 += dt * du1;
     [r0, g0, r1, g1, e0, e1] = [sp(up0), sig(up0), sp(up1), sig(up1), e0n, e1n];
@@ -120,7 +154,8 @@ describe("latency: a late value is a stale one", () => {
   // lagline with one neuron per core: l0 on core0, l1 with the l0 -> l1 tile on core1. The compiler picks the
   // largest acceleration whose tick holds the validator's bound (stages in sequence, one ADC stage); the error
   // path takes two conversions in a row (e of l1, then its transposed partial sum for l0) and arrives late.
-  const source = (effects: string) => `${readFileSync("examples/lagline.yaml", "utf8")}\nhardware:\n  card: analog-65nm\n  effects: ${effects}\n  core: { neurons: 1 }\n`;
+  const source = (effects: string) =>
+    `${readFileSync("examples/lagline.yaml", "utf8")}\nhardware:\n  card: analog-65nm\n  effects: ${effects}\n  core: { neurons: 1 }\n`;
   const steps = 400;
   const xs = Array.from({ length: steps }, (_, k) => 1 + Math.sin(k / 25));
   const ys = Array.from({ length: steps }, (_, k) => 0.8 + 0.3 * Math.cos(k / 40));
@@ -138,7 +173,8 @@ describe("latency: a late value is a stale one", () => {
     }
     return { out, timing: hw.timing() };
   };
-  const gap = (a: Record<string, number[]>, b: Record<string, number[]>) => Math.max(...Object.keys(a).flatMap((k) => a[k].map((x, i) => Math.abs(x - b[k][i]))));
+  const gap = (a: Record<string, number[]>, b: Record<string, number[]>) =>
+    Math.max(...Object.keys(a).flatMap((k) => a[k].map((x, i) => Math.abs(x - b[k][i]))));
 
   it("with latency on, l0 integrates l1's error of one tick before, and the timing report says so", () => {
     const c = compileSource(source("[latency]"), "lagline.yaml");
@@ -205,7 +241,8 @@ hardware:
   };
 
   it("n packets on one link arrive one cycle apart: the critical path grows by n - 1 cycles", () => {
-    const one = compileSource(source(1, 64), "c.yaml"), many = compileSource(source(24, 64), "c.yaml");
+    const one = compileSource(source(1, 64), "c.yaml"),
+      many = compileSource(source(24, 64), "c.yaml");
     // h's rates cross core0 -> core1, y's error partial sums for h cross back: 24 words each way
     expect(many.hardware!.routes.map((r) => r.words)).toEqual([24, 24]);
     const [a, b] = [timingOf(one), timingOf(many)];
@@ -214,13 +251,15 @@ hardware:
   });
 
   it("one ADC converting every output of a core serializes them (conversion cycles each)", () => {
-    const wide = timingOf(compileSource(source(24, 64), "c.yaml")), narrow = timingOf(compileSource(source(24, 1), "c.yaml"));
+    const wide = timingOf(compileSource(source(24, 64), "c.yaml")),
+      narrow = timingOf(compileSource(source(24, 1), "c.yaml"));
     expect(narrow.inputLatency.max).toBeGreaterThan(wide.inputLatency.max + 20);
   });
 
   it("when the tick is too short for the contended link, h integrates stale error partial sums: the dynamics differ from ideal", () => {
     const c = compileSource(source(24, 64), "c.yaml");
-    const fit = timingOf(c).inputLatency.max + c.hardware!.pipeline.integrateCycles, bound = pipelineBound(c, c.hardware!).total;
+    const fit = timingOf(c).inputLatency.max + c.hardware!.pipeline.integrateCycles,
+      bound = pipelineBound(c, c.hardware!).total;
     // the validator's bound leaves contention out, so the contended path needs more than the shortest valid tick
     expect(fit).toBeGreaterThan(bound);
     c.hardware!.clockHz *= (bound + 0.5) / cyclesPerTick(c, c.hardware!);

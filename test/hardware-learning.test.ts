@@ -10,10 +10,19 @@ const setup = { description: "examples/lagline.yaml", epochs: 1, batch: 10, trai
 
 function trainOnChip(rounding: "stochastic" | "nearest") {
   const seed = 1;
-  const circuit = compileConfig(setup, { name: rounding, sweep: "rounding", value: 4, hardware: { bits: 4, rounding, mismatch: 0.1 } }, seed);
+  const circuit = compileConfig(
+    setup,
+    { name: rounding, sweep: "rounding", value: 4, hardware: { bits: 4, rounding, mismatch: 0.1 } },
+    seed,
+  );
   const task = createTask("lagline", { seed, circuit, trainSize: setup.trainSize, testSize: setup.testSize });
   const start = new HardwareEngine(circuit).exportCircuit();
-  const result = train(circuit, task, { seed, epochs: setup.epochs, batch: setup.batch, engine: (c: Circuit, o) => new HardwareEngine(c, { ...o, seed }) });
+  const result = train(circuit, task, {
+    seed,
+    epochs: setup.epochs,
+    batch: setup.batch,
+    engine: (c: Circuit, o) => new HardwareEngine(c, { ...o, seed }),
+  });
   return { start, ...result };
 }
 
@@ -21,11 +30,18 @@ describe("on-chip learning with 4-bit weights (lagline, reference chip otherwise
   it("stochastic rounding learns; nearest rounding drops every update and leaves the weights where they were programmed", () => {
     const stochastic = trainOnChip("stochastic");
     const nearest = trainOnChip("nearest");
-    const mse = (r: typeof stochastic) => ({ before: r.summary.initial.testMse as number, after: r.summary.final.testMse as number });
+    const mse = (r: typeof stochastic) => ({
+      before: r.summary.initial.testMse as number,
+      after: r.summary.final.testMse as number,
+    });
     expect(mse(stochastic).after).toBeLessThan(0.2 * mse(stochastic).before);
     // nearest: the stored weights are exactly the initial levels after 2 x 2000 ticks of updates
     nearest.circuit.crossbars.forEach((x, i) => expect(x.weights).toEqual(nearest.start.crossbars[i].weights));
-    expect(stochastic.circuit.crossbars.some((x, i) => x.weights.some((w, k) => w !== stochastic.start.crossbars[i].weights[k]))).toBe(true);
+    expect(
+      stochastic.circuit.crossbars.some((x, i) =>
+        x.weights.some((w, k) => w !== stochastic.start.crossbars[i].weights[k]),
+      ),
+    ).toBe(true);
     // only tau_m (not stored on the weight grid) moves, which does not make up for frozen weights
     expect(mse(nearest).after).toBeGreaterThan(5 * mse(stochastic).after);
   });

@@ -21,12 +21,25 @@ interface Parsed {
 function parseVcd(text: string): Parsed {
   const tokens = text.split(/\s+/).filter(Boolean);
   const vars = new Map<string, { type: string; width: number; path: string }>();
-  const scope: string[] = [], opened = new Set<string>();
-  let ts = "", k = 0;
-  const until = (end: string) => { const out: string[] = []; while (tokens[k] !== end) { if (k >= tokens.length) throw new Error(`no ${end}`); out.push(tokens[k++]); } k++; return out; };
+  const scope: string[] = [],
+    opened = new Set<string>();
+  let ts = "",
+    k = 0;
+  const until = (end: string) => {
+    const out: string[] = [];
+    while (tokens[k] !== end) {
+      if (k >= tokens.length) throw new Error(`no ${end}`);
+      out.push(tokens[k++]);
+    }
+    k++;
+    return out;
+  };
   for (;;) {
     const t = tokens[k++];
-    if (t === "$enddefinitions") { until("$end"); break; }
+    if (t === "$enddefinitions") {
+      until("$end");
+      break;
+    }
     if (t === "$date" || t === "$version" || t === "$comment") until("$end");
     else if (t === "$timescale") ts = until("$end").join(" ");
     else if (t === "$scope") {
@@ -35,9 +48,10 @@ function parseVcd(text: string): Parsed {
       scope.push(name);
       expect(opened.has(scope.join(".")), `scope ${scope.join(".")} opened twice`).toBe(false);
       opened.add(scope.join("."));
-    }
-    else if (t === "$upscope") { until("$end"); expect(scope.pop()).toBeDefined(); }
-    else if (t === "$var") {
+    } else if (t === "$upscope") {
+      until("$end");
+      expect(scope.pop()).toBeDefined();
+    } else if (t === "$var") {
       const [type, width, id, name, ...rest] = until("$end");
       expect(rest).toEqual([]);
       expect(["real", "wire"]).toContain(type);
@@ -50,14 +64,22 @@ function parseVcd(text: string): Parsed {
   for (; k < tokens.length; k++) {
     const t = tokens[k];
     if (t === "$dumpvars" || t === "$end") continue;
-    if (t.startsWith("#")) { changes.push({ time: Number(t.slice(1)), values: new Map() }); continue; }
+    if (t.startsWith("#")) {
+      changes.push({ time: Number(t.slice(1)), values: new Map() });
+      continue;
+    }
     const block = changes.at(-1)!;
     if (t.startsWith("r") || t.startsWith("b")) {
       const id = tokens[++k];
       const v = vars.get(id);
       expect(v, `value for undeclared id ${id}`).toBeDefined();
-      if (t.startsWith("r")) { expect(v!.type).toBe("real"); expect(Number.isFinite(Number(t.slice(1)))).toBe(true); }
-      else { expect(v!.type).toBe("wire"); expect(t.slice(1)).toMatch(new RegExp(`^[01]{${v!.width}}$`)); }
+      if (t.startsWith("r")) {
+        expect(v!.type).toBe("real");
+        expect(Number.isFinite(Number(t.slice(1)))).toBe(true);
+      } else {
+        expect(v!.type).toBe("wire");
+        expect(t.slice(1)).toMatch(new RegExp(`^[01]{${v!.width}}$`));
+      }
       block.values.set(id, t);
     } else throw new Error(`unexpected token '${t}'`);
   }
@@ -65,7 +87,8 @@ function parseVcd(text: string): Parsed {
   return { timescale: ts, vars, changes };
 }
 
-const network = compileSource(`
+const network = compileSource(
+  `
 name: wave
 dt: 0.01
 seed: 2
@@ -83,7 +106,9 @@ hardware:
   time_unit: 1 ms
   weights: { bits: 5 }
   effects: [weights, adc, dac]
-`, "wave.yaml");
+`,
+  "wave.yaml",
+);
 
 function record(engine: Engine, spec: string, steps: number): { text: string; values: Map<string, number>[] } {
   const dir = mkdtempSync(join(tmpdir(), "vle-vcd-"));
@@ -130,9 +155,13 @@ describe("VCD", () => {
     for (let i = 0; i < 3; i++) expect(Number(byPath.get(`wave.h.u_${i}`)!.value.slice(1))).toBe(h.now.u[i]);
     const range = network.hardware!.ranges.find((r) => r.element === "h" && r.signal === 0)!;
     const lsb = (range.hi - range.lo) / (2 ** network.hardware!.adc.bits - 1);
-    expect(parseInt(byPath.get("wave.h.r_code_2")!.value.slice(1), 2)).toBe(Math.round((hw.rateAdc[0][2] - range.lo) / lsb));
-    const store = network.hardware!.weights[0], w = hw.crossbars[0].weights[1 * 2 + 0];
-    const code = byPath.get("wave.x_to_h.W_code_1_0")!.value.slice(1), width = code.length;
+    expect(parseInt(byPath.get("wave.h.r_code_2")!.value.slice(1), 2)).toBe(
+      Math.round((hw.rateAdc[0][2] - range.lo) / lsb),
+    );
+    const store = network.hardware!.weights[0],
+      w = hw.crossbars[0].weights[1 * 2 + 0];
+    const code = byPath.get("wave.x_to_h.W_code_1_0")!.value.slice(1),
+      width = code.length;
     const level = parseInt(code, 2) >= 2 ** (width - 1) ? parseInt(code, 2) - 2 ** width : parseInt(code, 2);
     expect(level * store.scale).toBeCloseTo(w, 12);
   });
@@ -142,27 +171,49 @@ describe("VCD", () => {
     const { text } = record(engine, "h.r,y.u", 20);
     const vcd = parseVcd(text);
     expect(vcd.timescale).toBe("10 us");
-    expect([...vcd.vars.values()].map((v) => v.path)).toEqual(["wave.s0.h.r_0", "wave.s0.h.r_1", "wave.s0.h.r_2", "wave.s0.y.u_0", "wave.s1.h.r_0", "wave.s1.h.r_1", "wave.s1.h.r_2", "wave.s1.y.u_0"]);
+    expect([...vcd.vars.values()].map((v) => v.path)).toEqual([
+      "wave.s0.h.r_0",
+      "wave.s0.h.r_1",
+      "wave.s0.h.r_2",
+      "wave.s0.y.u_0",
+      "wave.s1.h.r_0",
+      "wave.s1.h.r_1",
+      "wave.s1.h.r_2",
+      "wave.s1.y.u_0",
+    ]);
     expect(vcd.changes.map((c) => c.time)).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
   });
 
   it("refuses converter codes in ideal mode and unknown elements, in one line", () => {
     const dir = mkdtempSync(join(tmpdir(), "vle-vcd-"));
-    expect(() => new VcdRecorder(join(dir, "a.vcd"), new Engine(network), "h.r_code")).toThrow(/exist in hardware mode only; run with --mode hardware/);
-    expect(() => new VcdRecorder(join(dir, "a.vcd"), new HardwareEngine(network), "q.r_code")).toThrow(/no population named 'q'/);
+    expect(() => new VcdRecorder(join(dir, "a.vcd"), new Engine(network), "h.r_code")).toThrow(
+      /exist in hardware mode only; run with --mode hardware/,
+    );
+    expect(() => new VcdRecorder(join(dir, "a.vcd"), new HardwareEngine(network), "q.r_code")).toThrow(
+      /no population named 'q'/,
+    );
   });
 
-  it.skipIf(!existsSync("/usr/bin/vcd2fst"))("GTKWave's vcd2fst reads the file and fst2vcd gives back the same signals", () => {
-    const dir = mkdtempSync(join(tmpdir(), "vle-vcd-"));
-    const hw = new HardwareEngine(network);
-    const vcdPath = join(dir, "out.vcd");
-    const vcd = new VcdRecorder(vcdPath, hw, "all");
-    for (let k = 0; k < 40; k++) { hw.input("x").set([Math.sin(k / 5), 1]); hw.advance(); vcd.record(); }
-    vcd.close();
-    execFileSync("/usr/bin/vcd2fst", [vcdPath, join(dir, "out.fst")], { stdio: "pipe" });
-    const back = parseVcd(execFileSync("/usr/bin/fst2vcd", [join(dir, "out.fst")], { encoding: "utf8" }));
-    const mine = parseVcd(readFileSync(vcdPath, "utf8"));
-    expect([...back.vars.values()].map((v) => v.path).sort()).toEqual([...mine.vars.values()].map((v) => v.path).sort());
-    expect(back.changes.at(-1)!.time).toBe(mine.changes.at(-1)!.time);
-  });
+  it.skipIf(!existsSync("/usr/bin/vcd2fst"))(
+    "GTKWave's vcd2fst reads the file and fst2vcd gives back the same signals",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "vle-vcd-"));
+      const hw = new HardwareEngine(network);
+      const vcdPath = join(dir, "out.vcd");
+      const vcd = new VcdRecorder(vcdPath, hw, "all");
+      for (let k = 0; k < 40; k++) {
+        hw.input("x").set([Math.sin(k / 5), 1]);
+        hw.advance();
+        vcd.record();
+      }
+      vcd.close();
+      execFileSync("/usr/bin/vcd2fst", [vcdPath, join(dir, "out.fst")], { stdio: "pipe" });
+      const back = parseVcd(execFileSync("/usr/bin/fst2vcd", [join(dir, "out.fst")], { encoding: "utf8" }));
+      const mine = parseVcd(readFileSync(vcdPath, "utf8"));
+      expect([...back.vars.values()].map((v) => v.path).sort()).toEqual(
+        [...mine.vars.values()].map((v) => v.path).sort(),
+      );
+      expect(back.changes.at(-1)!.time).toBe(mine.changes.at(-1)!.time);
+    },
+  );
 });

@@ -5,7 +5,12 @@
  * `learn` is h's learned parameters (e.g. "[bias]"), `learning` the learning section's flow map, and
  * `hardware` is appended as it is.
  */
-export function tiledDescription(o: { learning: string; recurrent?: number; learn?: string; hardware?: string }): string {
+export function tiledDescription(o: {
+  learning: string;
+  recurrent?: number;
+  learn?: string;
+  hardware?: string;
+}): string {
   return `
 name: tiled
 dt: 0.1

@@ -29,7 +29,8 @@ async function checkpointsWritten(path: string, n: number, exited: Promise<unkno
   let done = false;
   void exited.then(() => (done = true));
   const version = () => (existsSync(path) ? statSync(path).mtimeMs + ":" + statSync(path).ino : "");
-  let seen = version(), count = 0;
+  let seen = version(),
+    count = 0;
   while (!done && count < n) {
     await sleep(1);
     const now = version();
@@ -48,67 +49,122 @@ const result = (stdout: string) => {
 
 describe("SIGKILL at random moments", () => {
   // 12 sequences in batches of 2: 6 batches per epoch, 3 epochs, a checkpoint after every batch
-  const perEpoch = 6, epochs = 3;
-  const args = ["train", "examples/lagline.yaml", "--task", "lagline", "--epochs", String(epochs), "--train-size", "12", "--test-size", "1", "--batch", "2", "--seed", "5"];
+  const perEpoch = 6,
+    epochs = 3;
+  const args = [
+    "train",
+    "examples/lagline.yaml",
+    "--task",
+    "lagline",
+    "--epochs",
+    String(epochs),
+    "--train-size",
+    "12",
+    "--test-size",
+    "1",
+    "--batch",
+    "2",
+    "--seed",
+    "5",
+  ];
 
-  it(`${kills} kills: each leaves an intact checkpoint (or none yet), and --resume ends bit for bit as the uninterrupted run`, async () => {
-    const started = performance.now();
-    const whole = vle(...args, "-o", at("whole.json"));
-    expect(whole.status, whole.stderr).toBe(0);
-    const duration = performance.now() - started;
-    const reference = result(whole.stdout);
+  it(
+    `${kills} kills: each leaves an intact checkpoint (or none yet), and --resume ends bit for bit as the uninterrupted run`,
+    async () => {
+      const started = performance.now();
+      const whole = vle(...args, "-o", at("whole.json"));
+      expect(whole.status, whole.stderr).toBe(0);
+      const duration = performance.now() - started;
+      const reference = result(whole.stdout);
 
-    const random = new Random(20260801);
-    let chain = 0, checkpoint = at("chain0.ckpt.json"), last = -1, killed = 0, resumes = 0;
-    const output = () => at(`chain${chain}.json`);
-    const finish = (stdout: string) => {
-      expect(result(stdout)).toStrictEqual(reference);
-      expect(readFileSync(output(), "utf8")).toBe(readFileSync(at("whole.json"), "utf8"));
-      chain++;
-      checkpoint = at(`chain${chain}.ckpt.json`);
-      last = -1;
-    };
-    while (killed < kills) {
-      const resume = existsSync(checkpoint);
-      resumes += resume ? 1 : 0;
-      const child = spawn(process.execPath, [cli(), ...args, "--checkpoint", checkpoint, "--checkpoint-every", "1", ...(resume ? ["--resume"] : []), "-o", output()], { stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
-      // a random moment, anchored to the run's progress so that a loaded machine does not push every kill before the
-      // first checkpoint: one time in five during start-up, else after 1-3 new checkpoints plus a random part of a batch
-      const early = random.uniform() < 0.2, writes = 1 + random.int(3), extra = random.uniform() * (duration / (perEpoch * epochs));
-      const moment = early ? sleep(random.uniform() * duration * 0.3) : checkpointsWritten(checkpoint, writes, exited).then(() => sleep(extra));
-      const outcome = await Promise.race([exited, moment.then(() => undefined)]);
-      if (outcome) {
-        // the run ended before the kill: it must have finished properly
-        expect(outcome.code).toBe(0);
-        finish(stdout);
-        continue;
+      const random = new Random(20260801);
+      let chain = 0,
+        checkpoint = at("chain0.ckpt.json"),
+        last = -1,
+        killed = 0,
+        resumes = 0;
+      const output = () => at(`chain${chain}.json`);
+      const finish = (stdout: string) => {
+        expect(result(stdout)).toStrictEqual(reference);
+        expect(readFileSync(output(), "utf8")).toBe(readFileSync(at("whole.json"), "utf8"));
+        chain++;
+        checkpoint = at(`chain${chain}.ckpt.json`);
+        last = -1;
+      };
+      while (killed < kills) {
+        const resume = existsSync(checkpoint);
+        resumes += resume ? 1 : 0;
+        const child = spawn(
+          process.execPath,
+          [
+            cli(),
+            ...args,
+            "--checkpoint",
+            checkpoint,
+            "--checkpoint-every",
+            "1",
+            ...(resume ? ["--resume"] : []),
+            "-o",
+            output(),
+          ],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let stdout = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+          child.on("exit", (code, signal) => resolve({ code, signal })),
+        );
+        // a random moment, anchored to the run's progress so that a loaded machine does not push every kill before the
+        // first checkpoint: one time in five during start-up, else after 1-3 new checkpoints plus a random part of a batch
+        const early = random.uniform() < 0.2,
+          writes = 1 + random.int(3),
+          extra = random.uniform() * (duration / (perEpoch * epochs));
+        const moment = early
+          ? sleep(random.uniform() * duration * 0.3)
+          : checkpointsWritten(checkpoint, writes, exited).then(() => sleep(extra));
+        const outcome = await Promise.race([exited, moment.then(() => undefined)]);
+        if (outcome) {
+          // the run ended before the kill: it must have finished properly
+          expect(outcome.code).toBe(0);
+          finish(stdout);
+          continue;
+        }
+        child.kill("SIGKILL");
+        const { signal, code } = await exited;
+        if (signal !== "SIGKILL") {
+          expect(code).toBe(0); // it finished in the instant before the kill
+          finish(stdout);
+          continue;
+        }
+        killed++;
+        if (existsSync(checkpoint)) {
+          const position = intact(checkpoint, perEpoch);
+          expect(position).toBeGreaterThanOrEqual(last); // a resumed run never moves the checkpoint back
+          last = position;
+        }
+        // the trained circuit is written atomically at the end: absent, or whole
+        if (existsSync(output())) expect(readFileSync(output(), "utf8")).toBe(readFileSync(at("whole.json"), "utf8"));
       }
-      child.kill("SIGKILL");
-      const { signal, code } = await exited;
-      if (signal !== "SIGKILL") {
-        expect(code).toBe(0); // it finished in the instant before the kill
-        finish(stdout);
-        continue;
-      }
-      killed++;
-      if (existsSync(checkpoint)) {
-        const position = intact(checkpoint, perEpoch);
-        expect(position).toBeGreaterThanOrEqual(last); // a resumed run never moves the checkpoint back
-        last = position;
-      }
-      // the trained circuit is written atomically at the end: absent, or whole
-      if (existsSync(output())) expect(readFileSync(output(), "utf8")).toBe(readFileSync(at("whole.json"), "utf8"));
-    }
-    // the last chain: resume (or start) and run to the end
-    const final = vle(...args, "--checkpoint", checkpoint, "--checkpoint-every", "1", ...(existsSync(checkpoint) ? ["--resume"] : []), "-o", output());
-    expect(final.status, final.stderr).toBe(0);
-    finish(final.stdout);
-    console.log(`kill test: ${killed} SIGKILLs at random moments over ${chain} runs to the end (${resumes} resumes); every checkpoint intact, every run ended bit for bit as the uninterrupted one`);
-    expect(killed).toBe(kills);
-  }, Math.max(120_000, kills * 15_000));
+      // the last chain: resume (or start) and run to the end
+      const final = vle(
+        ...args,
+        "--checkpoint",
+        checkpoint,
+        "--checkpoint-every",
+        "1",
+        ...(existsSync(checkpoint) ? ["--resume"] : []),
+        "-o",
+        output(),
+      );
+      expect(final.status, final.stderr).toBe(0);
+      finish(final.stdout);
+      console.log(
+        `kill test: ${killed} SIGKILLs at random moments over ${chain} runs to the end (${resumes} resumes); every checkpoint intact, every run ended bit for bit as the uninterrupted one`,
+      );
+      expect(killed).toBe(kills);
+    },
+    Math.max(120_000, kills * 15_000),
+  );
 });
 
 describe("numerical trouble stops training", () => {
@@ -119,10 +175,31 @@ describe("numerical trouble stops training", () => {
     const description = at("railed.yaml");
     writeFileSync(description, text);
     const checkpoint = at("railed.ckpt.json");
-    const args = ["train", description, "--task", "lagline", "--epochs", "3", "--train-size", "12", "--test-size", "1", "--batch", "2", "--seed", "5", "--checkpoint", checkpoint, "--checkpoint-every", "1"];
+    const args = [
+      "train",
+      description,
+      "--task",
+      "lagline",
+      "--epochs",
+      "3",
+      "--train-size",
+      "12",
+      "--test-size",
+      "1",
+      "--batch",
+      "2",
+      "--seed",
+      "5",
+      "--checkpoint",
+      checkpoint,
+      "--checkpoint-every",
+      "1",
+    ];
     const run = vle(...args);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^vle: step \d+(, batch slot \d)?: population 'l1' neuron 0: u = 2\.00\d* is past the rails \[-1, 2\]; .*\n$/);
+    expect(run.stderr).toMatch(
+      /^vle: step \d+(, batch slot \d)?: population 'l1' neuron 0: u = 2\.00\d* is past the rails \[-1, 2\]; .*\n$/,
+    );
     const before = readFileSync(checkpoint, "utf8");
     const position = intact(checkpoint, 6);
     expect(position).toBeGreaterThan(0);

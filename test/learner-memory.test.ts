@@ -7,14 +7,18 @@ describe("learner memory against sequence length", () => {
   const circuit = compileSource(memoryWorkload, "bench/memory.ts");
   // bptt's trajectory grows by doubling from 64 steps: at powers of two it holds exactly the steps taken
   const lengths = [128, 512, 2048];
-  const held = (rule: "vle" | "bptt") => lengths.map((T) => {
-    const { engine, learner } = memoryLearner(circuit, rule);
-    let bytes = 0;
-    const end = learner.endSequence.bind(learner);
-    learner.endSequence = () => { bytes = storedBytes(learner); end(); };
-    runSequence(engine, learner, T);
-    return bytes;
-  });
+  const held = (rule: "vle" | "bptt") =>
+    lengths.map((T) => {
+      const { engine, learner } = memoryLearner(circuit, rule);
+      let bytes = 0;
+      const end = learner.endSequence.bind(learner);
+      learner.endSequence = () => {
+        bytes = storedBytes(learner);
+        end();
+      };
+      runSequence(engine, learner, T);
+      return bytes;
+    });
 
   it("vle holds the same bytes whatever the length", () => {
     const [a, b, c] = held("vle");
@@ -34,6 +38,8 @@ describe("learner memory against sequence length", () => {
 
   it("counts each typed array once, through objects, arrays and maps", () => {
     const shared = new Float64Array(10);
-    expect(storedBytes({ a: shared, b: [shared, new Uint8Array(3)], c: new Map([["k", { d: shared.subarray(2) }]]) })).toBe(83);
+    expect(
+      storedBytes({ a: shared, b: [shared, new Uint8Array(3)], c: new Map([["k", { d: shared.subarray(2) }]]) }),
+    ).toBe(83);
   });
 });

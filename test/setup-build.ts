@@ -17,10 +17,15 @@ export default function setup(project: TestProject): () => void {
   const outDir = join(process.cwd(), "dist", `test-build-${process.pid}`);
   const node = process.execPath;
   spawnSync(node, [join("circuits", "gen.mjs")], { stdio: "pipe" });
-  const tsc = spawnSync(node, [join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--outDir", outDir], { encoding: "utf8" });
+  const tsc = spawnSync(
+    node,
+    [join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--outDir", outDir],
+    { encoding: "utf8" },
+  );
   const main = join(outDir, "packages", "cli", "main.js");
   // type errors elsewhere still emit JavaScript; only a missing entry point stops the end-to-end tests
-  if (!existsSync(main)) throw new Error(`building the CLI failed (tsc exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`);
+  if (!existsSync(main))
+    throw new Error(`building the CLI failed (tsc exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`);
   project.provide("vleCli", main);
   return () => rmSync(outDir, { recursive: true, force: true });
 }

@@ -32,9 +32,18 @@ describe("exportSpiceFile", () => {
   it("names the table, row or flag at fault and writes nothing", () => {
     const out = join(dir, "bad.cir");
     const cases: [() => unknown, RegExp][] = [
-      [() => exportSpiceFile("examples/lagline.yaml", out, { input: file("wrong.csv", "z[0]\n1\n") }), /wrong\.csv:1: column 'z\[0\]' names no input/],
-      [() => exportSpiceFile("examples/lagline.yaml", out, { input: file("text.csv", "x[0]\nabc\n") }), /text\.csv:2: column 'x\[0\]': 'abc' is not a number/],
-      [() => exportSpiceFile("examples/lagline.yaml", out, { tstop: "soon" }), /--tstop soon must be a positive number/],
+      [
+        () => exportSpiceFile("examples/lagline.yaml", out, { input: file("wrong.csv", "z[0]\n1\n") }),
+        /wrong\.csv:1: column 'z\[0\]' names no input/,
+      ],
+      [
+        () => exportSpiceFile("examples/lagline.yaml", out, { input: file("text.csv", "x[0]\nabc\n") }),
+        /text\.csv:2: column 'x\[0\]': 'abc' is not a number/,
+      ],
+      [
+        () => exportSpiceFile("examples/lagline.yaml", out, { tstop: "soon" }),
+        /--tstop soon must be a positive number/,
+      ],
       [() => exportSpiceFile("examples/lagline.yaml", out, {}), /no end time; give --tstop/],
       [() => exportSpiceFile("examples/missing.yaml", out, { tstop: "1" }), /missing\.yaml: cannot read/],
     ];

@@ -8,7 +8,8 @@ import { HardwareEngine } from "../simulator/hardware/engine.js";
 import { tiledDescription } from "./helpers.js";
 
 /** x (10) -> h (12, tanh, recurrent) -> y (3). */
-const network = (hardware: string) => tiledDescription({ learn: "[bias]", recurrent: 0.1, learning: "{ rule: vle, eta: 0.001 }", hardware });
+const network = (hardware: string) =>
+  tiledDescription({ learn: "[bias]", recurrent: 0.1, learning: "{ rule: vle, eta: 0.001 }", hardware });
 
 /** The output rates of 60 learning steps of a batch of 2 on one input stream. */
 function run(engine: Engine): number[] {
@@ -28,7 +29,10 @@ function run(engine: Engine): number[] {
 
 describe("tiling a projection larger than a core", () => {
   const plain: Circuit = compileSource(network(""), "t.yaml");
-  const tiled: Circuit = compileSource(network("hardware: { card: analog-65nm, time_unit: 1 ms, effects: none, core: { neurons: 8, synapses: 32 } }"), "t.yaml");
+  const tiled: Circuit = compileSource(
+    network("hardware: { card: analog-65nm, time_unit: 1 ms, effects: none, core: { neurons: 8, synapses: 32 } }"),
+    "t.yaml",
+  );
 
   it("spreads the crossbars over several cores with partial sums routed", () => {
     const h = tiled.hardware!;

@@ -15,15 +15,36 @@ const at = (name: string) => join(dir, name);
 
 describe("vle train --resume after SIGKILL", () => {
   // 40 sequences in batches of 2: 20 batches of 2000 steps per epoch, a checkpoint after every batch
-  const args = ["train", "examples/lagline.yaml", "--task", "lagline", "--epochs", "3", "--train-size", "40", "--test-size", "2", "--batch", "2", "--seed", "9"];
+  const args = [
+    "train",
+    "examples/lagline.yaml",
+    "--task",
+    "lagline",
+    "--epochs",
+    "3",
+    "--train-size",
+    "40",
+    "--test-size",
+    "2",
+    "--batch",
+    "2",
+    "--seed",
+    "9",
+  ];
 
   it("continues from the last checkpoint and ends with the same parameters, metrics and trained circuit, bit for bit", async () => {
     const whole = vle(...args, "-o", at("whole.json"));
     expect(whole.status, whole.stderr).toBe(0);
 
     const checkpoint = at("killed.ckpt.json");
-    const child = spawn(process.execPath, [cli, ...args, "--checkpoint", checkpoint, "--checkpoint-every", "1", "-o", at("resumed.json")], { stdio: "ignore" });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    const child = spawn(
+      process.execPath,
+      [cli, ...args, "--checkpoint", checkpoint, "--checkpoint-every", "1", "-o", at("resumed.json")],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
     while (!existsSync(checkpoint)) await sleep(2);
     child.kill("SIGKILL");
     expect(await exited).toBe("SIGKILL");
@@ -35,7 +56,8 @@ describe("vle train --resume after SIGKILL", () => {
 
     const resumed = vle(...args, "--checkpoint", checkpoint, "--resume", "-o", at("resumed.json"));
     expect(resumed.status, resumed.stderr).toBe(0);
-    const a = JSON.parse(whole.stdout), b = JSON.parse(resumed.stdout);
+    const a = JSON.parse(whole.stdout),
+      b = JSON.parse(resumed.stdout);
     expect(b.resumedFrom).toStrictEqual({ epoch: ck.epoch, batch: ck.batch });
     expect(b.parameters).toStrictEqual(a.parameters);
     expect(b.final).toStrictEqual(a.final);
@@ -70,10 +92,25 @@ describe("vle train and vle demo", () => {
   });
 
   it("bad input gives exit 1 and one line naming the problem", () => {
-    expectOneLineError(vle("train", "examples/lagline.yaml", "--task", "nope"), /^vle: unknown task 'nope'; tasks: lagline, delayed-xor/);
-    expectOneLineError(vle("train", "examples/lagline.yaml", "--task", "delayed-xor"), /^vle: task 'delayed-xor' feeds 2 input channel\(s\) but circuit 'lagline' has 1/);
-    expectOneLineError(vle("train", "examples/lagline.yaml", "--task", "lagline", "--rule", "backprop"), /^vle: --rule: unknown rule 'backprop'/);
-    expectOneLineError(vle("train", "examples/lagline.yaml", "--task", "lagline", "--epochs", "x"), /^vle: --epochs 'x' must be an integer >= 0/);
-    expectOneLineError(vle("train", "examples/lagline.yaml", "--task", "lagline", "--resume", "--checkpoint", at("none.json")), /no checkpoint to resume/);
+    expectOneLineError(
+      vle("train", "examples/lagline.yaml", "--task", "nope"),
+      /^vle: unknown task 'nope'; tasks: lagline, delayed-xor/,
+    );
+    expectOneLineError(
+      vle("train", "examples/lagline.yaml", "--task", "delayed-xor"),
+      /^vle: task 'delayed-xor' feeds 2 input channel\(s\) but circuit 'lagline' has 1/,
+    );
+    expectOneLineError(
+      vle("train", "examples/lagline.yaml", "--task", "lagline", "--rule", "backprop"),
+      /^vle: --rule: unknown rule 'backprop'/,
+    );
+    expectOneLineError(
+      vle("train", "examples/lagline.yaml", "--task", "lagline", "--epochs", "x"),
+      /^vle: --epochs 'x' must be an integer >= 0/,
+    );
+    expectOneLineError(
+      vle("train", "examples/lagline.yaml", "--task", "lagline", "--resume", "--checkpoint", at("none.json")),
+      /no checkpoint to resume/,
+    );
   });
 });

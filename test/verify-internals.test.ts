@@ -36,7 +36,8 @@ function place(engine: Engine, u: Float64Array, p: Float64Array, v?: Float64Arra
   for (const x of engine.crossbars) {
     x.errorOut.fill(0);
     if (!x.carriesError) continue;
-    for (let i = 0; i < x.rows; i++) for (let j = 0; j < x.cols; j++) x.errorOut[j] += x.feedback[i * x.cols + j] * x.post.now.e[i];
+    for (let i = 0; i < x.rows; i++)
+      for (let j = 0; j < x.cols; j++) x.errorOut[j] += x.feedback[i * x.cols + j] * x.post.now.e[i];
   }
 }
 
@@ -59,19 +60,24 @@ const features = () => loadTarget(join("test", "fixtures", "verify-good-features
 
 describe("settles' Jacobians equal central differences of the engine's own step", () => {
   it("the forward map (u, u_prosp) at the fixed point", () => {
-    const c = features(), m = zeroInputMap(c), n = m.n;
+    const c = features(),
+      m = zeroInputMap(c),
+      n = m.n;
     const fixed = newton(m, new Float64Array(n))!;
     expect(fixed).toBeDefined();
-    const J = jacobian(m, c.dt, fixed), h = 1e-6;
+    const J = jacobian(m, c.dt, fixed),
+      h = 1e-6;
     for (let k = 0; k < 2 * n; k++) {
       const shifted = (sign: number) => {
-        const u = Float64Array.from(fixed), p = Float64Array.from(fixed);
+        const u = Float64Array.from(fixed),
+          p = Float64Array.from(fixed);
         (k < n ? u : p)[k % n] += sign * h;
         const s = stepFrom(c, u, p);
         return [...s.u, ...s.p];
       };
       const [plus, minus] = [shifted(1), shifted(-1)];
-      for (let row = 0; row < 2 * n; row++) expect(Math.abs((plus[row] - minus[row]) / (2 * h) - J[row][k]), `J[${row}][${k}]`).toBeLessThan(1e-7);
+      for (let row = 0; row < 2 * n; row++)
+        expect(Math.abs((plus[row] - minus[row]) / (2 * h) - J[row][k]), `J[${row}][${k}]`).toBeLessThan(1e-7);
     }
   });
 
@@ -79,27 +85,37 @@ describe("settles' Jacobians equal central differences of the engine's own step"
     for (const prospective of [true, false]) {
       const c = features();
       if (!prospective) c.learning.rule = Rule.INSTANTANEOUS;
-      const m = zeroInputMap(c), n = m.n, fixed = newton(m, new Float64Array(n))!;
+      const m = zeroInputMap(c),
+        n = m.n,
+        fixed = newton(m, new Float64Array(n))!;
       const { J, names } = errorJacobian(c, m, fixed, prospective);
-      const M = J.length / 2, h = 1e-6;
+      const M = J.length / 2,
+        h = 1e-6;
       expect(M).toBe(n); // every population of the fixture has an error cell
       expect(names[0]).toMatch(/\.v\[0\]$/);
       for (let k = 0; k < 2 * M; k++) {
         const shifted = (sign: number) => {
-          const v = new Float64Array(n), e = new Float64Array(n);
+          const v = new Float64Array(n),
+            e = new Float64Array(n);
           (k < M ? v : e)[k % M] += sign * h;
           const s = stepFrom(c, fixed, fixed, v, e);
           return [...s.v, ...s.e];
         };
         const [plus, minus] = [shifted(1), shifted(-1)];
-        for (let row = 0; row < 2 * M; row++) expect(Math.abs((plus[row] - minus[row]) / (2 * h) - J[row][k]), `${prospective} J[${row}][${k}]`).toBeLessThan(1e-7);
+        for (let row = 0; row < 2 * M; row++)
+          expect(
+            Math.abs((plus[row] - minus[row]) / (2 * h) - J[row][k]),
+            `${prospective} J[${row}][${k}]`,
+          ).toBeLessThan(1e-7);
       }
     }
   });
 });
 
 describe("the oracle", () => {
-  const single = (extra: string) => readDescription(`
+  const single = (extra: string) =>
+    readDescription(
+      `
 dt: 0.1
 populations:
   - { name: x, kind: input, size: 1 }
@@ -107,14 +123,18 @@ populations:
 projections:
   - { from: x, to: y, weights: [[2.0]], plastic: false }
 loss: { kind: mse, beta: 0.5 }
-${extra}`, "single.yaml");
+${extra}`,
+      "single.yaml",
+    );
 
   it("integrates a leaky integrator in closed form: u(s) = A (1 - q^s), u~(s) = u(s-1) + tau_r (A - u(s-1)) / tau_m", () => {
     const oracle = new Oracle(single("learning: { rule: none }"));
-    const A = 0.3 + 2 * 0.7, q = 1 - 0.1 / 0.5;
+    const A = 0.3 + 2 * 0.7,
+      q = 1 - 0.1 / 0.5;
     for (let s = 1; s <= 30; s++) {
       oracle.step(new Map([["x", [0.7]]]), new Map(), false);
-      const st = oracle.state.get("y")!, before = A * (1 - q ** (s - 1));
+      const st = oracle.state.get("y")!,
+        before = A * (1 - q ** (s - 1));
       expect(st.u[0]).toBeCloseTo(A * (1 - q ** s), 13);
       expect(st.uProsp[0]).toBeCloseTo(before + (0.2 * (A - before)) / 0.5, 13);
       expect(st.r[0]).toBe(st.uProsp[0]); // linear output
@@ -126,7 +146,9 @@ ${extra}`, "single.yaml");
     const net = single("learning: { rule: vle, eta: 0, gamma: 0 }");
     net.populations[1].bias = [0];
     net.projections[0].weights = [0];
-    const oracle = new Oracle(net), target = 0.8, d = 0.5 * target;
+    const oracle = new Oracle(net),
+      target = 0.8,
+      d = 0.5 * target;
     oracle.step(new Map([["x", [0]]]), new Map([["y", [target]]]), false);
     expect(oracle.state.get("y")!.e[0]).toBe(0); // phi' starts at 0 (DESIGN: the state starts at zero)
     let v = 0;
@@ -140,7 +162,9 @@ ${extra}`, "single.yaml");
   });
 
   it("agrees with the compiler and the engine on every example description", () => {
-    for (const file of readdirSync("examples").filter((f) => f.endsWith(".yaml")).map((f) => join("examples", f))) {
+    for (const file of readdirSync("examples")
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => join("examples", f))) {
       const target = loadTarget(file);
       const r = compilesFaithfully.check(target, { runs: 3, seed: 1, maxSteps: 12 });
       expect(r.status, `${file}: ${r.counterexample?.failure.message}`).toBe("passed");
@@ -165,11 +189,16 @@ describe("the detectors", () => {
   it("roundtrip names the field an encoding loses", () => {
     const c = features();
     c.crossbars[2].weights[3] = NaN; // not a valid circuit, but encodable: NaN never equals itself after decoding
-    expect(roundtripInternals.roundtripProblem(c)).toBe("decodeBinary(encodeBinary(c)) differs at crossbars[2].weights[3]: NaN vs NaN");
+    expect(roundtripInternals.roundtripProblem(c)).toBe(
+      "decodeBinary(encodeBinary(c)) differs at crossbars[2].weights[3]: NaN vs NaN",
+    );
   });
 
   it("the drive arbitrary draws inputs within each declared range, on the grid, with targets only where present", () => {
-    const c = compileSource("dt: 0.1\npopulations:\n  - { name: x, kind: input, size: 2, range: [0.25, 3] }\n  - { name: y, kind: output, size: 1, tau_m: 1 }\nprojections:\n  - { from: x, to: y }\n", "range.yaml");
+    const c = compileSource(
+      "dt: 0.1\npopulations:\n  - { name: x, kind: input, size: 2, range: [0.25, 3] }\n  - { name: y, kind: output, size: 1, tau_m: 1 }\nprojections:\n  - { from: x, to: y }\n",
+      "range.yaml",
+    );
     expect(c.inputs[0]).toMatchObject({ lo: 0.25, hi: 3 });
     for (const d of fc.sample(driveArbitrary(c, { maxSteps: 20, targets: "random" }), { seed: 1, numRuns: 200 })) {
       expect(d.steps).toBeGreaterThanOrEqual(1);
@@ -187,28 +216,66 @@ describe("the detectors", () => {
 
 describe("the declared envelope in descriptions", () => {
   it("rejects a range on a non-input, a tolerance on a non-output, and rails with lo >= hi, naming the line", () => {
-    const base = (pop: string, top = "") => `dt: 0.1\n${top}populations:\n  - { name: x, kind: input, size: 1 }\n  - ${pop}\nprojections: []\nlearning: { rule: none }\n`;
-    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1, range: [0, 1] }"), "e.yaml")).toThrow(/^e\.yaml:4: populations\[1\]\.range: only input populations have a declared range/);
-    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1, tolerance: 0.1 }"), "e.yaml")).toThrow(/^e\.yaml:4: populations\[1\]\.tolerance: only output populations have a tolerance/);
-    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1 }", "rails: [2, 1]\n"), "e.yaml")).toThrow(/^e\.yaml:2: rails: \[2, 1\] must have lo < hi/);
-    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1 }", "rails: [1]\n"), "e.yaml")).toThrow(/^e\.yaml:2: rails: 1 values; the membranes' rails are \[lo, hi\]/);
-    const c = compileSource(base("{ name: y, kind: output, size: 1, tau_m: 1, tolerance: 0.2 }", "rails: [-5, 5]\n"), "e.yaml");
+    const base = (pop: string, top = "") =>
+      `dt: 0.1\n${top}populations:\n  - { name: x, kind: input, size: 1 }\n  - ${pop}\nprojections: []\nlearning: { rule: none }\n`;
+    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1, range: [0, 1] }"), "e.yaml")).toThrow(
+      /^e\.yaml:4: populations\[1\]\.range: only input populations have a declared range/,
+    );
+    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1, tolerance: 0.1 }"), "e.yaml")).toThrow(
+      /^e\.yaml:4: populations\[1\]\.tolerance: only output populations have a tolerance/,
+    );
+    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1 }", "rails: [2, 1]\n"), "e.yaml")).toThrow(
+      /^e\.yaml:2: rails: \[2, 1\] must have lo < hi/,
+    );
+    expect(() => compileSource(base("{ name: h, size: 1, tau_m: 1 }", "rails: [1]\n"), "e.yaml")).toThrow(
+      /^e\.yaml:2: rails: 1 values; the membranes' rails are \[lo, hi\]/,
+    );
+    const c = compileSource(
+      base("{ name: y, kind: output, size: 1, tau_m: 1, tolerance: 0.2 }", "rails: [-5, 5]\n"),
+      "e.yaml",
+    );
     expect([c.railLo, c.railHi, c.outputs[0].tolerance]).toEqual([-5, 5, 0.2]);
   });
 
   it("the validator rejects a declared interval with lo >= hi and text that UTF-8 cannot carry", async () => {
     const { validate } = await import("../circuits/validate.js");
     const c = features();
-    expect(() => validate({ ...c, railLo: 1, railHi: 1 })).toThrow(/rails \[1, 1\] must be finite with rail_lo <= 0 <= rail_hi/);
-    expect(() => validate({ ...c, railLo: 0.5, railHi: 2 })).toThrow(/rails \[0\.5, 2\] .* around the rest state u = 0/);
-    expect(() => validate({ ...c, populations: null } as unknown as Circuit)).toThrow(/^circuit: malformed circuit: populations: null where a list is expected$/);
-    expect(() => validate({ ...c, populations: "x" } as unknown as Circuit)).toThrow(/^circuit: malformed circuit: Circuit\.populations: array expected$/);
-    expect(() => validate({ ...c, populations: c.populations.map((p, k) => (k === 0 ? { ...p, size: -1 } : p)) })).toThrow(/^circuit: malformed circuit: populations\[0\]\.size: -1 cannot be stored/);
-    expect(() => validate({ ...c, learning: { ...c.learning, eta: "0.1" } } as unknown as Circuit)).toThrow(/^circuit: malformed circuit: learning\.eta: "0\.1" where a number is expected$/);
+    expect(() => validate({ ...c, railLo: 1, railHi: 1 })).toThrow(
+      /rails \[1, 1\] must be finite with rail_lo <= 0 <= rail_hi/,
+    );
+    expect(() => validate({ ...c, railLo: 0.5, railHi: 2 })).toThrow(
+      /rails \[0\.5, 2\] .* around the rest state u = 0/,
+    );
+    expect(() => validate({ ...c, populations: null } as unknown as Circuit)).toThrow(
+      /^circuit: malformed circuit: populations: null where a list is expected$/,
+    );
+    expect(() => validate({ ...c, populations: "x" } as unknown as Circuit)).toThrow(
+      /^circuit: malformed circuit: Circuit\.populations: array expected$/,
+    );
+    expect(() =>
+      validate({ ...c, populations: c.populations.map((p, k) => (k === 0 ? { ...p, size: -1 } : p)) }),
+    ).toThrow(/^circuit: malformed circuit: populations\[0\]\.size: -1 cannot be stored/);
+    expect(() => validate({ ...c, learning: { ...c.learning, eta: "0.1" } } as unknown as Circuit)).toThrow(
+      /^circuit: malformed circuit: learning\.eta: "0\.1" where a number is expected$/,
+    );
     expect(() => validate(null as unknown as Circuit)).toThrow(/^circuit: malformed circuit: null is not a circuit$/);
     expect(() => validate({ ...c, inputs: [{ ...c.inputs[0], lo: 2, hi: -2 }] })).toThrow(/input 'u': range \[2, -2\]/);
     expect(() => validate({ ...c, name: "a\ud800b" })).toThrow(/name: the text has a lone surrogate/);
-    expect(() => validate({ ...c, crossbars: c.crossbars.map((x, k) => (k === 1 ? { ...x, feedback: Feedback.TRANSPOSE, name: "\udc00" } : x)) })).toThrow(/crossbars\[1\]\.name: the text has a lone surrogate/);
-    validate(fromJSON({ version: 1, name: "ok", dt: 0.1, provenance: {}, learning: { rule: "NONE" }, populations: [{ name: "a", size: 1, tauM: [1], tauR: [1], bias: [0] }] }));
+    expect(() =>
+      validate({
+        ...c,
+        crossbars: c.crossbars.map((x, k) => (k === 1 ? { ...x, feedback: Feedback.TRANSPOSE, name: "\udc00" } : x)),
+      }),
+    ).toThrow(/crossbars\[1\]\.name: the text has a lone surrogate/);
+    validate(
+      fromJSON({
+        version: 1,
+        name: "ok",
+        dt: 0.1,
+        provenance: {},
+        learning: { rule: "NONE" },
+        populations: [{ name: "a", size: 1, tauM: [1], tauR: [1], bias: [0] }],
+      }),
+    );
   });
 });

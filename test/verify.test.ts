@@ -38,9 +38,20 @@ function check(name: string, property: string, runs = 100, pipeline?: readonly P
 
 /** The `vle simulate` arguments that replay a failure (what its replay command says, without the leading `vle`). */
 function replayArgs(r: PropertyResult, file: string, trace: string, extra: string[] = []): string[] {
-  const cx = r.counterexample!, f = cx.failure;
+  const cx = r.counterexample!,
+    f = cx.failure;
   expect(cx.replayCommand).toContain(`--input ${cx.files!.input}`);
-  return ["simulate", file, "--input", cx.files!.input!, ...(cx.files!.target ? ["--target", cx.files!.target] : []), ...(f.signal ? ["--record", f.signal] : []), "--out", trace, ...extra];
+  return [
+    "simulate",
+    file,
+    "--input",
+    cx.files!.input!,
+    ...(cx.files!.target ? ["--target", cx.files!.target] : []),
+    ...(f.signal ? ["--record", f.signal] : []),
+    "--out",
+    trace,
+    ...extra,
+  ];
 }
 
 describe("known-bad fixtures fail the intended property with a short counterexample that replays", () => {
@@ -64,7 +75,9 @@ describe("known-bad fixtures fail the intended property with a short counterexam
     expect(cx.drive!.steps).toBeLessThanOrEqual(SHORT);
     // the written table: the shrunk input, then zero input up to the failing step
     expect(cx.failure.step).toBeLessThanOrEqual(SHORT);
-    expect(cx.failure.message).toMatch(/moving away .*eigenvalue 4\.00000 of the discrete map .* modulus 4\.00000 >= 1/);
+    expect(cx.failure.message).toMatch(
+      /moving away .*eigenvalue 4\.00000 of the discrete map .* modulus 4\.00000 >= 1/,
+    );
     expect(r.details!.spectralRadius).toBeCloseTo(4, 9);
     const trace = join(dir, "settles.csv");
     const run = vle(...replayArgs(r, fixture("bad-unstable"), trace));
@@ -77,12 +90,17 @@ describe("known-bad fixtures fail the intended property with a short counterexam
   it("quantization-bound: weights too coarse; hardware and ideal mode replay both values", () => {
     const r = check("bad-coarse", "quantization-bound");
     expect(r.status).toBe("failed");
-    const cx = r.counterexample!, f = cx.failure;
+    const cx = r.counterexample!,
+      f = cx.failure;
     expect(cx.drive!.steps).toBeLessThanOrEqual(SHORT);
     expect(f.signal).toBe("y.r[0]");
     expect(cx.replayCommand).toContain(`--mode hardware --seed ${cx.drive!.seed}`);
-    const hardware = join(dir, "quant-hw.csv"), ideal = join(dir, "quant-ideal.csv");
-    expect(vle(...replayArgs(r, fixture("bad-coarse"), hardware, ["--mode", "hardware", "--seed", String(cx.drive!.seed)])).status).toBe(0);
+    const hardware = join(dir, "quant-hw.csv"),
+      ideal = join(dir, "quant-ideal.csv");
+    expect(
+      vle(...replayArgs(r, fixture("bad-coarse"), hardware, ["--mode", "hardware", "--seed", String(cx.drive!.seed)]))
+        .status,
+    ).toBe(0);
     expect(vle(...replayArgs(r, fixture("bad-coarse"), ideal)).status).toBe(0);
     const [a, b] = [traced(hardware, f.signal!, f.step), traced(ideal, f.signal!, f.step)];
     expect(a).toBe(f.value);
@@ -98,7 +116,16 @@ describe("known-bad fixtures fail the intended property with a short counterexam
     expect(cx.failure.message).toMatch(/cosine with the exact descent direction -\d/);
     expect(cx.failure.signal).toBe("x->h.W");
     const trace = join(dir, "descends.csv");
-    const run = vle("simulate", fixture("bad-antifeedback"), "--input", cx.files!.input!, "--target", cx.files!.target!, "--out", trace);
+    const run = vle(
+      "simulate",
+      fixture("bad-antifeedback"),
+      "--input",
+      cx.files!.input!,
+      "--target",
+      cx.files!.target!,
+      "--out",
+      trace,
+    );
     expect(run.status, run.stderr).toBe(0);
     // the settling steps and the window, one trace row each
     expect(readFileSync(trace, "utf8").trimEnd().split("\n").length - 1).toBe(cx.failure.step);
@@ -109,10 +136,20 @@ describe("known-good fixtures pass every property", () => {
   for (const name of ["good-chain", "good-features", "good-chip"]) {
     it(`${name} passes ${goodRuns} runs of every property that applies`, () => {
       const report = verify(loadTarget(fixture(name)), { runs: goodRuns, outDir: join(dir, name) });
-      for (const x of report.results) expect(x.status, `${x.property}: ${x.counterexample?.failure.message ?? x.note}`).not.toBe("failed");
+      for (const x of report.results)
+        expect(x.status, `${x.property}: ${x.counterexample?.failure.message ?? x.note}`).not.toBe("failed");
       const ran = report.results.filter((x) => x.status === "passed").map((x) => x.property);
-      expect(ran).toEqual(["bounded", "settles", "compiles-faithfully", ...(name === "good-chip" ? ["quantization-bound"] : []), "descends", "deterministic", "roundtrip"]);
-      for (const x of report.results) if (x.status === "passed" && x.property !== "roundtrip") expect(x.runs).toBe(goodRuns);
+      expect(ran).toEqual([
+        "bounded",
+        "settles",
+        "compiles-faithfully",
+        ...(name === "good-chip" ? ["quantization-bound"] : []),
+        "descends",
+        "deterministic",
+        "roundtrip",
+      ]);
+      for (const x of report.results)
+        if (x.status === "passed" && x.property !== "roundtrip") expect(x.runs).toBe(goodRuns);
     });
   }
 });
@@ -120,13 +157,57 @@ describe("known-good fixtures pass every property", () => {
 /** A pipeline with `faulty` run right after the pass named `after`. */
 const broken = (after: string, faulty: Pass) => passes.flatMap((p) => (p.name === after ? [p, faulty] : [p]));
 const faults: { what: string; after: string; run: Pass["run"] }[] = [
-  { what: "resolve doubles the loss's beta", after: "resolve", run: (c) => { c.description!.loss.beta *= 2; } },
-  { what: "shapes reverses a per-neuron bias list", after: "shapes", run: (c) => { c.graph!.populations.find((p) => p.name === "h")!.biasValues.reverse(); } },
-  { what: "lower swaps tau_m and tau_r", after: "lower", run: (c) => { const p = c.circuit!.populations[1]; [p.tauM, p.tauR] = [p.tauR, p.tauM]; } },
-  { what: "lower halves an error current's gamma", after: "lower", run: (c) => { c.circuit!.errorCurrents[0].gamma /= 2; } },
-  { what: "error paths flips the sign of a random feedback matrix", after: "error paths", run: (c) => { const x = c.circuit!.crossbars.find((k) => k.name === "skip")!; x.feedbackWeights = x.feedbackWeights.map((w) => -w); } },
-  { what: "error paths drops the broadcast", after: "error paths", run: (c) => { c.circuit!.broadcasts = []; } },
-  { what: "emit rounds the weights to float32", after: "emit", run: (c) => { for (const x of c.circuit!.crossbars) x.weights = x.weights.map(Math.fround); } },
+  {
+    what: "resolve doubles the loss's beta",
+    after: "resolve",
+    run: (c) => {
+      c.description!.loss.beta *= 2;
+    },
+  },
+  {
+    what: "shapes reverses a per-neuron bias list",
+    after: "shapes",
+    run: (c) => {
+      c.graph!.populations.find((p) => p.name === "h")!.biasValues.reverse();
+    },
+  },
+  {
+    what: "lower swaps tau_m and tau_r",
+    after: "lower",
+    run: (c) => {
+      const p = c.circuit!.populations[1];
+      [p.tauM, p.tauR] = [p.tauR, p.tauM];
+    },
+  },
+  {
+    what: "lower halves an error current's gamma",
+    after: "lower",
+    run: (c) => {
+      c.circuit!.errorCurrents[0].gamma /= 2;
+    },
+  },
+  {
+    what: "error paths flips the sign of a random feedback matrix",
+    after: "error paths",
+    run: (c) => {
+      const x = c.circuit!.crossbars.find((k) => k.name === "skip")!;
+      x.feedbackWeights = x.feedbackWeights.map((w) => -w);
+    },
+  },
+  {
+    what: "error paths drops the broadcast",
+    after: "error paths",
+    run: (c) => {
+      c.circuit!.broadcasts = [];
+    },
+  },
+  {
+    what: "emit rounds the weights to float32",
+    after: "emit",
+    run: (c) => {
+      for (const x of c.circuit!.crossbars) x.weights = x.weights.map(Math.fround);
+    },
+  },
 ];
 
 describe("compiles-faithfully is the oracle of every compiler pass", () => {
@@ -135,7 +216,8 @@ describe("compiles-faithfully is the oracle of every compiler pass", () => {
       const pipeline = broken(fault.after, { name: `faulty ${fault.after}`, run: fault.run });
       const r = check("good-features", "compiles-faithfully", 100, pipeline);
       expect(r.status).toBe("failed");
-      const cx = r.counterexample!, f = cx.failure;
+      const cx = r.counterexample!,
+        f = cx.failure;
       expect(cx.drive!.steps).toBeLessThanOrEqual(SHORT);
       expect(f.message).toMatch(/^step \d+: .* in the compiled circuit, but .* by the description's equations/);
       const faulty = join(dir, `faulty-${faults.indexOf(fault)}.pb`);
@@ -150,29 +232,65 @@ describe("compiles-faithfully is the oracle of every compiler pass", () => {
   }
 
   it("catches a pass that renames an element, before any step", () => {
-    const pipeline = broken("emit", { name: "faulty rename", run: (c) => { c.circuit!.crossbars[0].name = "renamed"; } });
+    const pipeline = broken("emit", {
+      name: "faulty rename",
+      run: (c) => {
+        c.circuit!.crossbars[0].name = "renamed";
+      },
+    });
     const r = check("good-features", "compiles-faithfully", 10, pipeline);
     expect(r.status).toBe("failed");
-    expect(r.counterexample!.failure.message).toMatch(/^projection 'u->h' \(u -> h\) is missing from the circuit; a compiler pass changed the circuit's structure/);
+    expect(r.counterexample!.failure.message).toMatch(
+      /^projection 'u->h' \(u -> h\) is missing from the circuit; a compiler pass changed the circuit's structure/,
+    );
   });
 });
 
 describe("vle verify on the command line", () => {
   it("exit 0 when every property passes, with one line per property", () => {
-    const run = vle("verify", fixture("good-chain"), "--runs", "5", "--property", "bounded", "--property", "roundtrip", "--out-dir", dir);
+    const run = vle(
+      "verify",
+      fixture("good-chain"),
+      "--runs",
+      "5",
+      "--property",
+      "bounded",
+      "--property",
+      "roundtrip",
+      "--out-dir",
+      dir,
+    );
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^vle verify 'good-chain' .*\n {2}PASS bounded .*\n {2}PASS roundtrip .*\n2 passed, 0 failed, 0 skipped\n$/);
+    expect(run.stdout).toMatch(
+      /^vle verify 'good-chain' .*\n {2}PASS bounded .*\n {2}PASS roundtrip .*\n2 passed, 0 failed, 0 skipped\n$/,
+    );
   });
 
   it("exit 1 when a property fails, printing the counterexample, where it fails and the replay; --json gives the same as data", () => {
     const run = vle("verify", fixture("bad-saturating"), "--runs", "50", "--property", "bounded", "--out-dir", dir);
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/FAIL bounded .*\n +counterexample: a drive of \d+ steps? \(shrunk \d+ times\); fails at step \d+, signal h\.u\[2\]\n +step \d+: population 'h' neuron 2: .*\n +wrote .*saturating-gain\.bounded\.input\.csv; replay: vle simulate /);
-    const json = vle("verify", fixture("bad-saturating"), "--runs", "50", "--property", "bounded", "--out-dir", dir, "--json");
+    expect(run.stdout).toMatch(
+      /FAIL bounded .*\n +counterexample: a drive of \d+ steps? \(shrunk \d+ times\); fails at step \d+, signal h\.u\[2\]\n +step \d+: population 'h' neuron 2: .*\n +wrote .*saturating-gain\.bounded\.input\.csv; replay: vle simulate /,
+    );
+    const json = vle(
+      "verify",
+      fixture("bad-saturating"),
+      "--runs",
+      "50",
+      "--property",
+      "bounded",
+      "--out-dir",
+      dir,
+      "--json",
+    );
     expect(json.status).toBe(1);
     const report = JSON.parse(json.stdout);
     expect(report.passed).toBe(false);
-    expect(report.results[0]).toMatchObject({ property: "bounded", status: "failed", counterexample: { failure: { signal: "h.u[2]" } } });
+    expect(report.results[0]).toMatchObject({
+      property: "bounded",
+      status: "failed",
+      counterexample: { failure: { signal: "h.u[2]" } },
+    });
   });
 
   it("exit 2 for usage errors, exit 1 with one line for a bad file", () => {

@@ -7,18 +7,43 @@ import type { Circuit } from "../../circuits/model.js";
 import { compileFile } from "../index.js";
 import { exportSpice, spiceName, type Waveforms } from "./spice.js";
 
-const population = (name: string, size: number, tauM: number, tauR: number, phi: string, extra: Record<string, unknown> = {}) => ({
-  name, size, tauM: Array(size).fill(tauM), tauR: Array(size).fill(tauR), bias: Array(size).fill(0), phi, ...extra,
+const population = (
+  name: string,
+  size: number,
+  tauM: number,
+  tauR: number,
+  phi: string,
+  extra: Record<string, unknown> = {},
+) => ({
+  name,
+  size,
+  tauM: Array(size).fill(tauM),
+  tauR: Array(size).fill(tauR),
+  bias: Array(size).fill(0),
+  phi,
+  ...extra,
 });
 
 /** A two-neuron chain x -> l0 -> l1 with error cells, as lagline. */
 function chain(learning: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Circuit {
   return fromJSON({
-    version: 1, name: "chain", dt: 0.01, provenance: {},
+    version: 1,
+    name: "chain",
+    dt: 0.01,
+    provenance: {},
     inputs: [{ name: "x", size: 1 }],
-    populations: [population("l0", 1, 0.6, 0.1, "SOFTPLUS", { plasticTauM: true }), population("l1", 1, 3, 0.1, "TANH", { bias: [0.25] })],
-    errorPopulations: [{ name: "l0.error", population: "l0" }, { name: "l1.error", population: "l1" }],
-    errorCurrents: [{ errorPopulation: "l0.error", population: "l0", gamma: 1 }, { errorPopulation: "l1.error", population: "l1", gamma: 0.5 }],
+    populations: [
+      population("l0", 1, 0.6, 0.1, "SOFTPLUS", { plasticTauM: true }),
+      population("l1", 1, 3, 0.1, "TANH", { bias: [0.25] }),
+    ],
+    errorPopulations: [
+      { name: "l0.error", population: "l0" },
+      { name: "l1.error", population: "l1" },
+    ],
+    errorCurrents: [
+      { errorPopulation: "l0.error", population: "l0", gamma: 1 },
+      { errorPopulation: "l1.error", population: "l1", gamma: 0.5 },
+    ],
     crossbars: [
       { name: "x->l0", pre: "x", post: "l0", rows: 1, cols: 1, weights: [0.6], plastic: true, feedback: "NO_FEEDBACK" },
       { name: "l0->l1", pre: "l0", post: "l1", rows: 1, cols: 1, weights: [1.3], plastic: true, feedback: "TRANSPOSE" },
@@ -48,7 +73,9 @@ describe("exportSpice", () => {
     expect(element(text, "Bup_l1_0")).toBe("Bup_l1_0 up_l1_0 0 V = v(u_l1_0) + 100000*i(Vcm_l1_0)");
     expect(element(text, "Br_l1_0")).toBe("Br_l1_0 r_l1_0 0 V = phi_tanh(v(up_l1_0))");
     // crossbar row current, bias current and modulatory error current, each scaled by g_L
-    expect(element(text, "Bx_l0_to_l1_0")).toMatch(/^Bx_l0_to_l1_0 0 u_l1_0 I = 3\.33333\d*e-7\*\(1\.3\*v\(r_l0_0\)\)$/);
+    expect(element(text, "Bx_l0_to_l1_0")).toMatch(
+      /^Bx_l0_to_l1_0 0 u_l1_0 I = 3\.33333\d*e-7\*\(1\.3\*v\(r_l0_0\)\)$/,
+    );
     expect(element(text, "Bbias_l1_0")).toMatch(/I = 3\.33333\d*e-7\*\(0\.25\)$/);
     expect(element(text, "Bmod_l1_0")).toMatch(/I = 3\.33333\d*e-7\*0\.5\*v\(e_l1_error_0\)$/);
     // error cell: time constants swapped (leak tau_r, look-ahead tau_m), input d = phi' * (W^T e_post)
@@ -63,7 +90,9 @@ describe("exportSpice", () => {
     const { text } = exportSpice(chain(), { input, target });
     expect(element(text, "Vm_y")).toBe("Vm_y m_y 0 PWL(0 0 1e-8 0 2e-8 1 4e-8 1)");
     expect(element(text, "Vy_y_0")).toBe("Vy_y_0 y_y_0 0 PWL(0 0 1e-8 0 2e-8 0.3 3e-8 0.4 4e-8 0.5)");
-    expect(element(text, "Bd_l1_0")).toBe("Bd_l1_0 d_l1_error_0 0 V = v(dphi_l1_0)*(0.01*v(m_y)*(v(y_y_0) - v(r_l1_0)))");
+    expect(element(text, "Bd_l1_0")).toBe(
+      "Bd_l1_0 d_l1_error_0 0 V = v(dphi_l1_0)*(0.01*v(m_y)*(v(y_y_0) - v(r_l1_0)))",
+    );
     // runs of equal samples keep only their ends
     expect(element(text, "Vin_x_0")).toBe("Vin_x_0 in_x_0 0 PWL(0 0 1e-8 0.5 3e-8 0.5 4e-8 1)");
   });
@@ -74,21 +103,39 @@ describe("exportSpice", () => {
     const { text, probes } = exportSpice(chain(), { input, learn: true });
     expect(element(text, "Cw_x_to_l0_0_0")).toBe("Cw_x_to_l0_0_0 w_x_to_l0_0_0 0 1e-12 IC=0.6");
     // C / time unit * eta / dt = 1e-6 * 5
-    expect(element(text, "Bw_x_to_l0_0_0")).toBe("Bw_x_to_l0_0_0 0 w_x_to_l0_0_0 I = 1e-6*5*(v(e_l0_error_0)*v(in_x_0))");
-    expect(element(text, "Bw_l0_to_l1_0_0")).toBe("Bw_l0_to_l1_0_0 0 w_l0_to_l1_0_0 I = 1e-6*5*(v(e_l1_error_0)*v(r_l0_0))");
+    expect(element(text, "Bw_x_to_l0_0_0")).toBe(
+      "Bw_x_to_l0_0_0 0 w_x_to_l0_0_0 I = 1e-6*5*(v(e_l0_error_0)*v(in_x_0))",
+    );
+    expect(element(text, "Bw_l0_to_l1_0_0")).toBe(
+      "Bw_l0_to_l1_0_0 0 w_l0_to_l1_0_0 I = 1e-6*5*(v(e_l1_error_0)*v(r_l0_0))",
+    );
     // the back-projection reads the learned weight node
-    expect(element(text, "Bd_l0_0")).toBe("Bd_l0_0 d_l0_error_0 0 V = v(dphi_l0_0)*(v(w_l0_to_l1_0_0)*v(e_l1_error_0))");
+    expect(element(text, "Bd_l0_0")).toBe(
+      "Bd_l0_0 d_l0_error_0 0 V = v(dphi_l0_0)*(v(w_l0_to_l1_0_0)*v(e_l1_error_0))",
+    );
     // tau_m learns from -e du/dt (du/dt = ammeter current / C) and sets a behavioural leak
     expect(element(text, "Btau_l0_0")).toBe("Btau_l0_0 0 tau_l0_0 I = 1e-6*2*(-v(e_l0_error_0)*1e+6*i(Vcm_l0_0))");
     expect(element(text, "Bleak_l0_0")).toBe("Bleak_l0_0 u_l0_0 0 I = 1e-6/max(v(tau_l0_0), 0.01)*v(u_l0_0)");
-    expect(probes.filter((p) => ["W", "tau_m"].includes(p.quantity)).map((p) => p.signal).sort()).toEqual(["l0->l1.W[0,0]", "l0.tau_m[0]", "x->l0.W[0,0]"]);
+    expect(
+      probes
+        .filter((p) => ["W", "tau_m"].includes(p.quantity))
+        .map((p) => p.signal)
+        .sort(),
+    ).toEqual(["l0->l1.W[0,0]", "l0.tau_m[0]", "x->l0.W[0,0]"]);
   });
 
   it("gives Adam two moment nodes per parameter with bias corrections on the optimizer's schedule", () => {
-    const { text } = exportSpice(chain({ optimizer: "ADAM", adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8 }), { input, learn: true });
+    const { text } = exportSpice(chain({ optimizer: "ADAM", adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8 }), {
+      input,
+      learn: true,
+    });
     expect(text).toContain(`.func adam_c1() = {1 - exp(${Math.log(0.9)}*(time/1e-8 + 1))}`);
-    expect(element(text, "Bmw_x_to_l0_0_0")).toContain(`${-Math.log(0.9) / 0.01}/adam_c1()*(adam_sat(v(e_l0_error_0)*v(in_x_0)) - v(mw_x_to_l0_0_0))`);
-    expect(element(text, "Bw_x_to_l0_0_0")).toBe("Bw_x_to_l0_0_0 0 w_x_to_l0_0_0 I = 1e-6*5*adam_step(v(mw_x_to_l0_0_0), v(sw_x_to_l0_0_0))");
+    expect(element(text, "Bmw_x_to_l0_0_0")).toContain(
+      `${-Math.log(0.9) / 0.01}/adam_c1()*(adam_sat(v(e_l0_error_0)*v(in_x_0)) - v(mw_x_to_l0_0_0))`,
+    );
+    expect(element(text, "Bw_x_to_l0_0_0")).toBe(
+      "Bw_x_to_l0_0_0 0 w_x_to_l0_0_0 I = 1e-6*5*adam_step(v(mw_x_to_l0_0_0), v(sw_x_to_l0_0_0))",
+    );
   });
 
   it("reads C_m and the time unit from the hardware section when present", () => {
@@ -105,7 +152,15 @@ describe("exportSpice", () => {
   it("derives names from the IR and rejects names that collide in SPICE's case-folded namespace", () => {
     expect(spiceName("x->l0")).toBe("x_to_l0");
     expect(spiceName("h.error")).toBe("h_error");
-    const c = chain({}, { populations: [...chain().populations.map((p) => ({ ...p, phi: "SOFTPLUS" })), population("L0", 1, 1, 0.1, "LINEAR")] });
+    const c = chain(
+      {},
+      {
+        populations: [
+          ...chain().populations.map((p) => ({ ...p, phi: "SOFTPLUS" })),
+          population("L0", 1, 1, 0.1, "LINEAR"),
+        ],
+      },
+    );
     expect(() => exportSpice(c, { input })).toThrow(/'L0\[0\]' and 'l0\[0\]' both map to the SPICE name/);
   });
 
@@ -114,7 +169,16 @@ describe("exportSpice", () => {
       () => exportSpice(chain()),
       () => exportSpice(chain({ rule: "NONE" }), { input, learn: true }),
       () => exportSpice(chain(), { input: { times, columns: new Map([["z[0]", times]]) } }),
-      () => exportSpice(chain(), { input: { times, columns: new Map([["x[0]", times], ["z[0]", times]]) } }),
+      () =>
+        exportSpice(chain(), {
+          input: {
+            times,
+            columns: new Map([
+              ["x[0]", times],
+              ["z[0]", times],
+            ]),
+          },
+        }),
       () => exportSpice(chain(), { input, capacitance: -1 }),
     ];
     const messages = errors.map((f) => {

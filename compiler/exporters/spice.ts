@@ -171,19 +171,27 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   const physical = c.hardware?.physical;
   const capacitance = options.capacitance ?? (physical && physical.cMF > 0 ? physical.cMF : DEFAULT_CAPACITANCE);
   const hw = c.hardware;
-  const timeUnit = options.timeUnit ?? (hw && hw.timeUnitS > 0 ? hw.timeUnitS / (hw.acceleration > 0 ? hw.acceleration : 1) : DEFAULT_TIME_UNIT);
-  if (!(capacitance > 0) || !Number.isFinite(capacitance)) throw new VleError(`spice export: capacitance ${capacitance} F must be a positive number`);
-  if (!(timeUnit > 0) || !Number.isFinite(timeUnit)) throw new VleError(`spice export: time unit ${timeUnit} s must be a positive number`);
+  const timeUnit =
+    options.timeUnit ??
+    (hw && hw.timeUnitS > 0 ? hw.timeUnitS / (hw.acceleration > 0 ? hw.acceleration : 1) : DEFAULT_TIME_UNIT);
+  if (!(capacitance > 0) || !Number.isFinite(capacitance))
+    throw new VleError(`spice export: capacitance ${capacitance} F must be a positive number`);
+  if (!(timeUnit > 0) || !Number.isFinite(timeUnit))
+    throw new VleError(`spice export: time unit ${timeUnit} s must be a positive number`);
   const rule = c.learning.rule;
   const prospectiveErrors = rule === Rule.VLE && c.learning.prospectiveErrors;
   const learn = options.learn ?? false;
   if (learn && rule !== Rule.VLE && rule !== Rule.INSTANTANEOUS) {
-    throw new VleError(`spice export: learning rule ${enumName(Rule, rule)} does not learn online in the circuit; --learn needs rule vle or instantaneous`);
+    throw new VleError(
+      `spice export: learning rule ${enumName(Rule, rule)} does not learn online in the circuit; --learn needs rule vle or instantaneous`,
+    );
   }
   const adam = c.learning.optimizer === Optimizer.ADAM;
 
   const inputTimes = options.input?.times;
-  const tstop = options.tstop ?? (inputTimes && inputTimes.length > 0 ? Number((inputTimes[inputTimes.length - 1] + dt).toPrecision(12)) : NaN);
+  const tstop =
+    options.tstop ??
+    (inputTimes && inputTimes.length > 0 ? Number((inputTimes[inputTimes.length - 1] + dt).toPrecision(12)) : NaN);
   if (!(tstop > 0)) throw new VleError(`spice export: no end time; give --tstop (model time units) or an input table`);
   const maxStep = options.maxStep ?? dt;
   if (!(maxStep > 0)) throw new VleError(`spice export: max step ${maxStep} must be positive`);
@@ -194,28 +202,56 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   const claim = (name: string, owner: string): string => {
     const key = name.toLowerCase();
     const prior = used.get(key);
-    if (prior !== undefined && prior !== owner) throw new VleError(`spice export: '${owner}' and '${prior}' both map to the SPICE name '${name}'; rename one of them`);
+    if (prior !== undefined && prior !== owner)
+      throw new VleError(
+        `spice export: '${owner}' and '${prior}' both map to the SPICE name '${name}'; rename one of them`,
+      );
     used.set(key, owner);
     return name;
   };
-  const nodes = (prefix: string, element: string, n: number) => Array.from({ length: n }, (_, i) => claim(`${prefix}_${spiceName(element)}_${i}`, `${element}[${i}]`));
+  const nodes = (prefix: string, element: string, n: number) =>
+    Array.from({ length: n }, (_, i) => claim(`${prefix}_${spiceName(element)}_${i}`, `${element}[${i}]`));
   const V = (node: string) => `v(${node})`;
 
   const lines: string[] = [];
   const probes: SpiceProbe[] = [];
-  const probe = (element: string, quantity: ProbeQuantity, index: number, node: string, timing: ProbeTiming, cols = 0) => probes.push({
-    signal: `${element}.${quantity}[${cols ? `${Math.floor(index / cols)},${index % cols}` : index}]`, element, quantity, index, node: node.toLowerCase(), timing,
-  });
+  const probe = (
+    element: string,
+    quantity: ProbeQuantity,
+    index: number,
+    node: string,
+    timing: ProbeTiming,
+    cols = 0,
+  ) =>
+    probes.push({
+      signal: `${element}.${quantity}[${cols ? `${Math.floor(index / cols)},${index % cols}` : index}]`,
+      element,
+      quantity,
+      index,
+      node: node.toLowerCase(),
+      timing,
+    });
   const seconds = (t: number) => t * timeUnit;
   const C = num(capacitance);
   /** current scale of a conductance C / (tau * timeUnit) where tau is a model-time expression */
-  const conductance = (tau: string) => (isNumeric(tau) ? num(capacitance / (Number(tau) * timeUnit)) : `${num(capacitance / timeUnit)}/${tau}`);
+  const conductance = (tau: string) =>
+    isNumeric(tau) ? num(capacitance / (Number(tau) * timeUnit)) : `${num(capacitance / timeUnit)}/${tau}`;
 
-  lines.push(`* vle circuit '${c.name}' as an ngspice netlist (vle ${version}${c.provenance.source ? `, from ${c.provenance.source}` : ""})`);
-  lines.push(`* Continuous-time dynamics of DESIGN section 2: one model unit of any signal = 1 V; one model time unit = ${num(timeUnit)} s;`);
-  lines.push(`* membrane and error-cell capacitance ${C} F; g_L = C / (tau * ${num(timeUnit)} s). Circuit dt = ${num(dt)} model units.`);
-  lines.push(`* Node names: u_<pop>_<i> membrane, up_ prospective u + tau_r du/dt, r_ rate, dphi_ phi', v_/e_/d_ error cell state,`);
-  lines.push(`* prospective error and input, in_<input>_<i> inputs, y_<output>_<i> targets, m_<output> target mask, w_<crossbar>_<i>_<j> weights.`);
+  lines.push(
+    `* vle circuit '${c.name}' as an ngspice netlist (vle ${version}${c.provenance.source ? `, from ${c.provenance.source}` : ""})`,
+  );
+  lines.push(
+    `* Continuous-time dynamics of DESIGN section 2: one model unit of any signal = 1 V; one model time unit = ${num(timeUnit)} s;`,
+  );
+  lines.push(
+    `* membrane and error-cell capacitance ${C} F; g_L = C / (tau * ${num(timeUnit)} s). Circuit dt = ${num(dt)} model units.`,
+  );
+  lines.push(
+    `* Node names: u_<pop>_<i> membrane, up_ prospective u + tau_r du/dt, r_ rate, dphi_ phi', v_/e_/d_ error cell state,`,
+  );
+  lines.push(
+    `* prospective error and input, in_<input>_<i> inputs, y_<output>_<i> targets, m_<output> target mask, w_<crossbar>_<i>_<j> weights.`,
+  );
   lines.push(`* Run: ngspice -b <this file> -r out.raw   (or interactively: source it, run, plot v(r_<pop>_0))`);
   lines.push("");
   const phis = new Set(c.populations.map((p) => p.phi));
@@ -242,18 +278,29 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     });
   }
   if (options.input && inputColumns.size) {
-    throw new VleError(`spice export: input column '${[...inputColumns][0]}' matches no input channel; inputs: ${c.inputs.map((p) => `${p.name}[0..${p.size - 1}]`).join(", ")}`);
+    throw new VleError(
+      `spice export: input column '${[...inputColumns][0]}' matches no input channel; inputs: ${c.inputs.map((p) => `${p.name}[0..${p.size - 1}]`).join(", ")}`,
+    );
   }
 
   // ---- parameter nodes when learning (declared first so the cells can reference them)
-  const etaRate = c.learning.eta / dt, etaTauRate = c.learning.etaTau / dt;
+  const etaRate = c.learning.eta / dt,
+    etaTauRate = c.learning.etaTau / dt;
   const paramLines: string[] = [];
-  const lnB1 = Math.log(c.learning.adamBeta1), lnB2 = Math.log(c.learning.adamBeta2);
+  const lnB1 = Math.log(c.learning.adamBeta1),
+    lnB2 = Math.log(c.learning.adamBeta2);
   if (learn && adam) {
-    if (!(c.learning.adamBeta1 > 0 && c.learning.adamBeta2 > 0)) throw new VleError(`spice export: Adam betas must be positive for the continuous-time moments (got ${c.learning.adamBeta1}, ${c.learning.adamBeta2})`);
+    if (!(c.learning.adamBeta1 > 0 && c.learning.adamBeta2 > 0))
+      throw new VleError(
+        `spice export: Adam betas must be positive for the continuous-time moments (got ${c.learning.adamBeta1}, ${c.learning.adamBeta2})`,
+      );
     const T = num(dt * timeUnit);
-    paramLines.push(`* Adam in continuous time: nodes m_/s_ hold the bias-corrected moments of the update direction g,`);
-    paramLines.push(`* dm/dt = k1/c1(t) (g - m), ds/dt = k2/c2(t) (g^2 - s), with k = -ln(beta)/dt and c(t) = 1 - beta^(t/dt + 1);`);
+    paramLines.push(
+      `* Adam in continuous time: nodes m_/s_ hold the bias-corrected moments of the update direction g,`,
+    );
+    paramLines.push(
+      `* dm/dt = k1/c1(t) (g - m), ds/dt = k2/c2(t) (g^2 - s), with k = -ln(beta)/dt and c(t) = 1 - beta^(t/dt + 1);`,
+    );
     paramLines.push(`* the parameter moves at (eta/dt) m / (sqrt(s) + eps).`);
     // the discrete optimizer's update over [t, t + dt] uses the correction of step t/dt + 1 (this also keeps t = 0 regular)
     paramLines.push(`.func adam_c1() = {1 - exp(${num(lnB1)}*(time/${T} + 1))}`);
@@ -266,16 +313,30 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
    * A learnable parameter: a capacitor node starting at `initial`, integrating `rate` times its update direction `g`
    * (SGD) or Adam's step of it. Returns the node.
    */
-  const parameterNode = (node: string, owner: string, initial: number, rate: number, g: string, label: string): string => {
+  const parameterNode = (
+    node: string,
+    owner: string,
+    initial: number,
+    rate: number,
+    g: string,
+    label: string,
+  ): string => {
     const k = num(capacitance / timeUnit);
     paramLines.push(`* ${label}`);
     paramLines.push(`${claim(`C${node}`, owner)} ${node} 0 ${C} IC=${num(initial)}`);
     if (adam) {
-      const m = claim(`m${node}`, owner), s = claim(`s${node}`, owner);
+      const m = claim(`m${node}`, owner),
+        s = claim(`s${node}`, owner);
       paramLines.push(`${claim(`Cm${node}`, owner)} ${m} 0 ${C} IC=0`);
-      paramLines.push(wrap(`${claim(`Bm${node}`, owner)} 0 ${m} I = ${k}*${num(-lnB1 / dt)}/adam_c1()*(adam_sat(${g}) - v(${m}))`));
+      paramLines.push(
+        wrap(`${claim(`Bm${node}`, owner)} 0 ${m} I = ${k}*${num(-lnB1 / dt)}/adam_c1()*(adam_sat(${g}) - v(${m}))`),
+      );
       paramLines.push(`${claim(`Cs${node}`, owner)} ${s} 0 ${C} IC=0`);
-      paramLines.push(wrap(`${claim(`Bs${node}`, owner)} 0 ${s} I = ${k}*${num(-lnB2 / dt)}/adam_c2()*(adam_sat(${g})*adam_sat(${g}) - v(${s}))`));
+      paramLines.push(
+        wrap(
+          `${claim(`Bs${node}`, owner)} 0 ${s} I = ${k}*${num(-lnB2 / dt)}/adam_c2()*(adam_sat(${g})*adam_sat(${g}) - v(${s}))`,
+        ),
+      );
       paramLines.push(wrap(`${claim(`B${node}`, owner)} 0 ${node} I = ${k}*${num(rate)}*adam_step(v(${m}), v(${s}))`));
     } else {
       paramLines.push(wrap(`${claim(`B${node}`, owner)} 0 ${node} I = ${k}*${num(rate)}*(${g})`));
@@ -289,14 +350,22 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     const ep = c.errorPopulations.find((e) => e.population === p.name);
     const link = ep && c.errorCurrents.find((l) => l.errorPopulation === ep.name);
     const cell: CellNodes = {
-      u: nodes("u", p.name, p.size), ammeter: nodes("uc", p.name, p.size), up: nodes("up", p.name, p.size),
-      r: nodes("r", p.name, p.size), dphi: nodes("dphi", p.name, p.size),
-      tauM: p.tauM.map(num), bias: p.bias.map(num), gamma: link ? link.gamma : 0,
+      u: nodes("u", p.name, p.size),
+      ammeter: nodes("uc", p.name, p.size),
+      up: nodes("up", p.name, p.size),
+      r: nodes("r", p.name, p.size),
+      dphi: nodes("dphi", p.name, p.size),
+      tauM: p.tauM.map(num),
+      bias: p.bias.map(num),
+      gamma: link ? link.gamma : 0,
     };
     if (ep) {
       cell.d = nodes("d", ep.name, p.size);
       cell.e = nodes("e", ep.name, p.size);
-      if (prospectiveErrors) { cell.v = nodes("v", ep.name, p.size); cell.vAmmeter = nodes("vc", ep.name, p.size); }
+      if (prospectiveErrors) {
+        cell.v = nodes("v", ep.name, p.size);
+        cell.vAmmeter = nodes("vc", ep.name, p.size);
+      }
     }
     cells.set(p.name, cell);
   }
@@ -307,14 +376,32 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     const cell = cells.get(p.name)!;
     if (!learn || !cell.e) continue;
     if (p.plasticBias && c.learning.eta > 0) {
-      cell.bias = p.bias.map((b, i) => V(parameterNode(claim(`b_${spiceName(p.name)}_${i}`, `${p.name}.b[${i}]`), `${p.name}.b[${i}]`, b, etaRate, V(cell.e![i]), `bias ${p.name}[${i}]: db/dt = (eta/dt) e`)));
+      cell.bias = p.bias.map((b, i) =>
+        V(
+          parameterNode(
+            claim(`b_${spiceName(p.name)}_${i}`, `${p.name}.b[${i}]`),
+            `${p.name}.b[${i}]`,
+            b,
+            etaRate,
+            V(cell.e![i]),
+            `bias ${p.name}[${i}]: db/dt = (eta/dt) e`,
+          ),
+        ),
+      );
       cell.bias.forEach((_, i) => probe(p.name, "b", i, `b_${spiceName(p.name)}_${i}`, "state"));
     }
     if (p.plasticTauM && c.learning.etaTau > 0) {
       cell.tauM = p.tauM.map((tau, i) => {
         const node = claim(`tau_${spiceName(p.name)}_${i}`, `${p.name}.tau_m[${i}]`);
         const udot = `${num(timeUnit / capacitance)}*i(Vcm_${spiceName(p.name)}_${i})`;
-        parameterNode(node, `${p.name}.tau_m[${i}]`, tau, etaTauRate, `-${V(cell.e![i])}*${udot}`, `tau_m ${p.name}[${i}]: dtau_m/dt = -(eta_tau/dt) e du/dt, used clamped at dt`);
+        parameterNode(
+          node,
+          `${p.name}.tau_m[${i}]`,
+          tau,
+          etaTauRate,
+          `-${V(cell.e![i])}*${udot}`,
+          `tau_m ${p.name}[${i}]: dtau_m/dt = -(eta_tau/dt) e du/dt, used clamped at dt`,
+        );
         probe(p.name, "tau_m", i, node, "state");
         return `max(${V(node)}, ${num(dt)})`;
       });
@@ -330,10 +417,18 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     if (learn && x.plastic && post.e && c.learning.eta > 0) {
       const pre = source(x.pre);
       w = x.weights.map((w0, k) => {
-        const i = Math.floor(k / x.cols), j = k % x.cols;
+        const i = Math.floor(k / x.cols),
+          j = k % x.cols;
         const owner = `${x.name}.W[${i},${j}]`;
         const node = claim(`w_${spiceName(x.name)}_${i}_${j}`, owner);
-        parameterNode(node, owner, w0, etaRate, `${V(post.e![i])}*${V(pre[j])}`, `weight ${x.name}[${i},${j}]: dW/dt = (eta/dt) e_post r_pre`);
+        parameterNode(
+          node,
+          owner,
+          w0,
+          etaRate,
+          `${V(post.e![i])}*${V(pre[j])}`,
+          `weight ${x.name}[${i},${j}]: dW/dt = (eta/dt) e_post r_pre`,
+        );
         probe(x.name, "W", k, node, "state", x.cols);
         return V(node);
       });
@@ -350,15 +445,21 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   for (const o of c.outputs) {
     const p = c.populations.find((q) => q.name === o.population)!;
     if (!options.target) continue;
-    const cols = Array.from({ length: p.size }, (_, i) => channel(options.target, o.name, i, p.size, "target", o.population));
+    const cols = Array.from({ length: p.size }, (_, i) =>
+      channel(options.target, o.name, i, p.size, "target", o.population),
+    );
     if (cols.every((col) => !col)) continue;
     const missing = cols.findIndex((col) => !col);
-    if (missing >= 0) throw new VleError(`spice export: target CSV has no column '${o.name}[${missing}]' for output '${o.name}'`);
+    if (missing >= 0)
+      throw new VleError(`spice export: target CSV has no column '${o.name}[${missing}]' for output '${o.name}'`);
     cols.forEach((col) => targetColumns.delete(col!.name));
     const times = options.target.times;
     const mask = Array.from({ length: times.length }, (_, k) => {
       const present = cols.map((col) => Number.isFinite(col!.values[k]));
-      if (present.some((x) => x !== present[0])) throw new VleError(`spice export: target row ${k + 1}: output '${o.name}' has values for some channels only; give all or none`);
+      if (present.some((x) => x !== present[0]))
+        throw new VleError(
+          `spice export: target row ${k + 1}: output '${o.name}' has values for some channels only; give all or none`,
+        );
       return present[0] ? 1 : 0;
     });
     const ys = nodes("y", o.name, p.size);
@@ -366,13 +467,21 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     lines.push(`* target of output '${o.name}' (population ${o.population}); m = 1 where a target is given`);
     ys.forEach((node, i) => {
       const values = Array.from({ length: times.length }, (_, k) => (mask[k] ? cols[i]!.values[k] : 0));
-      lines.push(wrap(`${claim(`Vy_${spiceName(o.name)}_${i}`, `target ${o.name}[${i}]`)} ${node} 0 ${pwl(times, values, timeUnit)}`));
+      lines.push(
+        wrap(
+          `${claim(`Vy_${spiceName(o.name)}_${i}`, `target ${o.name}[${i}]`)} ${node} 0 ${pwl(times, values, timeUnit)}`,
+        ),
+      );
     });
-    lines.push(wrap(`${claim(`Vm_${spiceName(o.name)}`, `target ${o.name} mask`)} ${maskNode} 0 ${pwl(times, mask, timeUnit)}`));
+    lines.push(
+      wrap(`${claim(`Vm_${spiceName(o.name)}`, `target ${o.name} mask`)} ${maskNode} 0 ${pwl(times, mask, timeUnit)}`),
+    );
     targetNodes.set(o.name, { y: ys, mask: maskNode });
   }
   if (options.target && targetColumns.size) {
-    throw new VleError(`spice export: target column '${[...targetColumns][0]}' matches no output channel; outputs: ${c.outputs.map((o) => o.name).join(", ")}`);
+    throw new VleError(
+      `spice export: target column '${[...targetColumns][0]}' matches no output channel; outputs: ${c.outputs.map((o) => o.name).join(", ")}`,
+    );
   }
   if (targetNodes.size) lines.push("");
 
@@ -382,7 +491,9 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     const P = spiceName(p.name);
     const ep = c.errorPopulations.find((e) => e.population === p.name);
     const phiName = enumName(Phi, p.phi);
-    lines.push(`* ==== population '${p.name}' [${p.size}], phi ${phiName}${ep ? `, error cell '${ep.name}'${cell.gamma ? `, gamma ${num(cell.gamma)}` : ""}` : ""}`);
+    lines.push(
+      `* ==== population '${p.name}' [${p.size}], phi ${phiName}${ep ? `, error cell '${ep.name}'${cell.gamma ? `, gamma ${num(cell.gamma)}` : ""}` : ""}`,
+    );
     const afferent = c.crossbars.filter((x) => x.post === p.name);
     const output = c.outputs.find((o) => o.population === p.name);
     const target = output && targetNodes.get(output.name);
@@ -395,30 +506,44 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
       const denominator = cell.r.map((r) => `exp(${V(r)} - ${V(maxNode)})`).join(" + ");
       cell.r.forEach((r, i) => {
         const node = claim(`sm_${P}_${i}`, `${p.name} softmax[${i}]`);
-        lines.push(wrap(`${claim(`Bsm_${P}_${i}`, `${p.name} softmax[${i}]`)} ${node} 0 V = exp(${V(r)} - ${V(maxNode)}) / (${denominator})`));
+        lines.push(
+          wrap(
+            `${claim(`Bsm_${P}_${i}`, `${p.name} softmax[${i}]`)} ${node} 0 V = exp(${V(r)} - ${V(maxNode)}) / (${denominator})`,
+          ),
+        );
       });
     }
     for (let i = 0; i < p.size; i++) {
-      const tauR = p.tauR[i], tauM = cell.tauM[i];
+      const tauR = p.tauR[i],
+        tauM = cell.tauM[i];
       const gL = conductance(tauM);
       const label = `${p.name}[${i}]`;
       lines.push(`* neuron ${label}: tau_m ${isNumeric(tauM) ? tauM : "plastic"}, tau_r ${num(tauR)}`);
       // membrane: capacitor through an ammeter, leak, input currents
       lines.push(`${claim(`Cm_${P}_${i}`, label)} ${cell.u[i]} ${cell.ammeter[i]} ${C} IC=0`);
       lines.push(`${claim(`Vcm_${P}_${i}`, label)} ${cell.ammeter[i]} 0 DC 0`);
-      lines.push(isNumeric(tauM)
-        ? `${claim(`Rleak_${P}_${i}`, label)} ${cell.u[i]} 0 ${num(1 / Number(gL))}`
-        : `${claim(`Bleak_${P}_${i}`, label)} ${cell.u[i]} 0 I = ${gL}*${V(cell.u[i])}`);
+      lines.push(
+        isNumeric(tauM)
+          ? `${claim(`Rleak_${P}_${i}`, label)} ${cell.u[i]} 0 ${num(1 / Number(gL))}`
+          : `${claim(`Bleak_${P}_${i}`, label)} ${cell.u[i]} 0 I = ${gL}*${V(cell.u[i])}`,
+      );
       for (const x of afferent) {
-        const pre = source(x.pre), w = weightExpr.get(x.name)!;
+        const pre = source(x.pre),
+          w = weightExpr.get(x.name)!;
         const row = linear(pre.map((r, j) => [weightCoefficient(w[i * x.cols + j]), V(r)]));
         if (row === "0") continue;
-        lines.push(wrap(`${claim(`Bx_${spiceName(x.name)}_${i}`, `${x.name} row ${i}`)} 0 ${cell.u[i]} I = ${gL}*(${row})`));
+        lines.push(
+          wrap(`${claim(`Bx_${spiceName(x.name)}_${i}`, `${x.name} row ${i}`)} 0 ${cell.u[i]} I = ${gL}*(${row})`),
+        );
       }
-      if (cell.bias[i] !== "0") lines.push(`${claim(`Bbias_${P}_${i}`, label)} 0 ${cell.u[i]} I = ${gL}*(${cell.bias[i]})`);
-      if (cell.e && cell.gamma !== 0) lines.push(`${claim(`Bmod_${P}_${i}`, label)} 0 ${cell.u[i]} I = ${gL}*${num(cell.gamma)}*${V(cell.e[i])}`);
+      if (cell.bias[i] !== "0")
+        lines.push(`${claim(`Bbias_${P}_${i}`, label)} 0 ${cell.u[i]} I = ${gL}*(${cell.bias[i]})`);
+      if (cell.e && cell.gamma !== 0)
+        lines.push(`${claim(`Bmod_${P}_${i}`, label)} 0 ${cell.u[i]} I = ${gL}*${num(cell.gamma)}*${V(cell.e[i])}`);
       // prospective readout from the capacitor current, rate and phi'
-      lines.push(`${claim(`Bup_${P}_${i}`, label)} ${cell.up[i]} 0 V = ${V(cell.u[i])} + ${num((tauR * timeUnit) / capacitance)}*i(Vcm_${P}_${i})`);
+      lines.push(
+        `${claim(`Bup_${P}_${i}`, label)} ${cell.up[i]} 0 V = ${V(cell.u[i])} + ${num((tauR * timeUnit) / capacitance)}*i(Vcm_${P}_${i})`,
+      );
       lines.push(`${claim(`Br_${P}_${i}`, label)} ${cell.r[i]} 0 V = phi_${phiName}(${V(cell.up[i])})`);
       lines.push(`${claim(`Bdphi_${P}_${i}`, label)} ${cell.dphi[i]} 0 V = dphi_${phiName}(${V(cell.up[i])})`);
       probe(p.name, "u", i, cell.u[i], "state");
@@ -436,7 +561,8 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
       }
       for (const b of c.broadcasts) {
         if (b.to !== p.name) continue;
-        const from = cells.get(b.from)!, m = from.u.length;
+        const from = cells.get(b.from)!,
+          m = from.u.length;
         if (!from.e) continue; // an output without an error cell broadcasts nothing (its e stays 0 in the engine)
         for (let k = 0; k < m; k++) errorTerms.push([b.weights[i * m + k], V(from.e[k])]);
       }
@@ -453,8 +579,12 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
         lines.push(`${claim(`Vcv_${P}_${i}`, label)} ${cell.vAmmeter![i]} 0 DC 0`);
         lines.push(`${claim(`Rv_${P}_${i}`, label)} ${cell.v![i]} 0 ${num(1 / Number(gR))}`);
         lines.push(`${claim(`Bv_${P}_${i}`, label)} 0 ${cell.v![i]} I = ${gR}*${V(cell.d![i])}`);
-        const lookAhead = isNumeric(tauM) ? num((Number(tauM) * timeUnit) / capacitance) : `${num(timeUnit / capacitance)}*${tauM}`;
-        lines.push(`${claim(`Be_${P}_${i}`, label)} ${cell.e[i]} 0 V = ${V(cell.v![i])} + ${lookAhead}*i(Vcv_${P}_${i})`);
+        const lookAhead = isNumeric(tauM)
+          ? num((Number(tauM) * timeUnit) / capacitance)
+          : `${num(timeUnit / capacitance)}*${tauM}`;
+        lines.push(
+          `${claim(`Be_${P}_${i}`, label)} ${cell.e[i]} 0 V = ${V(cell.v![i])} + ${lookAhead}*i(Vcv_${P}_${i})`,
+        );
         probe(p.name, "v", i, cell.v![i], "state");
       } else {
         // instantaneous errors: e = v = d
@@ -473,27 +603,46 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
 }
 
 /** The samples of channel `<name>[i]` (or `<alias>[i]`, or bare `<name>` for a one-channel element). */
-function channel(w: Waveforms | undefined, name: string, i: number, size: number, what: string, alias?: string): { name: string; values: ArrayLike<number> } | undefined {
+function channel(
+  w: Waveforms | undefined,
+  name: string,
+  i: number,
+  size: number,
+  what: string,
+  alias?: string,
+): { name: string; values: ArrayLike<number> } | undefined {
   if (!w) return undefined;
-  const candidates = [`${name}[${i}]`, ...(alias ? [`${alias}[${i}]`] : []), ...(size === 1 ? [name, ...(alias ? [alias] : [])] : [])];
+  const candidates = [
+    `${name}[${i}]`,
+    ...(alias ? [`${alias}[${i}]`] : []),
+    ...(size === 1 ? [name, ...(alias ? [alias] : [])] : []),
+  ];
   const found = candidates.find((k) => w.columns.has(k));
   if (found === undefined) {
-    if (what === "input") throw new VleError(`spice export: input CSV has no column '${name}[${i}]' for input '${name}'`);
+    if (what === "input")
+      throw new VleError(`spice export: input CSV has no column '${name}[${i}]' for input '${name}'`);
     return undefined;
   }
   const values = w.columns.get(found)!;
-  if (values.length !== w.times.length) throw new VleError(`spice export: ${what} column '${found}' has ${values.length} samples for ${w.times.length} times`);
+  if (values.length !== w.times.length)
+    throw new VleError(
+      `spice export: ${what} column '${found}' has ${values.length} samples for ${w.times.length} times`,
+    );
   return { name: found, values };
 }
 
 /** The back-projection matrix of x as expressions: W itself (transpose), its fixed own matrix, or a learned one tracking W's changes. */
 function feedbackOf(x: Crossbar, w: string[], learning: boolean): string[] {
   switch (x.feedback) {
-    case Feedback.TRANSPOSE: return w;
-    case Feedback.RANDOM: return x.feedbackWeights.map(num);
+    case Feedback.TRANSPOSE:
+      return w;
+    case Feedback.RANDOM:
+      return x.feedbackWeights.map(num);
     // the learned matrix receives the same updates as W (same optimizer state), so F(t) = F0 + W(t) - W0
-    case Feedback.LEARNED: return x.feedbackWeights.map((f0, k) => (learning ? `(${num(f0 - x.weights[k])} + ${w[k]})` : num(f0)));
-    default: return [];
+    case Feedback.LEARNED:
+      return x.feedbackWeights.map((f0, k) => (learning ? `(${num(f0 - x.weights[k])} + ${w[k]})` : num(f0)));
+    default:
+      return [];
   }
 }
 

@@ -16,6 +16,10 @@ export const errorPaths: Pass = {
       crossbar.feedbackWeights = ownMatrix ? materialize(x.feedback, x.rows, x.cols) : [];
     }
     const size = new Map(g.populations.map((p) => [p.name, p.size]));
-    circuit.broadcasts = g.broadcasts.map((b) => ({ from: b.from, to: b.to, weights: materialize(b, size.get(b.to)!, size.get(b.from)!) }));
+    circuit.broadcasts = g.broadcasts.map((b) => ({
+      from: b.from,
+      to: b.to,
+      weights: materialize(b, size.get(b.to)!, size.get(b.from)!),
+    }));
   },
 };

@@ -1,6 +1,14 @@
 // The description's `hardware:` section (or `--target <card>`), read with units and the card's defaults into the chip spec the hardware passes share.
 import { Unit } from "mathjs";
-import { chipDefaultEntries, chipEnergyEntries, entry, loadCard, requireEntries, type EntryName, type TechCard } from "../../circuits/tech.js";
+import {
+  chipDefaultEntries,
+  chipEnergyEntries,
+  entry,
+  loadCard,
+  requireEntries,
+  type EntryName,
+  type TechCard,
+} from "../../circuits/tech.js";
 import { VleError } from "../../circuits/errors.js";
 import { Rounding } from "../../circuits/model.js";
 import type { Compilation, Pass } from "../pipeline.js";
@@ -21,7 +29,25 @@ export const effectNames = {
 } as const;
 export type EffectName = keyof typeof effectNames;
 
-export const hardwareKeys = ["card", "clock", "acceleration", "time_unit", "seed", "effects", "core", "mesh", "weights", "dac", "adc", "ranges", "plasticity", "noise", "mismatch", "physical", "pipeline"] as const;
+export const hardwareKeys = [
+  "card",
+  "clock",
+  "acceleration",
+  "time_unit",
+  "seed",
+  "effects",
+  "core",
+  "mesh",
+  "weights",
+  "dac",
+  "adc",
+  "ranges",
+  "plasticity",
+  "noise",
+  "mismatch",
+  "physical",
+  "pipeline",
+] as const;
 
 /** Everything the hardware passes need, resolved to SI and model units, with where each came from. */
 export interface HardwareSpec {
@@ -62,7 +88,15 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   if (!entryNode && target === undefined) return undefined;
   const node: Node = entryNode?.value ?? { kind: "map", line: top.line, entries: new Map() };
   const s = Section.of(c.file, c.scope!, node, "hardware", hardwareKeys);
-  const cardName = target ?? (s.has("card") ? s.string("card") : s.fail("card", "missing: the hardware section names its technology card", "add card: analog-65nm (cards are in circuits/tech)"));
+  const cardName =
+    target ??
+    (s.has("card")
+      ? s.string("card")
+      : s.fail(
+          "card",
+          "missing: the hardware section names its technology card",
+          "add card: analog-65nm (cards are in circuits/tech)",
+        ));
   let card: TechCard;
   try {
     card = loadCard(cardName);
@@ -71,7 +105,11 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
     throw err;
   }
   try {
-    requireEntries(card, [...new Set([...chipDefaultEntries, ...chipEnergyEntries])], "the hardware passes and the energy model");
+    requireEntries(
+      card,
+      [...new Set([...chipDefaultEntries, ...chipEnergyEntries])],
+      "the hardware passes and the energy model",
+    );
   } catch (err) {
     if (err instanceof VleError) cardError(c, s, target, err);
     throw err;
@@ -87,11 +125,14 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   if (!(clockHz > 0)) s.fail("clock", `${clockHz} Hz must be positive`);
   let acceleration: number | undefined;
   const accNode = s.get("acceleration");
-  if (accNode && !(accNode.kind === "scalar" && accNode.value === "auto")) acceleration = s.number("acceleration", { positive: true });
+  if (accNode && !(accNode.kind === "scalar" && accNode.value === "auto"))
+    acceleration = s.number("acceleration", { positive: true });
   const desc = c.description!;
   const timeUnitS = s.has("time_unit")
     ? s.quantity("time_unit", "s")
-    : desc.timeUnit !== undefined ? unitSeconds(desc.timeUnit) : d("time_unit");
+    : desc.timeUnit !== undefined
+      ? unitSeconds(desc.timeUnit)
+      : d("time_unit");
   if (!(timeUnitS > 0)) s.fail("time_unit", `${timeUnitS} s must be positive`);
 
   const effects = readEffects(s);
@@ -116,26 +157,53 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
     seed: s.number("seed", { fallback: desc.seed, integer: true, min: 0, max: 2 ** 32 - 1 }),
     effects,
     core: {
-      neurons: whole(core, "neurons", d("core_neurons"), 1, "neurons: a core too small for one neuron (each neuron is a membrane with its error cell)"),
+      neurons: whole(
+        core,
+        "neurons",
+        d("core_neurons"),
+        1,
+        "neurons: a core too small for one neuron (each neuron is a membrane with its error cell)",
+      ),
       synapses: whole(core, "synapses", d("core_synapses"), 1, "synapses: a core too small for one synapse"),
       dacs: whole(core, "dacs", d("core_dacs"), 1, "DACs: a core needs at least one"),
       adcs: whole(core, "adcs", d("core_adcs"), 1, "ADCs: a core needs at least one"),
       where: core.where,
     },
-    mesh: mesh ? { width: whole(mesh, "width", 0, 1, "cores across: the mesh needs at least 1"), height: whole(mesh, "height", 0, 1, "cores down: the mesh needs at least 1"), where: mesh.where } : undefined,
-    cyclesPerHop: mesh ? whole(mesh, "cycles_per_hop", d("noc_cycles_per_hop"), 1, "cycles per hop: a hop takes at least one cycle") : d("noc_cycles_per_hop"),
+    mesh: mesh
+      ? {
+          width: whole(mesh, "width", 0, 1, "cores across: the mesh needs at least 1"),
+          height: whole(mesh, "height", 0, 1, "cores down: the mesh needs at least 1"),
+          where: mesh.where,
+        }
+      : undefined,
+    cyclesPerHop: mesh
+      ? whole(mesh, "cycles_per_hop", d("noc_cycles_per_hop"), 1, "cycles per hop: a hop takes at least one cycle")
+      : d("noc_cycles_per_hop"),
     weights: {
       bits: whole(weights, "bits", d("weight_bits"), 1, "bits: a weight needs at least 1 bit"),
-      rounding: weights.choice("rounding", { nearest: Rounding.NEAREST, stochastic: Rounding.STOCHASTIC }, Rounding.STOCHASTIC),
+      rounding: weights.choice(
+        "rounding",
+        { nearest: Rounding.NEAREST, stochastic: Rounding.STOCHASTIC },
+        Rounding.STOCHASTIC,
+      ),
       headroom: weights.number("headroom", { fallback: 2, min: 1 }),
       max: weights.has("max") ? weights.number("max", { positive: true }) : undefined,
       driftPerS: weights.quantity("drift", "1/s", 0),
       where: weights.where,
     },
-    dac: { bits: whole(dac, "bits", d("dac_bits"), 1, "bits: a DAC needs at least 1 bit"), cycles: whole(dac, "cycles", d("dac_cycles"), 1, "cycles: a conversion takes at least one cycle") },
-    adc: { bits: whole(adc, "bits", d("adc_bits"), 1, "bits: an ADC needs at least 1 bit"), cycles: whole(adc, "cycles", d("adc_cycles"), 1, "cycles: a conversion takes at least one cycle") },
+    dac: {
+      bits: whole(dac, "bits", d("dac_bits"), 1, "bits: a DAC needs at least 1 bit"),
+      cycles: whole(dac, "cycles", d("dac_cycles"), 1, "cycles: a conversion takes at least one cycle"),
+    },
+    adc: {
+      bits: whole(adc, "bits", d("adc_bits"), 1, "bits: an ADC needs at least 1 bit"),
+      cycles: whole(adc, "cycles", d("adc_cycles"), 1, "cycles: a conversion takes at least one cycle"),
+    },
     ranges: readRanges(s),
-    plasticity: { every: whole(plasticity, "every", 1, 1, "ticks: writes happen at least every tick"), writeCycles: whole(plasticity, "write_cycles", d("write_cycles"), 0, "cycles must not be negative") },
+    plasticity: {
+      every: whole(plasticity, "every", 1, 1, "ticks: writes happen at least every tick"),
+      writeCycles: whole(plasticity, "write_cycles", d("write_cycles"), 0, "cycles must not be negative"),
+    },
     noise: readNoise(s),
     mismatch: {
       tau: mismatch.number("tau", { fallback: 0, min: 0 }),
@@ -152,10 +220,19 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
       gmOverId: d("integrator_gm_over_id"),
       branches: d("integrator_ota_branches"),
     },
-    pipeline: { settle: whole(pipeline, "settle", d("settle_cycles"), 0, "cycles must not be negative"), integrate: whole(pipeline, "integrate", d("integrate_cycles"), 0, "cycles must not be negative") },
+    pipeline: {
+      settle: whole(pipeline, "settle", d("settle_cycles"), 0, "cycles must not be negative"),
+      integrate: whole(pipeline, "integrate", d("integrate_cycles"), 0, "cycles must not be negative"),
+    },
   };
-  if (spec.mismatch.stuckOff >= 1) mismatch.fail("stuck_off", `${spec.mismatch.stuckOff} must be below 1 (a probability)`);
-  for (const [key, v] of [["c_m", spec.physical.cM], ["v_unit", spec.physical.vUnit], ["supply", spec.physical.supply], ["temperature", spec.physical.temperature]] as const) {
+  if (spec.mismatch.stuckOff >= 1)
+    mismatch.fail("stuck_off", `${spec.mismatch.stuckOff} must be below 1 (a probability)`);
+  for (const [key, v] of [
+    ["c_m", spec.physical.cM],
+    ["v_unit", spec.physical.vUnit],
+    ["supply", spec.physical.supply],
+    ["temperature", spec.physical.temperature],
+  ] as const) {
     if (!(v > 0)) physical.fail(key, `${v} must be positive`);
   }
   specs.set(c, spec);
@@ -186,11 +263,23 @@ function readEffects(s: Section): Record<EffectName, boolean> {
     for (const k of names) all[k as EffectName] = node.value === "all";
     return all;
   }
-  const items = s.list("effects") ?? s.fail("effects", "expected all, none or a list of effects", `write effects: all, effects: none or effects: [${names.join(", ")}]`);
+  const items =
+    s.list("effects") ??
+    s.fail(
+      "effects",
+      "expected all, none or a list of effects",
+      `write effects: all, effects: none or effects: [${names.join(", ")}]`,
+    );
   for (const k of names) all[k as EffectName] = false;
   items.forEach((item, i) => {
     const where = { line: item.line, path: `hardware.effects[${i}]` };
-    if (item.kind !== "scalar" || typeof item.value !== "string" || !names.includes(item.value)) fail(s.file, where, `'${item.kind === "scalar" ? item.value : item.kind}' is not an effect`, `effects are ${names.join(", ")}`);
+    if (item.kind !== "scalar" || typeof item.value !== "string" || !names.includes(item.value))
+      fail(
+        s.file,
+        where,
+        `'${item.kind === "scalar" ? item.value : item.kind}' is not an effect`,
+        `effects are ${names.join(", ")}`,
+      );
     all[item.value as EffectName] = true;
   });
   return all;
@@ -200,7 +289,12 @@ function readRanges(s: Section): HardwareSpec["ranges"] {
   const rates = new Map<string, { lo: number; hi: number; where: Where }>();
   const node = s.get("ranges");
   if (node === undefined) return { rates };
-  if (node.kind !== "map") s.fail("ranges", "expected a map of element names to [lo, hi] and error: <bound>", "write ranges: { x: [-2, 2], error: 0.1 }");
+  if (node.kind !== "map")
+    s.fail(
+      "ranges",
+      "expected a map of element names to [lo, hi] and error: <bound>",
+      "write ranges: { x: [-2, 2], error: 0.1 }",
+    );
   const r = new Section(s.file, s.scope, node, "hardware.ranges", [...node.entries.keys()]);
   let error: number | undefined;
   for (const [key, { value }] of node.entries) {
@@ -209,7 +303,9 @@ function readRanges(s: Section): HardwareSpec["ranges"] {
       continue;
     }
     if (value.kind !== "seq" || value.items.length !== 2) r.fail(key, "expected [lo, hi]", `write ${key}: [-1, 1]`);
-    const [lo, hi] = (value as { items: Node[] }).items.map((item, i) => r.value(item, { line: item.line, path: `hardware.ranges.${key}[${i}]` }, "plain"));
+    const [lo, hi] = (value as { items: Node[] }).items.map((item, i) =>
+      r.value(item, { line: item.line, path: `hardware.ranges.${key}[${i}]` }, "plain"),
+    );
     if (!(lo < hi)) r.fail(key, `[${lo}, ${hi}] must have lo < hi`);
     rates.set(key, { lo, hi, where: r.at(key) });
   }
@@ -221,11 +317,16 @@ function readNoise(s: Section): HardwareSpec["noise"] {
   if (node === undefined) return { thermal: false, membrane: 0, error: 0 };
   if (node.kind === "scalar" && node.value === "thermal") return { thermal: true, membrane: 0, error: 0 };
   const n = s.section("noise", ["membrane", "error"])!;
-  return { thermal: false, membrane: n.number("membrane", { fallback: 0, min: 0 }), error: n.number("error", { fallback: 0, min: 0 }) };
+  return {
+    thermal: false,
+    membrane: n.number("membrane", { fallback: 0, min: 0 }),
+    error: n.number("error", { fallback: 0, min: 0 }),
+  };
 }
 
 /** Replaces the quantize pass of `pipeline` by one that targets `card` (vle compile --target). */
 export function withTarget(pipeline: readonly Pass[], card: string, quantizeFor: (target: string) => Pass): Pass[] {
-  if (!pipeline.some((p) => p.name === "quantize")) throw new VleError("this compiler pipeline has no hardware passes, so --target cannot apply");
+  if (!pipeline.some((p) => p.name === "quantize"))
+    throw new VleError("this compiler pipeline has no hardware passes, so --target cannot apply");
   return pipeline.map((p) => (p.name === "quantize" ? quantizeFor(card) : p));
 }

@@ -12,7 +12,8 @@ import { quantizePass } from "./quantize.js";
 import { routes } from "./route.js";
 
 /** examples/recurrent.yaml (recurrent h, random and transpose feedback, a broadcast) with another hardware section. */
-const recurrent = (hardware: string) => `${readFileSync(new URL("../../examples/recurrent.yaml", import.meta.url), "utf8")}\n${hardware}`;
+const recurrent = (hardware: string) =>
+  `${readFileSync(new URL("../../examples/recurrent.yaml", import.meta.url), "utf8")}\n${hardware}`;
 
 /** x (10) -> h (12, tanh) -> y (3): h's input projection has 120 synapses. */
 const network = (hardware: string) => tiledDescription({ learning: "{ rule: vle, eta: 0.01 }", hardware });
@@ -39,7 +40,8 @@ describe("quantize", () => {
 
   it("sets converter ranges from the transfer function, the given ranges and the output error", () => {
     const c = compileSource(chip("  ranges: { x: [-2, 2], error: 0.05 }\n"), "t.yaml");
-    const range = (element: string, signal: number) => c.hardware!.ranges.find((r) => r.element === element && r.signal === signal);
+    const range = (element: string, signal: number) =>
+      c.hardware!.ranges.find((r) => r.element === element && r.signal === signal);
     expect(range("x", 0)).toMatchObject({ lo: -2, hi: 2 });
     expect(range("h", 0)).toMatchObject({ lo: -1, hi: 1 }); // tanh
     expect(range("h", 1)).toMatchObject({ lo: -0.05, hi: 0.05 });
@@ -67,7 +69,12 @@ describe("map to cores and route", () => {
     // h is split over two cores (8 + 4 neurons)
     expect(h.placements.filter((p) => p.element === "h").map((p) => p.count)).toEqual([8, 4]);
     // every remote tile sends its partial sums to h's cores along XY paths of neighbouring cores
-    const remote = tiles.filter((t) => !h.placements.some((p) => p.element === "h" && p.core === t.core && p.first <= t.rowFirst && t.rowFirst < p.first + p.count));
+    const remote = tiles.filter(
+      (t) =>
+        !h.placements.some(
+          (p) => p.element === "h" && p.core === t.core && p.first <= t.rowFirst && t.rowFirst < p.first + p.count,
+        ),
+    );
     expect(remote.length).toBeGreaterThan(0);
     for (const t of remote) {
       const id = `${t.crossbar}#${h.tiles.indexOf(t)}`;
@@ -97,41 +104,58 @@ describe("map to cores and route", () => {
   });
 
   it("routes around the empty positions of a partly filled last mesh row along shortest paths", () => {
-    const c = compileSource(recurrent("hardware:\n  card: analog-65nm\n  core: { neurons: 6, synapses: 40 }\n"), "recurrent.yaml");
+    const c = compileSource(
+      recurrent("hardware:\n  card: analog-65nm\n  core: { neurons: 6, synapses: 40 }\n"),
+      "recurrent.yaml",
+    );
     const h = c.hardware!;
     expect(h.cores.length).toBeLessThan(h.noc.width * h.noc.height); // the last row has empty positions
     const pos = new Map(h.cores.map((k) => [k.name, k]));
     for (const q of h.routes) {
       const cores = q.path.map((name) => pos.get(name)!);
       expect(cores.every(Boolean)).toBe(true);
-      for (let i = 1; i < cores.length; i++) expect(Math.abs(cores[i].x - cores[i - 1].x) + Math.abs(cores[i].y - cores[i - 1].y)).toBe(1);
+      for (let i = 1; i < cores.length; i++)
+        expect(Math.abs(cores[i].x - cores[i - 1].x) + Math.abs(cores[i].y - cores[i - 1].y)).toBe(1);
       const [a, b] = [pos.get(q.fromCore)!, pos.get(q.toCore)!];
       expect(q.hops).toBe(Math.abs(a.x - b.x) + Math.abs(a.y - b.y));
     }
   });
 
   it("sends error partial sums only from tiles whose post and pre both have error cells", () => {
-    const c = compileSource(recurrent("hardware:\n  card: analog-65nm\n  core: { neurons: 6, synapses: 40 }\n"), "recurrent.yaml");
+    const c = compileSource(
+      recurrent("hardware:\n  card: analog-65nm\n  core: { neurons: 6, synapses: 40 }\n"),
+      "recurrent.yaml",
+    );
     const h = c.hardware!;
     const sums = (routesOf: Route[], post: string) =>
-      routesOf.filter((q) => q.flow === Flow.ERROR_PARTIAL_SUM && c.crossbars.find((x) => x.name === q.source.split("#")[0])!.post === post);
+      routesOf.filter(
+        (q) =>
+          q.flow === Flow.ERROR_PARTIAL_SUM &&
+          c.crossbars.find((x) => x.name === q.source.split("#")[0])!.post === post,
+      );
     expect(sums(h.routes, "y").length).toBeGreaterThan(0); // h -> y (transpose feedback): y learns, h has an error cell
     // without h's error cell, h -> y's transposed read has nowhere to go and h -> h's post does not learn
     c.errorPopulations = c.errorPopulations.filter((e) => e.population !== "h");
     const without = routes(c, h);
     expect(without.filter((q) => q.flow === Flow.ERROR_PARTIAL_SUM)).toEqual([]);
     expect(sums(without, "y")).toEqual([]);
-    expect(without.filter((q) => q.flow === Flow.PARTIAL_SUM)).toEqual(h.routes.filter((q) => q.flow === Flow.PARTIAL_SUM));
+    expect(without.filter((q) => q.flow === Flow.PARTIAL_SUM)).toEqual(
+      h.routes.filter((q) => q.flow === Flow.PARTIAL_SUM),
+    );
   });
 
   it("round-trips a compiled chip through the binary IR", () => {
-    const c = compileSource(chip("  core: { neurons: 8, synapses: 32 }\n  mismatch: { tau: 0.1, stuck_off: 0.01 }\n  noise: thermal\n"), "t.yaml");
+    const c = compileSource(
+      chip("  core: { neurons: 8, synapses: 32 }\n  mismatch: { tau: 0.1, stuck_off: 0.01 }\n  noise: thermal\n"),
+      "t.yaml",
+    );
     expect(decodeBinary(encodeBinary(c))).toEqual(c);
     expect(c.hardware!.noise.membraneStd).toBeGreaterThan(0);
   });
 
   it("reads weight drift as a rate in 1/s, with or without a unit", () => {
-    const drift = (text: string) => compileSource(chip(`  weights: { drift: ${text} }\n`), "t.yaml").hardware!.weights.map((w) => w.driftPerS);
+    const drift = (text: string) =>
+      compileSource(chip(`  weights: { drift: ${text} }\n`), "t.yaml").hardware!.weights.map((w) => w.driftPerS);
     expect(drift("2000")).toEqual([2000, 2000]);
     expect(drift("2000 /s")).toEqual([2000, 2000]);
     expect(drift("2 kHz")).toEqual([2000, 2000]);
@@ -147,15 +171,39 @@ describe("map to cores and route", () => {
 
 describe("bad hardware parameters fail at compile time, naming them", () => {
   const cases: [string, string, RegExp][] = [
-    ["weight bits < 1", "  weights: { bits: 0 }\n", /^t\.yaml:\d+: hardware\.weights\.bits: 0 bits: a weight needs at least 1 bit; give at least 1$/],
+    [
+      "weight bits < 1",
+      "  weights: { bits: 0 }\n",
+      /^t\.yaml:\d+: hardware\.weights\.bits: 0 bits: a weight needs at least 1 bit; give at least 1$/,
+    ],
     ["adc bits < 1", "  adc: { bits: 0 }\n", /hardware\.adc\.bits: 0 bits: an ADC needs at least 1 bit/],
-    ["a core too small for one neuron", "  core: { neurons: 0 }\n", /hardware\.core\.neurons: 0 neurons: a core too small for one neuron/],
-    ["a clock too slow for the pipeline", "  clock: 100 kHz\n  acceleration: 1000\n", /^t\.yaml:\d+: hardware\.acceleration: clock 0\.1 MHz is too slow for the pipeline: a tick of 100 ns at acceleration 1000 holds 0 cycles but needs \d+/],
+    [
+      "a core too small for one neuron",
+      "  core: { neurons: 0 }\n",
+      /hardware\.core\.neurons: 0 neurons: a core too small for one neuron/,
+    ],
+    [
+      "a clock too slow for the pipeline",
+      "  clock: 100 kHz\n  acceleration: 1000\n",
+      /^t\.yaml:\d+: hardware\.acceleration: clock 0\.1 MHz is too slow for the pipeline: a tick of 100 ns at acceleration 1000 holds 0 cycles but needs \d+/,
+    ],
     ["an unknown card", "  card: nope\n", /^t\.yaml:\d+: hardware\.card: technology card 'nope' not found/],
-    ["a clock in the wrong unit", "  clock: 2 pF\n", /hardware\.clock: '2 pF' has unit pF, expected a quantity like Hz/],
-    ["a drift in the wrong unit", "  weights: { drift: 2000 s }\n", /^t\.yaml:\d+: hardware\.weights\.drift: '2000 s' has unit s, expected a quantity like 1\/s; give the value in 1\/s or a compatible unit$/],
+    [
+      "a clock in the wrong unit",
+      "  clock: 2 pF\n",
+      /hardware\.clock: '2 pF' has unit pF, expected a quantity like Hz/,
+    ],
+    [
+      "a drift in the wrong unit",
+      "  weights: { drift: 2000 s }\n",
+      /^t\.yaml:\d+: hardware\.weights\.drift: '2000 s' has unit s, expected a quantity like 1\/s; give the value in 1\/s or a compatible unit$/,
+    ],
     ["an unknown effect", "  effects: [weights, magic]\n", /hardware\.effects\[1\]: 'magic' is not an effect/],
-    ["a mesh too small", "  core: { neurons: 4, synapses: 16 }\n  mesh: { width: 2, height: 1 }\n", /hardware\.mesh: a 2x1 mesh holds 2 cores but the circuit needs \d+/],
+    [
+      "a mesh too small",
+      "  core: { neurons: 4, synapses: 16 }\n  mesh: { width: 2, height: 1 }\n",
+      /hardware\.mesh: a 2x1 mesh holds 2 cores but the circuit needs \d+/,
+    ],
   ];
   for (const [what, extra, message] of cases) {
     it(what, () => {
@@ -171,7 +219,12 @@ describe("bad hardware parameters fail at compile time, naming them", () => {
     const dir = mkdtempSync(join(tmpdir(), "vle-card-"));
     const full = readFileSync(new URL("../../circuits/tech/analog-65nm.yaml", import.meta.url), "utf8");
     const file = join(dir, "partial.yaml");
-    writeFileSync(file, full.replace(/^ {2}adc_energy_per_conversion:.*\n/m, "").replace("card: analog-65nm", "card: partial"));
-    expect(() => compileSource(network(`hardware:\n  card: ${file}\n`), "t.yaml")).toThrow(/^t\.yaml:\d+: hardware\.card: technology card 'partial' \(.*\) is missing entry 'adc_energy_per_conversion' needed by the hardware passes and the energy model/);
+    writeFileSync(
+      file,
+      full.replace(/^ {2}adc_energy_per_conversion:.*\n/m, "").replace("card: analog-65nm", "card: partial"),
+    );
+    expect(() => compileSource(network(`hardware:\n  card: ${file}\n`), "t.yaml")).toThrow(
+      /^t\.yaml:\d+: hardware\.card: technology card 'partial' \(.*\) is missing entry 'adc_energy_per_conversion' needed by the hardware passes and the energy model/,
+    );
   });
 });

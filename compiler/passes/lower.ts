@@ -26,20 +26,49 @@ export const lower: Pass = {
       name: g.name,
       dt: g.dt,
       // undeclared ranges, rails and tolerances stay 0 (see circuit.proto)
-      inputs: g.populations.filter((p) => p.kind === "input").map((p) => ({ name: p.name, size: p.size, lo: p.range?.[0] ?? 0, hi: p.range?.[1] ?? 0 })),
+      inputs: g.populations
+        .filter((p) => p.kind === "input")
+        .map((p) => ({ name: p.name, size: p.size, lo: p.range?.[0] ?? 0, hi: p.range?.[1] ?? 0 })),
       populations: neurons.map((p) => ({
-        name: p.name, size: p.size, tauM: [...p.tauMValues], tauR: [...p.tauRValues], bias: [...p.biasValues],
-        phi: p.phi, plasticBias: p.learnBias, plasticTauM: p.learnTauM,
+        name: p.name,
+        size: p.size,
+        tauM: [...p.tauMValues],
+        tauR: [...p.tauRValues],
+        bias: [...p.biasValues],
+        phi: p.phi,
+        plasticBias: p.learnBias,
+        plasticTauM: p.learnTauM,
       })),
       errorPopulations: neurons.map((p) => ({ name: errorPopulationName(p.name), population: p.name })),
-      errorCurrents: neurons.map((p) => ({ errorPopulation: errorPopulationName(p.name), population: p.name, gamma: p.gamma })),
-      // error paths are synthesized by the next pass; until then no error flows back through a crossbar
-      crossbars: g.projections.map((x): Crossbar => ({
-        name: x.name, pre: x.from, post: x.to, rows: x.rows, cols: x.cols, weights: materialize(x, x.rows, x.cols),
-        plastic: x.plastic, feedback: Feedback.NO_FEEDBACK, feedbackWeights: [],
+      errorCurrents: neurons.map((p) => ({
+        errorPopulation: errorPopulationName(p.name),
+        population: p.name,
+        gamma: p.gamma,
       })),
+      // error paths are synthesized by the next pass; until then no error flows back through a crossbar
+      crossbars: g.projections.map(
+        (x): Crossbar => ({
+          name: x.name,
+          pre: x.from,
+          post: x.to,
+          rows: x.rows,
+          cols: x.cols,
+          weights: materialize(x, x.rows, x.cols),
+          plastic: x.plastic,
+          feedback: Feedback.NO_FEEDBACK,
+          feedbackWeights: [],
+        }),
+      ),
       broadcasts: [],
-      outputs: neurons.filter((p) => p.kind === "output").map((p) => ({ name: p.target, population: p.name, loss: g.loss.kind, beta: g.loss.beta, tolerance: p.tolerance })),
+      outputs: neurons
+        .filter((p) => p.kind === "output")
+        .map((p) => ({
+          name: p.target,
+          population: p.name,
+          loss: g.loss.kind,
+          beta: g.loss.beta,
+          tolerance: p.tolerance,
+        })),
       learning: { ...g.learning.ir },
       provenance: { source: "", sourceSha256: "", compilerVersion: "" },
       railLo: g.rails?.[0] ?? 0,

@@ -1,6 +1,14 @@
 // Pass 'map to cores': places neurons on cores and tiles crossbars larger than a core's synapse array across cores (partial sums added at the neuron's core).
 import { completeHardware, cyclesPerTick, pipelineBound, tickSeconds } from "../../circuits/hardware.js";
-import { Feedback, PlasticityMode, type CellPlacement, type Circuit, type Core, type CrossbarTile, type Hardware } from "../../circuits/model.js";
+import {
+  Feedback,
+  PlasticityMode,
+  type CellPlacement,
+  type Circuit,
+  type Core,
+  type CrossbarTile,
+  type Hardware,
+} from "../../circuits/model.js";
 import type { Compilation, Pass } from "../pipeline.js";
 import { fail } from "../source.js";
 import { hardwareSpec, type HardwareSpec } from "./hardware-spec.js";
@@ -45,14 +53,24 @@ function placeNeurons(c: Circuit, shape: CoreShape, cores: CoreUse[], newCore: (
  * array, first on the neurons' own core (their column currents add in place), the rest on cores with room or
  * new ones (their partial sums are digitized and routed to the neurons' core).
  */
-function tileCrossbars(c: Circuit, shape: CoreShape, placements: CellPlacement[], cores: CoreUse[], newCore: () => CoreUse, tooSmall: (problem: string, fix: string) => never): CrossbarTile[] {
+function tileCrossbars(
+  c: Circuit,
+  shape: CoreShape,
+  placements: CellPlacement[],
+  cores: CoreUse[],
+  newCore: () => CoreUse,
+  tooSmall: (problem: string, fix: string) => never,
+): CrossbarTile[] {
   const tiles: CrossbarTile[] = [];
   const byName = new Map(cores.map((u) => [u.core.name, u]));
   const capacity = shape.synapses;
   for (const x of c.crossbars) {
     const cellsPerSynapse = x.feedback === Feedback.RANDOM || x.feedback === Feedback.LEARNED ? 2 : 1;
     if (capacity < cellsPerSynapse) {
-      tooSmall(`core synapses ${capacity} cannot hold one synapse of crossbar '${x.name}' (${cellsPerSynapse} cells with its own feedback matrix)`, `give hardware.core.synapses at least ${cellsPerSynapse}`);
+      tooSmall(
+        `core synapses ${capacity} cannot hold one synapse of crossbar '${x.name}' (${cellsPerSynapse} cells with its own feedback matrix)`,
+        `give hardware.core.synapses at least ${cellsPerSynapse}`,
+      );
     }
     for (const slice of placements.filter((p) => p.element === x.post)) {
       const band = Math.min(slice.count, Math.floor(capacity / cellsPerSynapse));
@@ -108,9 +126,13 @@ export function settleTiming(c: Circuit, h: Hardware, spec: HardwareSpec, file: 
   const available = cyclesPerTick(c, h);
   if (available < bound.total) {
     const where = spec.acceleration === undefined ? spec.where : spec.accelerationWhere;
-    fail(file, where, `clock ${h.clockHz / 1e6} MHz is too slow for the pipeline: a tick of ${(tickSeconds(c, h) * 1e9).toPrecision(3)} ns at acceleration ${h.acceleration} holds ${available} cycles but needs ${bound.total} ` +
-      `(dac ${bound.forwardDac}, settle ${bound.crossbarSettle}, adc ${bound.adc}, route ${bound.route}, error dac ${bound.transposedDac}, error settle ${bound.transposedSettle}, integrate ${bound.integrate}, write ${bound.write})`,
-    "raise hardware.clock, lower hardware.acceleration (or leave it out: auto), or give cores more converters");
+    fail(
+      file,
+      where,
+      `clock ${h.clockHz / 1e6} MHz is too slow for the pipeline: a tick of ${(tickSeconds(c, h) * 1e9).toPrecision(3)} ns at acceleration ${h.acceleration} holds ${available} cycles but needs ${bound.total} ` +
+        `(dac ${bound.forwardDac}, settle ${bound.crossbarSettle}, adc ${bound.adc}, route ${bound.route}, error dac ${bound.transposedDac}, error settle ${bound.transposedSettle}, integrate ${bound.integrate}, write ${bound.write})`,
+      "raise hardware.clock, lower hardware.acceleration (or leave it out: auto), or give cores more converters",
+    );
   }
   // the leak conductance and the transconductor's bias that realize the mean tau_m in chip time
   const taus = c.populations.flatMap((p) => p.tauM);
@@ -123,10 +145,28 @@ export function settleTiming(c: Circuit, h: Hardware, spec: HardwareSpec, file: 
 }
 
 /** Cores, neuron and input placements and crossbar tiles for cores of `shape` on a mesh (given, or the smallest near-square). */
-export function layOut(c: Circuit, shape: CoreShape, mesh: { width: number; height: number } | undefined, tooSmall: (problem: string, fix: string) => never, meshTooSmall: (problem: string, fix: string) => never) {
+export function layOut(
+  c: Circuit,
+  shape: CoreShape,
+  mesh: { width: number; height: number } | undefined,
+  tooSmall: (problem: string, fix: string) => never,
+  meshTooSmall: (problem: string, fix: string) => never,
+) {
   const uses: CoreUse[] = [];
   const newCore = (): CoreUse => {
-    const use = { core: { name: `core${uses.length}`, x: 0, y: 0, neuronCapacity: shape.neurons, synapseCapacity: shape.synapses, dacs: shape.dacs, adcs: shape.adcs }, neurons: 0, synapses: 0 };
+    const use = {
+      core: {
+        name: `core${uses.length}`,
+        x: 0,
+        y: 0,
+        neuronCapacity: shape.neurons,
+        synapseCapacity: shape.synapses,
+        dacs: shape.dacs,
+        adcs: shape.adcs,
+      },
+      neurons: 0,
+      synapses: 0,
+    };
     uses.push(use);
     return use;
   };
@@ -135,7 +175,11 @@ export function layOut(c: Circuit, shape: CoreShape, mesh: { width: number; heig
   const inputs = placeInputs(c, tiles, uses);
   const width = mesh?.width ?? Math.ceil(Math.sqrt(uses.length));
   const height = mesh?.height ?? Math.ceil(uses.length / width);
-  if (width * height < uses.length) meshTooSmall(`a ${width}x${height} mesh holds ${width * height} cores but the circuit needs ${uses.length}`, "enlarge the mesh, or leave it out to size it automatically");
+  if (width * height < uses.length)
+    meshTooSmall(
+      `a ${width}x${height} mesh holds ${width * height} cores but the circuit needs ${uses.length}`,
+      "enlarge the mesh, or leave it out to size it automatically",
+    );
   uses.forEach((u, i) => {
     u.core.x = i % width;
     u.core.y = Math.floor(i / width);
@@ -149,7 +193,13 @@ export const mapToCores: Pass = {
     const spec = hardwareSpec(comp);
     if (!spec) return;
     const c = comp.circuit!;
-    const layout = layOut(c, spec.core, spec.mesh, (problem, fix) => fail(comp.file, spec.core.where, problem, fix), (problem, fix) => fail(comp.file, spec.mesh!.where, problem, fix));
+    const layout = layOut(
+      c,
+      spec.core,
+      spec.mesh,
+      (problem, fix) => fail(comp.file, spec.core.where, problem, fix),
+      (problem, fix) => fail(comp.file, spec.mesh!.where, problem, fix),
+    );
     const { cores, width, height, neurons, tiles, inputs } = layout;
     const q = quantization(comp)!;
     const cells = c.inputs.reduce((a, p) => a + p.size, 0) + c.populations.reduce((a, p) => a + p.size, 0);
@@ -160,15 +210,34 @@ export const mapToCores: Pass = {
       timeUnitS: spec.timeUnitS,
       seed: spec.seed,
       effects: {
-        weightQuantization: spec.effects.weights, dacQuantization: spec.effects.dac, adcQuantization: spec.effects.adc, railSaturation: spec.effects.rails,
-        thermalNoise: spec.effects.noise, mismatch: spec.effects.mismatch, drift: spec.effects.drift, plasticitySchedule: spec.effects.schedule, latency: spec.effects.latency,
+        weightQuantization: spec.effects.weights,
+        dacQuantization: spec.effects.dac,
+        adcQuantization: spec.effects.adc,
+        railSaturation: spec.effects.rails,
+        thermalNoise: spec.effects.noise,
+        mismatch: spec.effects.mismatch,
+        drift: spec.effects.drift,
+        plasticitySchedule: spec.effects.schedule,
+        latency: spec.effects.latency,
       },
       physical: {
-        cMF: spec.physical.cM, gLS: 0, vUnitV: spec.physical.vUnit, railLoV: -spec.physical.supply / 2, railHiV: spec.physical.supply / 2,
-        vddV: spec.physical.supply, iUnitA: 0, iBiasA: 0, temperatureK: spec.physical.temperature,
+        cMF: spec.physical.cM,
+        gLS: 0,
+        vUnitV: spec.physical.vUnit,
+        railLoV: -spec.physical.supply / 2,
+        railHiV: spec.physical.supply / 2,
+        vddV: spec.physical.supply,
+        iUnitA: 0,
+        iBiasA: 0,
+        temperatureK: spec.physical.temperature,
       },
       // a packet carries one converted value and the address of its destination cell
-      noc: { width, height, cyclesPerHop: spec.cyclesPerHop, packetBits: spec.adc.bits + Math.ceil(Math.log2(Math.max(2, cells))) },
+      noc: {
+        width,
+        height,
+        cyclesPerHop: spec.cyclesPerHop,
+        packetBits: spec.adc.bits + Math.ceil(Math.log2(Math.max(2, cells))),
+      },
       cores,
       placements: [...inputs, ...neurons],
       tiles,
@@ -177,11 +246,21 @@ export const mapToCores: Pass = {
       adc: { bits: spec.adc.bits, conversionCycles: spec.adc.cycles },
       ranges: q.ranges,
       weights: q.weights,
-      plasticity: { mode: spec.plasticity.every > 1 ? PlasticityMode.EVERY_K : PlasticityMode.CONTINUOUS, everyK: spec.plasticity.every, writeCycles: spec.plasticity.writeCycles },
+      plasticity: {
+        mode: spec.plasticity.every > 1 ? PlasticityMode.EVERY_K : PlasticityMode.CONTINUOUS,
+        everyK: spec.plasticity.every,
+        writeCycles: spec.plasticity.writeCycles,
+      },
       noise: spec.noise.thermal
         ? { membraneStd: thermalStd(spec), errorStd: thermalStd(spec) }
         : { membraneStd: spec.noise.membrane, errorStd: spec.noise.error },
-      mismatch: { tauRelStd: spec.mismatch.tau, gainRelStd: spec.mismatch.gain, offsetStd: spec.mismatch.offset, synapseGainRelStd: spec.mismatch.synapse, stuckOffProb: spec.mismatch.stuckOff },
+      mismatch: {
+        tauRelStd: spec.mismatch.tau,
+        gainRelStd: spec.mismatch.gain,
+        offsetStd: spec.mismatch.offset,
+        synapseGainRelStd: spec.mismatch.synapse,
+        stuckOffProb: spec.mismatch.stuckOff,
+      },
       pipeline: { crossbarSettleCycles: spec.pipeline.settle, integrateCycles: spec.pipeline.integrate },
     } as Hardware);
     settleTiming(c, h, spec, comp.file);

@@ -1,6 +1,14 @@
 // Pass 'quantize': reads the hardware target, chooses each crossbar's weight grid (bits, scale, rounding) and every converted signal's range.
 import { levelWeight, maxLevel, nearestLevel } from "../../circuits/hardware.js";
-import { Feedback, Loss, Phi, Signal, type Circuit, type SignalRange, type WeightStorage } from "../../circuits/model.js";
+import {
+  Feedback,
+  Loss,
+  Phi,
+  Signal,
+  type Circuit,
+  type SignalRange,
+  type WeightStorage,
+} from "../../circuits/model.js";
 import { transfers } from "../../circuits/cells.js";
 import { inputRange } from "../../circuits/envelope.js";
 import type { Compilation, Pass } from "../pipeline.js";
@@ -26,7 +34,13 @@ export function quantizePass(target?: string): Pass {
       const circuit = c.circuit!;
       for (const name of spec.ranges.rates.keys()) {
         const known = circuit.inputs.some((p) => p.name === name) || circuit.populations.some((p) => p.name === name);
-        if (!known) fail(c.file, spec.ranges.rates.get(name)!.where, `'${name}' is neither an input nor a population`, `give ranges for ${[...circuit.inputs, ...circuit.populations].map((p) => p.name).join(", ")} or error`);
+        if (!known)
+          fail(
+            c.file,
+            spec.ranges.rates.get(name)!.where,
+            `'${name}' is neither an input nor a population`,
+            `give ranges for ${[...circuit.inputs, ...circuit.populations].map((p) => p.name).join(", ")} or error`,
+          );
       }
       decided.set(c, { weights: weightStorage(circuit, spec), ranges: signalRanges(circuit, spec) });
     },
@@ -52,9 +66,17 @@ export function weightStorage(c: Circuit, spec: HardwareSpec): WeightStorage[] {
   return c.crossbars.map((x) => {
     const levels = maxLevel(spec.weights.bits);
     const top = spec.weights.max ?? spec.weights.headroom * (largestWeight(x) || 1);
-    const store: WeightStorage = { crossbar: x.name, bits: spec.weights.bits, scale: top / levels, rounding: spec.weights.rounding, driftPerS: spec.weights.driftPerS, maxAbsError: 0 };
+    const store: WeightStorage = {
+      crossbar: x.name,
+      bits: spec.weights.bits,
+      scale: top / levels,
+      rounding: spec.weights.rounding,
+      driftPerS: spec.weights.driftPerS,
+      maxAbsError: 0,
+    };
     let error = 0;
-    for (const w of [...x.weights, ...x.feedbackWeights]) error = Math.max(error, Math.abs(w - levelWeight(nearestLevel(w, store), store)));
+    for (const w of [...x.weights, ...x.feedbackWeights])
+      error = Math.max(error, Math.abs(w - levelWeight(nearestLevel(w, store), store)));
     store.maxAbsError = error;
     return store;
   });
@@ -93,12 +115,16 @@ export function signalRanges(c: Circuit, spec: HardwareSpec): SignalRange[] {
   }
   for (const [element, [lo, hi]] of rate) ranges.push({ element, signal: Signal.RATE_SIGNAL, lo, hi });
   // errors: the largest output error beta |y - r| sets the default bound for every error signal
-  const outputBound = Math.max(0, ...c.outputs.map((o) => {
-    const [lo, hi] = rate.get(o.population)!;
-    return o.beta * (o.loss === Loss.CROSS_ENTROPY ? 1 : hi - lo);
-  }));
+  const outputBound = Math.max(
+    0,
+    ...c.outputs.map((o) => {
+      const [lo, hi] = rate.get(o.population)!;
+      return o.beta * (o.loss === Loss.CROSS_ENTROPY ? 1 : hi - lo);
+    }),
+  );
   const errorBound = spec.ranges.error ?? (outputBound > 0 ? outputBound : 1);
-  for (const ep of c.errorPopulations) ranges.push({ element: ep.population, signal: Signal.ERROR_SIGNAL, lo: -errorBound, hi: errorBound });
+  for (const ep of c.errorPopulations)
+    ranges.push({ element: ep.population, signal: Signal.ERROR_SIGNAL, lo: -errorBound, hi: errorBound });
   for (const o of c.outputs) {
     const [lo, hi] = o.loss === Loss.CROSS_ENTROPY ? [0, 1] : rate.get(o.population)!;
     ranges.push({ element: o.name, signal: Signal.TARGET_SIGNAL, lo, hi });
@@ -132,4 +158,3 @@ export function signalRanges(c: Circuit, spec: HardwareSpec): SignalRange[] {
   }
   return ranges;
 }
-

@@ -1,5 +1,13 @@
 // Pass 'route': every inter-core flow of one tick (rates, partial sums, errors, broadcasts) along XY paths of the 2D mesh, with hop counts.
-import { Feedback, Flow, type CellPlacement, type Circuit, type Core, type Hardware, type Route } from "../../circuits/model.js";
+import {
+  Feedback,
+  Flow,
+  type CellPlacement,
+  type Circuit,
+  type Core,
+  type Hardware,
+  type Route,
+} from "../../circuits/model.js";
 import type { Compilation, Pass } from "../pipeline.js";
 import { VleError } from "../../circuits/errors.js";
 import { pipelineBound } from "../../circuits/hardware.js";
@@ -34,7 +42,8 @@ export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core | un
 }
 
 /** Overlap of [a0, a0+an) and [b0, b0+bn). */
-const overlap = (a0: number, an: number, b0: number, bn: number) => Math.max(0, Math.min(a0 + an, b0 + bn) - Math.max(a0, b0));
+const overlap = (a0: number, an: number, b0: number, bn: number) =>
+  Math.max(0, Math.min(a0 + an, b0 + bn) - Math.max(a0, b0));
 
 /** The flows of one tick between distinct cores, merged per (flow, source, from, to). */
 export function routes(c: Circuit, h: Hardware): Route[] {
@@ -107,7 +116,13 @@ export function remapChip(c: Circuit): Circuit {
   const tooSmall = (problem: string, fix: string): never => {
     throw new VleError(`circuit '${c.name}': ${problem}; ${fix}`);
   };
-  const layout = layOut(c, { neurons: k.neuronCapacity, synapses: k.synapseCapacity, dacs: k.dacs, adcs: k.adcs }, undefined, tooSmall, tooSmall);
+  const layout = layOut(
+    c,
+    { neurons: k.neuronCapacity, synapses: k.synapseCapacity, dacs: k.dacs, adcs: k.adcs },
+    undefined,
+    tooSmall,
+    tooSmall,
+  );
   h.cores = layout.cores;
   h.placements = [...layout.inputs, ...layout.neurons];
   h.tiles = layout.tiles;

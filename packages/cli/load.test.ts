@@ -35,14 +35,23 @@ describe("loadCircuit", () => {
     const json = toJSON(compiled) as { crossbars: { rows: number }[] };
     json.crossbars[0].rows = 99;
     writeFileSync(at("broken.json"), JSON.stringify(json));
-    expect(() => loadCircuit(at("broken.json"))).toThrow(new RegExp(`^${at("broken.json")} 'recurrent': crossbar 'u->h': 99 rows but post 'h' has 16 neurons$`));
+    expect(() => loadCircuit(at("broken.json"))).toThrow(
+      new RegExp(`^${at("broken.json")} 'recurrent': crossbar 'u->h': 99 rows but post 'h' has 16 neurons$`),
+    );
   });
 
   it("reports description errors with their line, and unknown file types", () => {
-    writeFileSync(at("bad.json"), '{\n  "dt": 0.01,\n  "populations": [{ "name": "x", "kind": "input", "size": 0 }],\n  "projections": []\n}\n');
-    expect(() => loadCircuit(at("bad.json"))).toThrow(new RegExp(`^${at("bad.json")}:3: populations\\[0\\]\\.size: 0 must be at least 1$`));
+    writeFileSync(
+      at("bad.json"),
+      '{\n  "dt": 0.01,\n  "populations": [{ "name": "x", "kind": "input", "size": 0 }],\n  "projections": []\n}\n',
+    );
+    expect(() => loadCircuit(at("bad.json"))).toThrow(
+      new RegExp(`^${at("bad.json")}:3: populations\\[0\\]\\.size: 0 must be at least 1$`),
+    );
     writeFileSync(at("notes.txt"), "hello");
-    expect(() => loadCircuit(at("notes.txt"))).toThrow(/unknown file type; give a description \(\.yaml, \.yml, \.json\) or a compiled circuit \(\.pb, \.json\)$/);
+    expect(() => loadCircuit(at("notes.txt"))).toThrow(
+      /unknown file type; give a description \(\.yaml, \.yml, \.json\) or a compiled circuit \(\.pb, \.json\)$/,
+    );
     expect(() => loadCircuit(at("absent.yaml"))).toThrow(/absent\.yaml: cannot read \(ENOENT\)$/);
   });
 });

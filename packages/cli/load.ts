@@ -24,7 +24,10 @@ export interface DescriptionSource {
  * A validated circuit from a description (compiled on the fly with `pipeline`, its text kept as `source`) or a
  * compiled circuit file (no source).
  */
-export function loadWithSource(path: string, pipeline: readonly Pass[] = passes): { circuit: Circuit; source?: DescriptionSource } {
+export function loadWithSource(
+  path: string,
+  pipeline: readonly Pass[] = passes,
+): { circuit: Circuit; source?: DescriptionSource } {
   const described = (text: string) => ({ circuit: compileSource(text, path, pipeline), source: { text, file: path } });
   if (/\.ya?ml$/i.test(path)) return described(readText(path));
   if (/\.json$/i.test(path)) {
@@ -46,7 +49,9 @@ export function loadWithSource(path: string, pipeline: readonly Pass[] = passes)
     validate(circuit, path);
     return { circuit };
   }
-  throw new VleError(`${path}: unknown file type; give a description (.yaml, .yml, .json) or a compiled circuit (.pb, .json)`);
+  throw new VleError(
+    `${path}: unknown file type; give a description (.yaml, .yml, .json) or a compiled circuit (.pb, .json)`,
+  );
 }
 
 /** A validated circuit from a description (compiled on the fly) or a compiled circuit file. */

@@ -44,7 +44,9 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const e = err as Error;
-    process.stderr.write(`vle: internal error: ${e?.message ?? String(err)} (please report this with the command that caused it)\n`);
+    process.stderr.write(
+      `vle: internal error: ${e?.message ?? String(err)} (please report this with the command that caused it)\n`,
+    );
     return 1;
   }
 }

@@ -2,20 +2,40 @@
 import { joules, type EnergyDocument, type SweepRow } from "./energy.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const colors = ["#3b6ea8", "#e0823d", "#4f9a55", "#c2413b", "#8162aa", "#8a5a44", "#d17fb4", "#7a7a7a", "#b3b536", "#39aab8", "#2d4f7a"];
+const colors = [
+  "#3b6ea8",
+  "#e0823d",
+  "#4f9a55",
+  "#c2413b",
+  "#8162aa",
+  "#8a5a44",
+  "#d17fb4",
+  "#7a7a7a",
+  "#b3b536",
+  "#39aab8",
+  "#2d4f7a",
+];
 
 /** Horizontal bars, one per non-zero component, longest first, with energy and share. */
 function breakdown(doc: EnergyDocument, y0: number, width: number): { svg: string; height: number } {
   const lines = doc.lines.filter((l) => l.energy > 0).sort((a, b) => b.energy - a.energy);
-  const barLeft = 230, barWidth = width - barLeft - 150, row = 22;
+  const barLeft = 230,
+    barWidth = width - barLeft - 150,
+    row = 22;
   const max = Math.max(...lines.map((l) => l.energy), 1e-300);
-  const parts = [`<text x="10" y="${y0 + 16}" font-weight="bold">Chip energy per sample: ${esc(joules(doc.perSample.energy))} (${esc(doc.card.name)}, T = ${doc.run.ticks}, task ${esc(doc.run.task)})</text>`];
+  const parts = [
+    `<text x="10" y="${y0 + 16}" font-weight="bold">Chip energy per sample: ${esc(joules(doc.perSample.energy))} (${esc(doc.card.name)}, T = ${doc.run.ticks}, task ${esc(doc.run.task)})</text>`,
+  ];
   lines.forEach((l, i) => {
     const y = y0 + 30 + i * row;
     const w = Math.max(1, (barWidth * l.energy) / max);
     parts.push(`<text x="${barLeft - 8}" y="${y + 14}" text-anchor="end">${esc(l.component)}</text>`);
-    parts.push(`<rect x="${barLeft}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 6}" fill="${colors[i % colors.length]}"><title>${esc(`${l.amount} x ${l.unitEnergy.toExponential(3)} J (${l.formula})`)}</title></rect>`);
-    parts.push(`<text x="${barLeft + w + 6}" y="${y + 14}">${esc(joules(l.energy))} (${(100 * l.share).toFixed(1)} %)</text>`);
+    parts.push(
+      `<rect x="${barLeft}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 6}" fill="${colors[i % colors.length]}"><title>${esc(`${l.amount} x ${l.unitEnergy.toExponential(3)} J (${l.formula})`)}</title></rect>`,
+    );
+    parts.push(
+      `<text x="${barLeft + w + 6}" y="${y + 14}">${esc(joules(l.energy))} (${(100 * l.share).toFixed(1)} %)</text>`,
+    );
   });
   return { svg: parts.join("\n"), height: 40 + lines.length * row };
 }
@@ -23,16 +43,26 @@ function breakdown(doc: EnergyDocument, y0: number, width: number): { svg: strin
 /** Log-scale bars of the per-sample totals: chip, BPTT fp32, BPTT int8. */
 function totals(doc: EnergyDocument, y0: number, width: number): { svg: string; height: number } {
   const v = doc.vs!;
-  const bars: [string, number][] = [["chip (VLE on-chip)", doc.perSample.energy], ["BPTT fp32", v.bptt.fp32.perSample.energy], ["BPTT int8", v.bptt.int8.perSample.energy]];
+  const bars: [string, number][] = [
+    ["chip (VLE on-chip)", doc.perSample.energy],
+    ["BPTT fp32", v.bptt.fp32.perSample.energy],
+    ["BPTT int8", v.bptt.int8.perSample.energy],
+  ];
   const lo = Math.floor(Math.log10(Math.min(...bars.map((b) => b[1])))) - 1;
   const hi = Math.ceil(Math.log10(Math.max(...bars.map((b) => b[1]))));
-  const barLeft = 230, barWidth = width - barLeft - 150, row = 26;
+  const barLeft = 230,
+    barWidth = width - barLeft - 150,
+    row = 26;
   const x = (e: number) => (barWidth * (Math.log10(e) - lo)) / (hi - lo);
-  const parts = [`<text x="10" y="${y0 + 16}" font-weight="bold">Per sample, log scale: BPTT / chip = ${v.ratio.fp32.toPrecision(3)}x (fp32), ${v.ratio.int8.toPrecision(3)}x (int8)</text>`];
+  const parts = [
+    `<text x="10" y="${y0 + 16}" font-weight="bold">Per sample, log scale: BPTT / chip = ${v.ratio.fp32.toPrecision(3)}x (fp32), ${v.ratio.int8.toPrecision(3)}x (int8)</text>`,
+  ];
   bars.forEach(([name, e], i) => {
     const y = y0 + 30 + i * row;
     parts.push(`<text x="${barLeft - 8}" y="${y + 16}" text-anchor="end">${esc(name)}</text>`);
-    parts.push(`<rect x="${barLeft}" y="${y + 2}" width="${Math.max(1, x(e)).toFixed(1)}" height="${row - 6}" fill="${colors[i]}"/>`);
+    parts.push(
+      `<rect x="${barLeft}" y="${y + 2}" width="${Math.max(1, x(e)).toFixed(1)}" height="${row - 6}" fill="${colors[i]}"/>`,
+    );
     parts.push(`<text x="${barLeft + x(e) + 6}" y="${y + 16}">${esc(joules(e))}</text>`);
   });
   return { svg: parts.join("\n"), height: 40 + bars.length * row };
@@ -40,18 +70,32 @@ function totals(doc: EnergyDocument, y0: number, width: number): { svg: string; 
 
 /** Log-log lines of energy per sample against T for the chip and both BPTT variants. */
 function growth(rows: SweepRow[], y0: number, width: number): { svg: string; height: number } {
-  const h = 220, left = 80, right = width - 170, top = y0 + 30, bottom = top + h;
+  const h = 220,
+    left = 80,
+    right = width - 170,
+    top = y0 + 30,
+    bottom = top + h;
   const xs = rows.map((r) => Math.log10(r.value));
   const ys = rows.flatMap((r) => [r.chip, r.fp32, r.int8].map(Math.log10));
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const [y0l, y1l] = [Math.floor(Math.min(...ys)), Math.ceil(Math.max(...ys))];
   const px = (v: number) => left + ((right - left) * (Math.log10(v) - x0)) / Math.max(1e-9, x1 - x0);
   const py = (e: number) => bottom - ((bottom - top) * (Math.log10(e) - y0l)) / Math.max(1e-9, y1l - y0l);
-  const parts = [`<text x="10" y="${y0 + 16}" font-weight="bold">Energy per sample against sequence length T (log-log)</text>`];
-  parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#000"/><line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#000"/>`);
-  for (const r of rows) parts.push(`<text x="${px(r.value)}" y="${bottom + 16}" text-anchor="middle">${r.value}</text>`);
-  for (let d = y0l; d <= y1l; d++) parts.push(`<text x="${left - 6}" y="${py(10 ** d) + 4}" text-anchor="end">1e${d} J</text>`);
-  const series: [string, (r: SweepRow) => number, string][] = [["chip", (r) => r.chip, colors[0]], ["BPTT fp32", (r) => r.fp32, colors[1]], ["BPTT int8", (r) => r.int8, colors[2]]];
+  const parts = [
+    `<text x="10" y="${y0 + 16}" font-weight="bold">Energy per sample against sequence length T (log-log)</text>`,
+  ];
+  parts.push(
+    `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#000"/><line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#000"/>`,
+  );
+  for (const r of rows)
+    parts.push(`<text x="${px(r.value)}" y="${bottom + 16}" text-anchor="middle">${r.value}</text>`);
+  for (let d = y0l; d <= y1l; d++)
+    parts.push(`<text x="${left - 6}" y="${py(10 ** d) + 4}" text-anchor="end">1e${d} J</text>`);
+  const series: [string, (r: SweepRow) => number, string][] = [
+    ["chip", (r) => r.chip, colors[0]],
+    ["BPTT fp32", (r) => r.fp32, colors[1]],
+    ["BPTT int8", (r) => r.int8, colors[2]],
+  ];
   series.forEach(([name, get, color], i) => {
     const pts = rows.map((r) => `${px(r.value).toFixed(1)},${py(get(r)).toFixed(1)}`).join(" ");
     parts.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>`);

@@ -50,12 +50,26 @@ export interface EnergyDocument {
   perSample: { energy: number; seconds: number };
   perRun: { energy: number; seconds: number };
   /** where a tick's time goes: the pipeline stages of the busiest core (cycles, no contention) and the slack */
-  timing: { clockHz: number; acceleration: number; tickSeconds: number; cyclesPerTick: number; stages: Record<string, number> };
+  timing: {
+    clockHz: number;
+    acceleration: number;
+    tickSeconds: number;
+    cyclesPerTick: number;
+    stages: Record<string, number>;
+  };
   lines: (EnergyLine & { share: number; sources: string[] })[];
   total: number;
   vs?: {
     accelerator: { name: string; title: string };
-    bptt: Record<Precision, { perSample: { energy: number; seconds: number }; perRun: { energy: number; seconds: number }; lines: EnergyLine[]; storage: BpttReport["storage"] }>;
+    bptt: Record<
+      Precision,
+      {
+        perSample: { energy: number; seconds: number };
+        perRun: { energy: number; seconds: number };
+        lines: EnergyLine[];
+        storage: BpttReport["storage"];
+      }
+    >;
     ratio: Record<Precision, number>;
     assumptions: string[];
     sweepT: SweepRow[];
@@ -65,14 +79,36 @@ export interface EnergyDocument {
 
 /** The chip's report for one sample of the run shape (analytic counts unless `counts` are given, e.g. from the cycle simulation). */
 export function chipPerSample(c: Circuit, run: RunShape, card: TechCard, counts?: OpCounts): EnergyReport {
-  return chipEnergy(c, counts ?? analyticCounts(c, { samples: 1, ticks: run.ticks, targetTicks: run.targetTicks }), card);
+  return chipEnergy(
+    c,
+    counts ?? analyticCounts(c, { samples: 1, ticks: run.ticks, targetTicks: run.targetTicks }),
+    card,
+  );
 }
 
-export function compare(c: Circuit, run: RunShape, card: TechCard, accelerator: TechCard, counts?: OpCounts): Comparison {
+export function compare(
+  c: Circuit,
+  run: RunShape,
+  card: TechCard,
+  accelerator: TechCard,
+  counts?: OpCounts,
+): Comparison {
   const chip = chipPerSample(c, run, card, counts);
   // the baseline trains a whole batch, so its per-sample figures are per batch / batch size
-  const bptt = Object.fromEntries((["fp32", "int8"] as const).map((p) => [p, bpttEnergy(c, { ticks: run.ticks, samples: run.batch, batch: run.batch, precision: p }, accelerator)])) as Record<Precision, BpttReport>;
-  return { chip, bptt, ratio: { fp32: bptt.fp32.perSample.energy / chip.perSample.energy, int8: bptt.int8.perSample.energy / chip.perSample.energy } };
+  const bptt = Object.fromEntries(
+    (["fp32", "int8"] as const).map((p) => [
+      p,
+      bpttEnergy(c, { ticks: run.ticks, samples: run.batch, batch: run.batch, precision: p }, accelerator),
+    ]),
+  ) as Record<Precision, BpttReport>;
+  return {
+    chip,
+    bptt,
+    ratio: {
+      fp32: bptt.fp32.perSample.energy / chip.perSample.energy,
+      int8: bptt.int8.perSample.energy / chip.perSample.energy,
+    },
+  };
 }
 
 /** The circuit with every hidden population (neither input nor output) `factor` times as large, its chip laid out again. */
@@ -90,7 +126,8 @@ export function scaleHidden(c: Circuit, factor: number): Circuit {
     p.size = n;
     size.set(p.name, n);
   }
-  const sizeOf = (name: string) => size.get(name) ?? s.inputs.find((p) => p.name === name)?.size ?? s.populations.find((p) => p.name === name)!.size;
+  const sizeOf = (name: string) =>
+    size.get(name) ?? s.inputs.find((p) => p.name === name)?.size ?? s.populations.find((p) => p.name === name)!.size;
   // the values of resized matrices do not change any count; a small constant keeps them valid
   for (const x of s.crossbars) {
     x.rows = sizeOf(x.post);
@@ -109,8 +146,12 @@ function sweepRow(c: Circuit, value: number, run: RunShape, card: TechCard, acce
     neurons: c.populations.reduce((a, p) => a + p.size, 0),
     synapses: c.crossbars.reduce((a, x) => a + x.rows * x.cols, 0),
     cores: c.hardware!.cores.length,
-    chip: k.chip.perSample.energy, fp32: k.bptt.fp32.perSample.energy, int8: k.bptt.int8.perSample.energy,
-    chipSeconds: k.chip.perSample.seconds, fp32Seconds: k.bptt.fp32.perSample.seconds, int8Seconds: k.bptt.int8.perSample.seconds,
+    chip: k.chip.perSample.energy,
+    fp32: k.bptt.fp32.perSample.energy,
+    int8: k.bptt.int8.perSample.energy,
+    chipSeconds: k.chip.perSample.seconds,
+    fp32Seconds: k.bptt.fp32.perSample.seconds,
+    int8Seconds: k.bptt.int8.perSample.seconds,
     spilled: k.bptt.fp32.storage.spilledBytes,
   };
 }
@@ -119,17 +160,33 @@ export const sweepTicks = [10, 100, 1000, 10000, 100000];
 export const sweepFactors = [0.5, 1, 2, 4, 8];
 
 /** Per-sample energies as the sequence length T grows (targets on every tick), the network fixed. */
-export function sweepLength(c: Circuit, run: RunShape, card: TechCard, accelerator: TechCard, ticks = sweepTicks): SweepRow[] {
+export function sweepLength(
+  c: Circuit,
+  run: RunShape,
+  card: TechCard,
+  accelerator: TechCard,
+  ticks = sweepTicks,
+): SweepRow[] {
   return ticks.map((T) => sweepRow(c, T, { ...run, ticks: T, targetTicks: T }, card, accelerator));
 }
 
 /** Per-sample energies as the hidden populations grow, at the run's T. */
-export function sweepSize(c: Circuit, run: RunShape, card: TechCard, accelerator: TechCard, factors = sweepFactors): SweepRow[] {
+export function sweepSize(
+  c: Circuit,
+  run: RunShape,
+  card: TechCard,
+  accelerator: TechCard,
+  factors = sweepFactors,
+): SweepRow[] {
   return factors.map((f) => sweepRow(scaleHidden(c, f), f, run, card, accelerator));
 }
 
 /** Everything `vle energy` prints or writes. */
-export function energyDocument(c: Circuit, run: RunShape, options: { card?: TechCard; accelerator?: string; vsBptt: boolean; counts?: OpCounts }): EnergyDocument {
+export function energyDocument(
+  c: Circuit,
+  run: RunShape,
+  options: { card?: TechCard; accelerator?: string; vsBptt: boolean; counts?: OpCounts },
+): EnergyDocument {
   const card = options.card ?? loadCard(c.hardware!.card);
   const chip = chipPerSample(c, run, card, options.counts);
   const doc: EnergyDocument = {
@@ -140,15 +197,27 @@ export function energyDocument(c: Circuit, run: RunShape, options: { card?: Tech
     perSample: chip.perSample,
     perRun: { energy: chip.perSample.energy * run.samples, seconds: chip.perSample.seconds * run.samples },
     timing: timing(c),
-    lines: chip.lines.map((l) => ({ ...l, share: chip.total > 0 ? l.energy / chip.total : 0, sources: l.entries.filter((n) => card.entries.has(n as never)).map((n) => card.entries.get(n as never)!.source.key) })),
+    lines: chip.lines.map((l) => ({
+      ...l,
+      share: chip.total > 0 ? l.energy / chip.total : 0,
+      sources: l.entries
+        .filter((n) => card.entries.has(n as never))
+        .map((n) => card.entries.get(n as never)!.source.key),
+    })),
     total: chip.total,
   };
   if (options.vsBptt) {
     const accelerator = loadCard(options.accelerator ?? "digital-accelerator");
     const k = compare(c, run, card, accelerator, options.counts);
     // the baseline was priced for one batch: its lines per sample are the batch's over the batch size
-    const perSampleLines = (r: BpttReport) => r.lines.map((l) => ({ ...l, amount: l.amount / run.batch, energy: l.energy / run.batch }));
-    const bpttDoc = (r: BpttReport) => ({ perSample: r.perSample, perRun: { energy: r.perSample.energy * run.samples, seconds: r.perSample.seconds * run.samples }, lines: perSampleLines(r), storage: r.storage });
+    const perSampleLines = (r: BpttReport) =>
+      r.lines.map((l) => ({ ...l, amount: l.amount / run.batch, energy: l.energy / run.batch }));
+    const bpttDoc = (r: BpttReport) => ({
+      perSample: r.perSample,
+      perRun: { energy: r.perSample.energy * run.samples, seconds: r.perSample.seconds * run.samples },
+      lines: perSampleLines(r),
+      storage: r.storage,
+    });
     doc.vs = {
       accelerator: { name: accelerator.name, title: accelerator.title },
       bptt: { fp32: bpttDoc(k.bptt.fp32), int8: bpttDoc(k.bptt.int8) },
@@ -166,11 +235,23 @@ function timing(c: Circuit): EnergyDocument["timing"] {
   const b = pipelineBound(c, h);
   const cycles = cyclesPerTick(c, h);
   const stages: Record<string, number> = {
-    "DAC (forward lines)": b.forwardDac, "crossbar settle": b.crossbarSettle, ADC: b.adc, "routing hops": b.route,
-    "DAC (error lines)": b.transposedDac, "crossbar settle (transposed)": b.transposedSettle, integrate: b.integrate, "weight writes": b.write,
+    "DAC (forward lines)": b.forwardDac,
+    "crossbar settle": b.crossbarSettle,
+    ADC: b.adc,
+    "routing hops": b.route,
+    "DAC (error lines)": b.transposedDac,
+    "crossbar settle (transposed)": b.transposedSettle,
+    integrate: b.integrate,
+    "weight writes": b.write,
     "slack (idle)": Math.max(0, cycles - b.total),
   };
-  return { clockHz: h.clockHz, acceleration: h.acceleration, tickSeconds: tickSeconds(c, h), cyclesPerTick: cycles, stages };
+  return {
+    clockHz: h.clockHz,
+    acceleration: h.acceleration,
+    tickSeconds: tickSeconds(c, h),
+    cyclesPerTick: cycles,
+    stages,
+  };
 }
 
 function analyticOrGiven(c: Circuit, run: RunShape, counts?: OpCounts): OpCounts {
@@ -197,11 +278,22 @@ const count = (x: number) => (Number.isInteger(x) && Math.abs(x) < 1e15 ? String
 export function formatEnergy(doc: EnergyDocument): string {
   const out: string[] = [];
   const r = doc.run;
-  out.push(`chip energy of '${doc.circuit}' on card ${doc.card.name} (${doc.card.title}); counts: ${doc.counts.source}, per sample of T = ${r.ticks} ticks (task ${r.task})`);
+  out.push(
+    `chip energy of '${doc.circuit}' on card ${doc.card.name} (${doc.card.title}); counts: ${doc.counts.source}, per sample of T = ${r.ticks} ticks (task ${r.task})`,
+  );
   out.push(formatLines(doc.lines, doc.total, (l) => (l as EnergyDocument["lines"][number]).share));
   const t = doc.timing;
-  out.push(`time: a tick is ${quantity(t.tickSeconds, "s")} = ${t.cyclesPerTick} cycles at ${quantity(t.clockHz, "Hz")} (acceleration ${t.acceleration}); busiest core's pipeline: ${Object.entries(t.stages).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ")}`);
-  out.push(`per sample: ${joules(doc.perSample.energy)} in ${quantity(doc.perSample.seconds, "s")}; per training run (${r.samples} samples): ${joules(doc.perRun.energy)} in ${quantity(doc.perRun.seconds, "s")}`);
+  out.push(
+    `time: a tick is ${quantity(t.tickSeconds, "s")} = ${t.cyclesPerTick} cycles at ${quantity(t.clockHz, "Hz")} (acceleration ${t.acceleration}); busiest core's pipeline: ${Object.entries(
+      t.stages,
+    )
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")}`,
+  );
+  out.push(
+    `per sample: ${joules(doc.perSample.energy)} in ${quantity(doc.perSample.seconds, "s")}; per training run (${r.samples} samples): ${joules(doc.perRun.energy)} in ${quantity(doc.perRun.seconds, "s")}`,
+  );
   if (doc.vs) {
     const v = doc.vs;
     for (const p of ["fp32", "int8"] as const) {
@@ -210,10 +302,14 @@ export function formatEnergy(doc: EnergyDocument): string {
       out.push(`BPTT ${p} on ${v.accelerator.name} (${v.accelerator.title}), batch ${r.batch}, per sample:`);
       const total = b.lines.reduce((a, l) => a + l.energy, 0);
       out.push(formatLines(b.lines, total, (l) => (total > 0 ? l.energy / total : 0)));
-      out.push(`per sample: ${joules(b.perSample.energy)} in >= ${quantity(b.perSample.seconds, "s")} (roofline lower bound); per training run: ${joules(b.perRun.energy)} in >= ${quantity(b.perRun.seconds, "s")}; activation store of a batch ${quantity(b.storage.activationBytes, "B")}, spilled to DRAM ${quantity(b.storage.spilledBytes, "B")}`);
+      out.push(
+        `per sample: ${joules(b.perSample.energy)} in >= ${quantity(b.perSample.seconds, "s")} (roofline lower bound); per training run: ${joules(b.perRun.energy)} in >= ${quantity(b.perRun.seconds, "s")}; activation store of a batch ${quantity(b.storage.activationBytes, "B")}, spilled to DRAM ${quantity(b.storage.spilledBytes, "B")}`,
+      );
     }
     out.push("");
-    out.push(`ratio BPTT / chip energy per sample: fp32 ${v.ratio.fp32.toPrecision(3)}x, int8 ${v.ratio.int8.toPrecision(3)}x`);
+    out.push(
+      `ratio BPTT / chip energy per sample: fp32 ${v.ratio.fp32.toPrecision(3)}x, int8 ${v.ratio.int8.toPrecision(3)}x`,
+    );
     out.push("");
     out.push("sweep over sequence length T (per sample; network fixed):");
     out.push(formatSweep(v.sweepT, "T"));
@@ -228,15 +324,53 @@ export function formatEnergy(doc: EnergyDocument): string {
 }
 
 function formatLines(lines: EnergyLine[], total: number, share: (l: EnergyLine) => number): string {
-  const rows = lines.map((l) => [l.component, count(l.amount) + (l.count === "seconds" ? " s" : ""), `x ${quantity(l.unitEnergy, l.count === "seconds" ? "W" : "J")}`, `= ${joules(l.energy)}`, `${(100 * share(l)).toFixed(1)} %`, l.formula]);
+  const rows = lines.map((l) => [
+    l.component,
+    count(l.amount) + (l.count === "seconds" ? " s" : ""),
+    `x ${quantity(l.unitEnergy, l.count === "seconds" ? "W" : "J")}`,
+    `= ${joules(l.energy)}`,
+    `${(100 * share(l)).toFixed(1)} %`,
+    l.formula,
+  ]);
   rows.push(["total (sum of the lines)", "", "", `= ${joules(total)}`, "100.0 %", ""]);
   const widths = [0, 1, 2, 3, 4].map((k) => Math.max(...rows.map((r) => r[k].length)));
-  return rows.map((r) => `  ${pad(r[0], widths[0])}  ${padLeft(r[1], widths[1])}  ${pad(r[2], widths[2])}  ${padLeft(r[3], widths[3])}  ${padLeft(r[4], widths[4])}  ${r[5]}`).join("\n");
+  return rows
+    .map(
+      (r) =>
+        `  ${pad(r[0], widths[0])}  ${padLeft(r[1], widths[1])}  ${pad(r[2], widths[2])}  ${padLeft(r[3], widths[3])}  ${padLeft(r[4], widths[4])}  ${r[5]}`,
+    )
+    .join("\n");
 }
 
 function formatSweep(rows: SweepRow[], what: string): string {
-  const header = [what, "neurons", "synapses", "cores", "chip", "BPTT fp32", "BPTT int8", "fp32/chip", "int8/chip", "chip time", "fp32 time >=", "spilled (fp32)"];
-  const body = rows.map((r) => [String(r.value), String(r.neurons), String(r.synapses), String(r.cores), joules(r.chip), joules(r.fp32), joules(r.int8), `${(r.fp32 / r.chip).toPrecision(3)}x`, `${(r.int8 / r.chip).toPrecision(3)}x`, quantity(r.chipSeconds, "s"), quantity(r.fp32Seconds, "s"), quantity(r.spilled, "B")]);
+  const header = [
+    what,
+    "neurons",
+    "synapses",
+    "cores",
+    "chip",
+    "BPTT fp32",
+    "BPTT int8",
+    "fp32/chip",
+    "int8/chip",
+    "chip time",
+    "fp32 time >=",
+    "spilled (fp32)",
+  ];
+  const body = rows.map((r) => [
+    String(r.value),
+    String(r.neurons),
+    String(r.synapses),
+    String(r.cores),
+    joules(r.chip),
+    joules(r.fp32),
+    joules(r.int8),
+    `${(r.fp32 / r.chip).toPrecision(3)}x`,
+    `${(r.int8 / r.chip).toPrecision(3)}x`,
+    quantity(r.chipSeconds, "s"),
+    quantity(r.fp32Seconds, "s"),
+    quantity(r.spilled, "B"),
+  ]);
   const all = [header, ...body];
   const widths = header.map((_, k) => Math.max(...all.map((r) => r[k].length)));
   return all.map((r) => "  " + r.map((cell, k) => padLeft(cell, widths[k])).join("  ")).join("\n");

@@ -14,9 +14,13 @@ export function hardwareSummary(c: Circuit): string[] {
     `converters: dac ${h.dac.bits} bit / ${h.dac.conversionCycles} cycle(s), adc ${h.adc.bits} bit / ${h.adc.conversionCycles} cycle(s)`,
   ];
   for (const w of h.weights) {
-    lines.push(`weights '${w.crossbar}': ${w.bits} bit, scale ${w.scale.toPrecision(4)} per level (top ${(w.scale * (w.bits <= 1 ? 1 : 2 ** (w.bits - 1) - 1)).toPrecision(4)}), ${enumName(Rounding, w.rounding)} rounding, initial max |w - q(w)| ${w.maxAbsError.toPrecision(3)}`);
+    lines.push(
+      `weights '${w.crossbar}': ${w.bits} bit, scale ${w.scale.toPrecision(4)} per level (top ${(w.scale * (w.bits <= 1 ? 1 : 2 ** (w.bits - 1) - 1)).toPrecision(4)}), ${enumName(Rounding, w.rounding)} rounding, initial max |w - q(w)| ${w.maxAbsError.toPrecision(3)}`,
+    );
   }
-  const on = Object.entries(h.effects).filter(([, v]) => v).map(([k]) => k);
+  const on = Object.entries(h.effects)
+    .filter(([, v]) => v)
+    .map(([k]) => k);
   lines.push(`effects on: ${on.length ? on.join(", ") : "none (ideal)"}`);
   return lines;
 }

@@ -25,7 +25,9 @@ export interface SpiceCase {
 
 /** An example description, found from the source tree (tests) or from dist/ (the built script). */
 function example(name: string): string {
-  const candidates = [`../../examples/${name}`, `../../../examples/${name}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = [`../../examples/${name}`, `../../../examples/${name}`].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
@@ -45,10 +47,24 @@ function waveforms(dt: number, columns: [string, Float64Array][]): Waveforms {
  * Smooth random signals, one per channel: each a sum of three sinusoids with random phases and periods in
  * [period, 3 period], scaled to peak amplitude `scale`. Periods of a few time constants keep every signal resolved.
  */
-function smoothSignals(name: string, size: number, steps: number, dt: number, period: number, random: Random, scale = 1): [string, Float64Array][] {
+function smoothSignals(
+  name: string,
+  size: number,
+  steps: number,
+  dt: number,
+  period: number,
+  random: Random,
+  scale = 1,
+): [string, Float64Array][] {
   return Array.from({ length: size }, (_, i) => {
-    const parts = Array.from({ length: 3 }, () => ({ omega: (2 * Math.PI) / (period * (1 + 2 * random.uniform())), phase: 2 * Math.PI * random.uniform() }));
-    const x = Float64Array.from({ length: steps }, (_, s) => parts.reduce((sum, p) => sum + Math.sin(p.omega * s * dt + p.phase), 0) * (scale / 3));
+    const parts = Array.from({ length: 3 }, () => ({
+      omega: (2 * Math.PI) / (period * (1 + 2 * random.uniform())),
+      phase: 2 * Math.PI * random.uniform(),
+    }));
+    const x = Float64Array.from(
+      { length: steps },
+      (_, s) => parts.reduce((sum, p) => sum + Math.sin(p.omega * s * dt + p.phase), 0) * (scale / 3),
+    );
     return [`${name}[${i}]`, x];
   });
 }
@@ -57,11 +73,16 @@ function smoothSignals(name: string, size: number, steps: number, dt: number, pe
 function lagline(learn: boolean): SpiceCase {
   const circuit = compileFile(example("lagline.yaml"));
   const task = createLagline({ seed: 1, circuit, trainSize: 1, testSize: 1 });
-  const sequence = (task.train as unknown as { sequences: { input: Float64Array; target: Float64Array }[] }).sequences[0];
+  const sequence = (task.train as unknown as { sequences: { input: Float64Array; target: Float64Array }[] })
+    .sequences[0];
   return {
     name: learn ? "lagline, learning (Adam)" : "lagline, fixed",
-    note: learn ? "examples/lagline.yaml learning its weights and tau_m with its Adam optimizer, from the teacher's output" : "examples/lagline.yaml with the teacher's output as target (errors flow, no learning)",
-    circuit, learn, refine: laglineRefine,
+    note: learn
+      ? "examples/lagline.yaml learning its weights and tau_m with its Adam optimizer, from the teacher's output"
+      : "examples/lagline.yaml with the teacher's output as target (errors flow, no learning)",
+    circuit,
+    learn,
+    refine: laglineRefine,
     input: waveforms(circuit.dt, [[`${circuit.inputs[0].name}[0]`, sequence.input]]),
     target: waveforms(circuit.dt, [[`${circuit.outputs[0].name}[0]`, sequence.target]]),
   };
@@ -70,10 +91,14 @@ function lagline(learn: boolean): SpiceCase {
 /** The 3-layer tanh network of examples/tanh3.yaml, learning with SGD on smooth random targets. */
 function tanh3(): SpiceCase {
   const circuit = compileFile(example("tanh3.yaml"));
-  const random = new Random(3), steps = Math.round(10 / circuit.dt);
+  const random = new Random(3),
+    steps = Math.round(10 / circuit.dt);
   return {
-    name: "tanh3, learning (SGD)", note: "examples/tanh3.yaml learning W, b and tau_m of h1 on smooth random targets",
-    circuit, learn: true, refine,
+    name: "tanh3, learning (SGD)",
+    note: "examples/tanh3.yaml learning W, b and tau_m of h1 on smooth random targets",
+    circuit,
+    learn: true,
+    refine,
     input: waveforms(circuit.dt, smoothSignals(circuit.inputs[0].name, 3, steps, circuit.dt, 2, random)),
     target: waveforms(circuit.dt, smoothSignals(circuit.outputs[0].name, 2, steps, circuit.dt, 2, random, 0.5)),
   };
@@ -86,13 +111,19 @@ function tanh3(): SpiceCase {
 function recurrent(learn: boolean): SpiceCase {
   const circuit = cloneCircuit(compileFile(example("recurrent.yaml")));
   if (learn) Object.assign(circuit.learning, { optimizer: Optimizer.SGD, eta: 0.01, etaTau: 0.001 });
-  const random = new Random(42), steps = Math.round(200 / circuit.dt);
+  const random = new Random(42),
+    steps = Math.round(200 / circuit.dt);
   const h = circuit.populations.find((p) => p.name === circuit.outputs[0].population)!;
   return {
     name: learn ? "recurrent, learning (SGD)" : "recurrent, fixed",
     note: `examples/recurrent.yaml${learn ? ", SGD instead of Adam" : ""}`,
-    circuit, learn, refine,
-    input: waveforms(circuit.dt, smoothSignals(circuit.inputs[0].name, circuit.inputs[0].size, steps, circuit.dt, 40, random)),
+    circuit,
+    learn,
+    refine,
+    input: waveforms(
+      circuit.dt,
+      smoothSignals(circuit.inputs[0].name, circuit.inputs[0].size, steps, circuit.dt, 40, random),
+    ),
     target: waveforms(circuit.dt, smoothSignals(circuit.outputs[0].name, h.size, steps, circuit.dt, 40, random, 0.5)),
   };
 }
@@ -110,7 +141,8 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? "
 
 /** The worst relative RMS per kind of signal at each refinement, the worst parameter differences, and the run times. */
 export function caseRow(c: SpiceCase, r: CheckReport): string {
-  const worst = (kinds: string[], k: number) => Math.max(...r.signals.filter((s) => kinds.some((q) => s.signal.endsWith(`.${q}`))).map((s) => s.relRms[k] ?? 0));
+  const worst = (kinds: string[], k: number) =>
+    Math.max(...r.signals.filter((s) => kinds.some((q) => s.signal.endsWith(`.${q}`))).map((s) => s.relRms[k] ?? 0));
   const last = r.simulator.length - 1;
   const params = r.signals.filter((s) => s.change);
   const worstOf = (xs: number[]) => (xs.length ? pct(Math.max(...xs)) : "-");
@@ -121,14 +153,23 @@ export function caseRow(c: SpiceCase, r: CheckReport): string {
 
 /** The parameters that moved most: initial -> final in ngspice and in the engine at the finest dt. */
 function learnedLines(r: CheckReport, count = 4): string[] {
-  const last = r.simulator.length - 1, k = r.simulator[last].refine;
+  const last = r.simulator.length - 1,
+    k = r.simulator[last].refine;
   const moved = r.netlist.probes
-    .map((p, j) => ({ p, initial: r.traces.engine[last][j][0], spice: r.traces.reference[j].at(-1)!, engine: r.traces.engine[last][j].at(-1)! }))
+    .map((p, j) => ({
+      p,
+      initial: r.traces.engine[last][j][0],
+      spice: r.traces.reference[j].at(-1)!,
+      engine: r.traces.engine[last][j].at(-1)!,
+    }))
     .filter(({ p }) => p.quantity === "W" || p.quantity === "b" || p.quantity === "tau_m")
     .sort((a, b) => Math.abs(b.spice - b.initial) - Math.abs(a.spice - a.initial))
     .slice(0, count);
   const f = (x: number) => x.toPrecision(6);
-  return moved.map(({ p, initial, spice, engine }) => `  - ${p.signal}: ${f(initial)} → ${f(spice)} (ngspice), ${f(engine)} (engine, dt/${k})`);
+  return moved.map(
+    ({ p, initial, spice, engine }) =>
+      `  - ${p.signal}: ${f(initial)} → ${f(spice)} (ngspice), ${f(engine)} (engine, dt/${k})`,
+  );
 }
 
 async function main(out: string): Promise<void> {

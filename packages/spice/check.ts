@@ -9,7 +9,14 @@
 import { performance } from "node:perf_hooks";
 import { VleError } from "../../circuits/errors.js";
 import { cloneCircuit, Optimizer, type Circuit } from "../../circuits/model.js";
-import { exportSpice, parameterQuantities, type SpiceNetlist, type SpiceOptions, type SpiceProbe, type Waveforms } from "../../compiler/exporters/spice.js";
+import {
+  exportSpice,
+  parameterQuantities,
+  type SpiceNetlist,
+  type SpiceOptions,
+  type SpiceProbe,
+  type Waveforms,
+} from "../../compiler/exporters/spice.js";
 import { Engine } from "../../simulator/engine.js";
 import { runNgspice, type NgspiceRun } from "./ngspice.js";
 import { rawTime, vector } from "./rawfile.js";
@@ -52,7 +59,9 @@ export interface CheckReport {
 export function spiceCheck(circuit: Circuit, options: CheckOptions = {}): CheckReport {
   const netlist = exportSpice(circuit, options);
   const refine = options.refine ?? [64];
-  for (const k of refine) if (!Number.isInteger(k) || k < 1) throw new VleError(`refine ${k} must be a positive integer (the engine runs at dt / refine)`);
+  for (const k of refine)
+    if (!Number.isInteger(k) || k < 1)
+      throw new VleError(`refine ${k} must be a positive integer (the engine runs at dt / refine)`);
   const dt = circuit.dt;
   const G = Math.floor(netlist.tstop / dt + 1e-9);
   if (G < 2) throw new VleError(`tstop ${netlist.tstop} spans fewer than 2 steps of dt = ${dt}`);
@@ -64,7 +73,9 @@ export function spiceCheck(circuit: Circuit, options: CheckOptions = {}): CheckR
     run = runNgspice(`${body}${save}\n.end\n`, options.ngspice);
   } catch (err) {
     if (err instanceof VleError && options.learn && circuit.learning.optimizer === Optimizer.ADAM) {
-      throw new VleError(`${err.message}. Continuous-time Adam is ill-conditioned while its moments are near zero; if ngspice cannot start it, check learning with optimizer sgd`);
+      throw new VleError(
+        `${err.message}. Continuous-time Adam is ill-conditioned while its moments are near zero; if ngspice cannot start it, check learning with optimizer sgd`,
+      );
     }
     throw err;
   }
@@ -86,8 +97,15 @@ export function spiceCheck(circuit: Circuit, options: CheckOptions = {}): CheckR
   const signals = compare(netlist.probes, reference, traces);
   const nodes = new Set(run.raw.names.filter((n) => n.startsWith("v("))).size;
   return {
-    circuit: circuit.name, learn: options.learn ?? false, tstop: netlist.tstop, dt, gridPoints: G,
-    ngspice: { seconds: run.seconds, points: time.length, warnings: run.warnings, nodes }, simulator, signals, netlist,
+    circuit: circuit.name,
+    learn: options.learn ?? false,
+    tstop: netlist.tstop,
+    dt,
+    gridPoints: G,
+    ngspice: { seconds: run.seconds, points: time.length, warnings: run.warnings, nodes },
+    simulator,
+    signals,
+    netlist,
     traces: { reference, engine: traces },
   };
 }
@@ -106,7 +124,14 @@ export function refinedCircuit(c: Circuit, k: number): Circuit {
 }
 
 /** Runs the engine at dt / k on the waveforms and samples every probe on the grid g * dt, g = 0..G. */
-function simulateOnGrid(c: Circuit, probes: SpiceProbe[], options: SpiceOptions, k: number, G: number, learn: boolean): { values: Float64Array[]; steps: number } {
+function simulateOnGrid(
+  c: Circuit,
+  probes: SpiceProbe[],
+  options: SpiceOptions,
+  k: number,
+  G: number,
+  learn: boolean,
+): { values: Float64Array[]; steps: number } {
   const circuit = refinedCircuit(c, k);
   const engine = new Engine(circuit, { batch: 1 });
   // Adam's bias corrections follow the netlist's schedule 1 - beta^(t/dt + 1): k steps of dt/k are one step of dt
@@ -118,10 +143,14 @@ function simulateOnGrid(c: Circuit, probes: SpiceProbe[], options: SpiceOptions,
     for (const port of c.inputs) {
       const buffer = engine.input(port.name);
       for (let i = 0; i < port.size; i++) {
-        const column = options.input.columns.get(`${port.name}[${i}]`) ?? (port.size === 1 ? options.input.columns.get(port.name) : undefined);
+        const column =
+          options.input.columns.get(`${port.name}[${i}]`) ??
+          (port.size === 1 ? options.input.columns.get(port.name) : undefined);
         if (!column) continue; // exportSpice has already rejected missing input columns
         const f = new Interpolator(options.input.times, column);
-        feeds.push(() => { buffer[i] = f.at(t); });
+        feeds.push(() => {
+          buffer[i] = f.at(t);
+        });
       }
     }
   }
@@ -133,7 +162,13 @@ function simulateOnGrid(c: Circuit, probes: SpiceProbe[], options: SpiceOptions,
       const present = Float64Array.from(columns[0]!, (y) => (Number.isFinite(y) ? 1 : 0));
       const out = engine.output(o.name);
       const mask = new Interpolator(options.target.times, present);
-      const ys = columns.map((col) => new Interpolator(options.target!.times, Float64Array.from(col!, (y) => (Number.isFinite(y) ? y : 0))));
+      const ys = columns.map(
+        (col) =>
+          new Interpolator(
+            options.target!.times,
+            Float64Array.from(col!, (y) => (Number.isFinite(y) ? y : 0)),
+          ),
+      );
       feeds.push(() => {
         out.mask[0] = mask.at(t);
         for (let i = 0; i < n; i++) out.target[i] = ys[i].at(t);
@@ -156,7 +191,13 @@ function simulateOnGrid(c: Circuit, probes: SpiceProbe[], options: SpiceOptions,
   return { values, steps };
 }
 
-function targetColumn(w: Waveforms, name: string, population: string, i: number, n: number): ArrayLike<number> | undefined {
+function targetColumn(
+  w: Waveforms,
+  name: string,
+  population: string,
+  i: number,
+  n: number,
+): ArrayLike<number> | undefined {
   for (const key of [`${name}[${i}]`, `${population}[${i}]`, ...(n === 1 ? [name, population] : [])]) {
     const col = w.columns.get(key);
     if (col) return col;
@@ -173,8 +214,14 @@ function reader(engine: Engine, p: SpiceProbe): () => number {
       if (!x) throw new VleError(`no crossbar '${p.element}'`);
       return () => x.weights[i];
     }
-    case "b": { const pop = engine.population(p.element); return () => pop.bias[i]; }
-    case "tau_m": { const pop = engine.population(p.element); return () => pop.tauM[i]; }
+    case "b": {
+      const pop = engine.population(p.element);
+      return () => pop.bias[i];
+    }
+    case "tau_m": {
+      const pop = engine.population(p.element);
+      return () => pop.tauM[i];
+    }
     default: {
       const pop = engine.population(p.element);
       const key = ({ u: "u", u_prosp: "uProsp", r: "r", v: "v", e: "e" } as const)[p.quantity];
@@ -192,22 +239,40 @@ function compare(probes: SpiceProbe[], reference: Float64Array[], traces: Float6
   });
   const out: SignalComparison[] = [];
   for (const [signal, members] of groups) {
-    let refSq = 0, count = 0;
-    for (const j of members) for (let g = 1; g < reference[j].length; g++) { refSq += reference[j][g] ** 2; count++; }
+    let refSq = 0,
+      count = 0;
+    for (const j of members)
+      for (let g = 1; g < reference[j].length; g++) {
+        refSq += reference[j][g] ** 2;
+        count++;
+      }
     const scale = Math.sqrt(refSq / count);
     const relRms = traces.map((values) => {
       let diffSq = 0;
-      for (const j of members) for (let g = 1; g < reference[j].length; g++) diffSq += (values[j][g] - reference[j][g]) ** 2;
+      for (const j of members)
+        for (let g = 1; g < reference[j].length; g++) diffSq += (values[j][g] - reference[j][g]) ** 2;
       return refSq > 0 ? Math.sqrt(diffSq / refSq) : diffSq > 0 ? Infinity : null;
     });
     const comparison: SignalComparison = { signal, relRms, scale };
     if (parameterQuantities.includes(probes[members[0]].quantity)) {
       const last = reference[members[0]].length - 1;
-      comparison.final = traces.map((values) => relativeNorm(members.map((j) => values[j][last] - reference[j][last]), members.map((j) => reference[j][last])));
+      comparison.final = traces.map((values) =>
+        relativeNorm(
+          members.map((j) => values[j][last] - reference[j][last]),
+          members.map((j) => reference[j][last]),
+        ),
+      );
       // the initial values are the IR's (the engine's state before its first step); ngspice's rawfile starts after its first step
       const initial = members.map((j) => traces[0][j][0]);
       const ref = members.map((j, m) => reference[j][last] - initial[m]);
-      comparison.change = traces.map((values) => (ref.every((x) => x === 0) ? null : relativeNorm(members.map((j, m) => values[j][last] - initial[m] - ref[m]), ref)));
+      comparison.change = traces.map((values) =>
+        ref.every((x) => x === 0)
+          ? null
+          : relativeNorm(
+              members.map((j, m) => values[j][last] - initial[m] - ref[m]),
+              ref,
+            ),
+      );
     }
     out.push(comparison);
   }
@@ -215,6 +280,7 @@ function compare(probes: SpiceProbe[], reference: Float64Array[], traces: Float6
 }
 
 const relativeNorm = (diff: number[], ref: number[]) => {
-  const d = Math.hypot(...diff), r = Math.hypot(...ref);
+  const d = Math.hypot(...diff),
+    r = Math.hypot(...ref);
   return r > 0 ? d / r : d > 0 ? Infinity : 0;
 };

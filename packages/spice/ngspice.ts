@@ -17,7 +17,8 @@ export interface NgspiceRun {
   seconds: number;
 }
 
-const NOT_FOUND = "ngspice not found on PATH; install it (Debian/Ubuntu: apt-get install ngspice) or pass the full path";
+const NOT_FOUND =
+  "ngspice not found on PATH; install it (Debian/Ubuntu: apt-get install ngspice) or pass the full path";
 
 /** The ngspice command to run: $NGSPICE, else `ngspice` on PATH; undefined when neither runs. */
 export function findNgspice(): string | undefined {
@@ -31,7 +32,9 @@ const logLines = (log: string) => log.split(/\r?\n/).filter((l) => !/^\s*Circuit
 
 /** Lines of ngspice's output that report a problem; its banner and statistics are not. */
 export function warningLines(log: string): string[] {
-  return logLines(log).filter((l) => /warning|floating|no dc path|singular|unknown model|could not find|timestep too small|error/i.test(l));
+  return logLines(log).filter((l) =>
+    /warning|floating|no dc path|singular|unknown model|could not find|timestep too small|error/i.test(l),
+  );
 }
 
 /** Runs `ngspice -b -r <raw> <netlist>` in a scratch directory; throws VleError when ngspice fails. */
@@ -39,21 +42,34 @@ export function runNgspice(netlist: string, command = findNgspice()): NgspiceRun
   if (!command) throw new VleError(NOT_FOUND);
   const dir = mkdtempSync(join(tmpdir(), "vle-spice-"));
   try {
-    const cir = join(dir, "circuit.cir"), raw = join(dir, "circuit.raw");
+    const cir = join(dir, "circuit.cir"),
+      raw = join(dir, "circuit.raw");
     writeFileSync(cir, netlist);
     const start = performance.now();
-    const run = spawnSync(command, ["-b", "-r", raw, cir], { encoding: "utf8", cwd: dir, maxBuffer: 256 * 1024 * 1024 });
+    const run = spawnSync(command, ["-b", "-r", raw, cir], {
+      encoding: "utf8",
+      cwd: dir,
+      maxBuffer: 256 * 1024 * 1024,
+    });
     const seconds = (performance.now() - start) / 1000;
-    if (run.error) throw new VleError(`${command}: cannot run (${(run.error as NodeJS.ErrnoException).code ?? run.error.message}); ${NOT_FOUND}`);
+    if (run.error)
+      throw new VleError(
+        `${command}: cannot run (${(run.error as NodeJS.ErrnoException).code ?? run.error.message}); ${NOT_FOUND}`,
+      );
     const log = `${run.stdout ?? ""}${run.stderr ?? ""}`;
     const warnings = warningLines(log);
     const fatal = logLines(log).find((l) => /fatal|error|aborted|too small/i.test(l));
-    if (run.status !== 0 || fatal) throw new VleError(`ngspice failed (exit ${run.status}): ${fatal?.trim() ?? "no data"}; write the netlist with 'vle export-spice' to look at it`);
+    if (run.status !== 0 || fatal)
+      throw new VleError(
+        `ngspice failed (exit ${run.status}): ${fatal?.trim() ?? "no data"}; write the netlist with 'vle export-spice' to look at it`,
+      );
     let bytes: Buffer;
     try {
       bytes = readFileSync(raw);
     } catch {
-      throw new VleError(`ngspice wrote no rawfile; its output ends: ${log.trim().split(/\r?\n/).slice(-3).join(" | ")}`);
+      throw new VleError(
+        `ngspice wrote no rawfile; its output ends: ${log.trim().split(/\r?\n/).slice(-3).join(" | ")}`,
+      );
     }
     return { raw: parseRawfile(bytes, "ngspice rawfile"), log, warnings, seconds };
   } finally {

@@ -6,7 +6,11 @@ import { Interpolator } from "./waveforms.js";
 
 const header = (points: number, format: "Binary" | "Values") =>
   `Title: * test\nDate: today\nPlotname: Transient Analysis\nFlags: real\nNo. Variables: 3\nNo. Points: ${String(points).padEnd(8)}\nVariables:\n\t0\ttime\ttime\n\t1\tv(U_L0_0)\tvoltage\n\t2\ti(vcm_l0_0)\tcurrent\n${format}:\n`;
-const rows = [[0, 1.5, -2e-12], [1e-8, 1.25, 3e-13], [2e-8, -0.5, 7e-12]];
+const rows = [
+  [0, 1.5, -2e-12],
+  [1e-8, 1.25, 3e-13],
+  [2e-8, -0.5, 7e-12],
+];
 
 describe("parseRawfile", () => {
   it("reads binary rawfiles (little-endian doubles, point-major)", () => {
@@ -38,7 +42,8 @@ describe("parseRawfile", () => {
 
 describe("Interpolator", () => {
   it("interpolates linearly between samples and holds the ends, for sorted and unsorted queries", () => {
-    const times = [0, 1, 1, 3], values = [0, 2, 4, 0];
+    const times = [0, 1, 1, 3],
+      values = [0, 2, 4, 0];
     const f = new Interpolator(times, values);
     const direct = (t: number) => (t <= 0 ? 0 : t < 1 ? 2 * t : t >= 3 ? 0 : 4 - 2 * (t - 1));
     for (const t of [-1, 0, 0.25, 0.5, 1, 1.5, 2.9, 3, 4]) expect(f.at(t)).toBeCloseTo(direct(t), 12);

@@ -44,17 +44,23 @@ export function parseRawfile(bytes: Uint8Array, where = "rawfile"): Rawfile {
   }
   const flags = header.get("flags") ?? "real";
   if (/complex/i.test(flags)) throw new VleError(`${where}: complex data (an AC analysis); expected a transient`);
-  const n = names.length, points = Number(header.get("no. points"));
-  if (!Number.isInteger(points) || points < 1) throw new VleError(`${where}: no data points; the simulation did not run (see ngspice's output)`);
+  const n = names.length,
+    points = Number(header.get("no. points"));
+  if (!Number.isInteger(points) || points < 1)
+    throw new VleError(`${where}: no data points; the simulation did not run (see ngspice's output)`);
   const data = names.map(() => new Float64Array(points));
   if (format === "binary") {
     const need = points * n * 8;
-    if (buf.length - pos < need) throw new VleError(`${where}: ${buf.length - pos} data bytes for ${points} points of ${n} variables (${need} needed)`);
+    if (buf.length - pos < need)
+      throw new VleError(
+        `${where}: ${buf.length - pos} data bytes for ${points} points of ${n} variables (${need} needed)`,
+      );
     for (let p = 0; p < points; p++) for (let v = 0; v < n; v++) data[v][p] = buf.readDoubleLE(pos + 8 * (p * n + v));
   } else {
     const values = buf.toString("latin1", pos).trim().split(/\s+/);
     // each point: index, then n values
-    if (values.length < points * (n + 1)) throw new VleError(`${where}: ${values.length} numbers for ${points} points of ${n} variables`);
+    if (values.length < points * (n + 1))
+      throw new VleError(`${where}: ${values.length} numbers for ${points} points of ${n} variables`);
     for (let p = 0; p < points; p++) for (let v = 0; v < n; v++) data[v][p] = Number(values[p * (n + 1) + 1 + v]);
   }
   return { plot: header.get("plotname") ?? "", names, data };

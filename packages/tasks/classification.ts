@@ -33,10 +33,20 @@ export const sequenceSteps = (l: ClassificationLayout) => l.signalSteps + l.tail
  * into one array with the zero answer steps; targets and the mask are shared per class, so a sequence
  * costs no allocation.
  */
-export function classificationDataset(x: ArrayLike<number>, labels: Uint8Array, layout: ClassificationLayout): ClassificationDataset {
-  const { signalSteps, channels, classes } = layout, steps = sequenceSteps(layout), count = labels.length;
-  if (!(layout.targetFrom >= 0 && layout.targetFrom < steps)) throw new VleError(`classification: targetFrom = ${layout.targetFrom}; give a step in [0, ${steps}) so that some step carries the target`);
-  const signalSize = signalSteps * channels, size = steps * channels;
+export function classificationDataset(
+  x: ArrayLike<number>,
+  labels: Uint8Array,
+  layout: ClassificationLayout,
+): ClassificationDataset {
+  const { signalSteps, channels, classes } = layout,
+    steps = sequenceSteps(layout),
+    count = labels.length;
+  if (!(layout.targetFrom >= 0 && layout.targetFrom < steps))
+    throw new VleError(
+      `classification: targetFrom = ${layout.targetFrom}; give a step in [0, ${steps}) so that some step carries the target`,
+    );
+  const signalSize = signalSteps * channels,
+    size = steps * channels;
   const inputs = new Float64Array(count * size);
   for (let k = 0; k < count; k++) for (let i = 0; i < signalSize; i++) inputs[k * size + i] = x[k * signalSize + i];
   const mask = new Uint8Array(steps).fill(1, layout.targetFrom);
@@ -45,7 +55,11 @@ export function classificationDataset(x: ArrayLike<number>, labels: Uint8Array, 
     for (let s = layout.targetFrom; s < steps; s++) t[s * classes + c] = 1;
     return t;
   });
-  const sequences: Sequence[] = Array.from({ length: count }, (_, k) => ({ input: inputs.subarray(k * size, (k + 1) * size), target: targets[labels[k]], mask }));
+  const sequences: Sequence[] = Array.from({ length: count }, (_, k) => ({
+    input: inputs.subarray(k * size, (k + 1) * size),
+    target: targets[labels[k]],
+    mask,
+  }));
   return { size: count, labels, sequence: (i) => sequences[i] };
 }
 
@@ -53,11 +67,19 @@ export function classificationDataset(x: ArrayLike<number>, labels: Uint8Array, 
  * accuracy: the class of the largest output summed over the target steps; loss: the circuit's output loss
  * (cross-entropy of the softmax, or 1/2 squared error to the one-hot target) per target step and sequence.
  */
-export function classificationScore(outputs: Float64Array[], data: ClassificationDataset, layout: ClassificationLayout, circuit: Circuit): Metrics {
-  const { targetFrom, classes } = layout, steps = sequenceSteps(layout);
+export function classificationScore(
+  outputs: Float64Array[],
+  data: ClassificationDataset,
+  layout: ClassificationLayout,
+  circuit: Circuit,
+): Metrics {
+  const { targetFrom, classes } = layout,
+    steps = sequenceSteps(layout);
   const crossEntropy = circuit.outputs[0]?.loss === Loss.CROSS_ENTROPY;
-  const summed = new Float64Array(classes), p = new Float64Array(classes);
-  let right = 0, loss = 0;
+  const summed = new Float64Array(classes),
+    p = new Float64Array(classes);
+  let right = 0,
+    loss = 0;
   outputs.forEach((y, k) => {
     const label = data.labels[k];
     summed.fill(0);

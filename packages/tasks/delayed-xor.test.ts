@@ -23,7 +23,8 @@ function pulses(input: Float64Array, steps: number): [number, number, number][] 
 }
 
 describe("delayed-xor data", () => {
-  const c = example(), dt = c.dt;
+  const c = example(),
+    dt = c.dt;
   const task = createDelayedXor({ seed: 11, circuit: c, trainSize: 400, testSize: 50 });
   const n = (t: number) => Math.round(t / dt);
 
@@ -32,12 +33,15 @@ describe("delayed-xor data", () => {
     const other = createDelayedXor({ seed: 12, circuit: c, trainSize: 400, testSize: 50 });
     for (const i of [0, 17, 399]) expect(again.train.sequence(i)).toStrictEqual(task.train.sequence(i));
     expect(again.test.sequence(3)).toStrictEqual(task.test.sequence(3));
-    const differs = [0, 1, 2, 3, 4, 5, 6, 7].some((i) => other.train.sequence(i).input.some((v, k) => v !== task.train.sequence(i).input[k]));
+    const differs = [0, 1, 2, 3, 4, 5, 6, 7].some((i) =>
+      other.train.sequence(i).input.some((v, k) => v !== task.train.sequence(i).input[k]),
+    );
     expect(differs).toBe(true);
   });
 
   it("labels are the XOR of the two pulses' bits, decoded from the input alone; the target is given only right after the second pulse", () => {
-    const t = delayedXorTiming, counts = [0, 0];
+    const t = delayedXorTiming,
+      counts = [0, 0];
     const delays = new Set<number>();
     for (let i = 0; i < task.train.size; i++) {
       const seq = task.train.sequence(i);
@@ -79,7 +83,8 @@ describe("delayed-xor data", () => {
     expect(task.score(swapped, c)).toStrictEqual({ accuracy: 0, windowAccuracy: 0 });
     // right everywhere except at each window's last step: accuracy 0, window accuracy 1 - 1/window
     const lateMiss = perfect.map((y, i) => {
-      const z = Float64Array.from(y), mask = task.test.sequence(i).mask;
+      const z = Float64Array.from(y),
+        mask = task.test.sequence(i).mask;
       const last = mask.lastIndexOf(1);
       [z[last * 2], z[last * 2 + 1]] = [z[last * 2 + 1], z[last * 2]];
       return z;

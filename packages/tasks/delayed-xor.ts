@@ -20,12 +20,18 @@ export interface XorSequence extends Sequence {
 
 /** One sequence of `steps` steps at time step dt with random bits and delay. */
 export function delayedXorSequence(steps: number, dt: number, random: Random): XorSequence {
-  const t = delayedXorTiming, n = (time: number) => Math.max(1, Math.round(time / dt));
+  const t = delayedXorTiming,
+    n = (time: number) => Math.max(1, Math.round(time / dt));
   const bits: [number, number] = [random.int(2), random.int(2)];
-  const minGap = n(t.minDelay), maxGap = n(t.maxDelay);
+  const minGap = n(t.minDelay),
+    maxGap = n(t.maxDelay);
   const delaySteps = minGap + random.int(maxGap - minGap + 1);
-  const input = new Float64Array(steps * 2), target = new Float64Array(steps * 2), mask = new Uint8Array(steps);
-  const first = n(t.lead) + maxGap - delaySteps, second = first + n(t.pulse) + delaySteps, answer = second + n(t.pulse);
+  const input = new Float64Array(steps * 2),
+    target = new Float64Array(steps * 2),
+    mask = new Uint8Array(steps);
+  const first = n(t.lead) + maxGap - delaySteps,
+    second = first + n(t.pulse) + delaySteps,
+    answer = second + n(t.pulse);
   for (let s = 0; s < n(t.pulse); s++) {
     input[(first + s) * 2 + bits[0]] = 1;
     input[(second + s) * 2 + bits[1]] = 1;
@@ -40,7 +46,8 @@ export function delayedXorSequence(steps: number, dt: number, random: Random): X
 
 /** Steps per sequence: lead, two pulses, the longest delay and the response window. */
 export function delayedXorSteps(dt: number): number {
-  const t = delayedXorTiming, n = (time: number) => Math.max(1, Math.round(time / dt));
+  const t = delayedXorTiming,
+    n = (time: number) => Math.max(1, Math.round(time / dt));
   return n(t.lead) + 2 * n(t.pulse) + n(t.maxDelay) + n(t.window);
 }
 
@@ -48,7 +55,9 @@ export function delayedXorSteps(dt: number): number {
 const vote = (y: Float64Array, s: number) => (y[s * 2 + 1] > y[s * 2] ? 1 : 0);
 
 export const createDelayedXor: TaskFactory = ({ seed, circuit, trainSize, testSize }) => {
-  const dt = circuit.dt, steps = delayedXorSteps(dt), random = new Random(seed);
+  const dt = circuit.dt,
+    steps = delayedXorSteps(dt),
+    random = new Random(seed);
   const dataset = (n: number): Dataset & { sequences: XorSequence[] } => {
     const sequences = Array.from({ length: n }, () => delayedXorSequence(steps, dt, random));
     return { size: n, sequences, sequence: (i) => sequences[i] };
@@ -66,9 +75,12 @@ export const createDelayedXor: TaskFactory = ({ seed, circuit, trainSize, testSi
     headline: { name: "accuracy", better: "higher" },
     defaults: { epochs: 3, batch: 20 },
     score(outputs: Float64Array[]): Metrics {
-      let correct = 0, windowCorrect = 0, windowSteps = 0;
+      let correct = 0,
+        windowCorrect = 0,
+        windowSteps = 0;
       outputs.forEach((y, i) => {
-        const { mask, bits } = test.sequences[i], label = bits[0] ^ bits[1];
+        const { mask, bits } = test.sequences[i],
+          label = bits[0] ^ bits[1];
         let last = -1;
         for (let s = 0; s < steps; s++) {
           if (!mask[s]) continue;

@@ -9,7 +9,9 @@ import { checkChannels, type Task, type TaskFactory, type TaskOptions } from "./
 export const taskFactories: Record<string, TaskFactory> = {
   lagline: createLagline,
   "delayed-xor": createDelayedXor,
-  mnist1d: createMnist1d, "smnist-row": createSmnistRow, "smnist-pixel": createSmnistPixel,
+  mnist1d: createMnist1d,
+  "smnist-row": createSmnistRow,
+  "smnist-pixel": createSmnistPixel,
 };
 
 /** The task `name` for the options' circuit; a one-line error for an unknown name or a circuit that does not fit. */

@@ -16,12 +16,18 @@ const softplus = (x: number) => Math.log1p(Math.exp(x));
  * output rate the network holds before it reads input s (what the output error of step s compares).
  */
 function scalarTeacher(x: Float64Array, dt: number): Float64Array {
-  const [w0, w1] = laglineTeacher.weights, [t0, t1] = laglineTeacher.tauM, tr = laglineTeacher.tauR;
-  let u0 = 0, u1 = 0, r0 = 0, r1 = 0;
+  const [w0, w1] = laglineTeacher.weights,
+    [t0, t1] = laglineTeacher.tauM,
+    tr = laglineTeacher.tauR;
+  let u0 = 0,
+    u1 = 0,
+    r0 = 0,
+    r1 = 0;
   const out = new Float64Array(x.length);
   for (let s = 0; s < x.length; s++) {
     out[s] = r1;
-    const du0 = (w0 * x[s] - u0) / t0, du1 = (w1 * r0 - u1) / t1;
+    const du0 = (w0 * x[s] - u0) / t0,
+      du1 = (w1 * r0 - u1) / t1;
     r0 = softplus(u0 + tr * du0);
     r1 = softplus(u1 + tr * du1);
     u0 += dt * du0;
@@ -46,11 +52,13 @@ describe("lagline data", () => {
   });
 
   it("inputs are smoothed steps within [-1, 1] that hold levels for about 1 to 3 time units", () => {
-    const dt = 0.01, x = laglineInput(20_000, dt, new Random(3));
+    const dt = 0.01,
+      x = laglineInput(20_000, dt, new Random(3));
     expect(Math.max(...x)).toBeLessThanOrEqual(1);
     expect(Math.min(...x)).toBeGreaterThanOrEqual(-1);
     // smoothing (sigma 5 steps) leaves no jump between neighbouring steps larger than a level change / (sigma sqrt(2 pi)) ~ 2/12.5
-    let maxJump = 0, flat = 0;
+    let maxJump = 0,
+      flat = 0;
     for (let s = 1; s < x.length; s++) {
       const jump = Math.abs(x[s] - x[s - 1]);
       maxJump = Math.max(maxJump, jump);
@@ -79,7 +87,9 @@ describe("lagline data", () => {
     const c = example();
     c.populations[0].size = 2;
     expect(() => createTask("lagline", { seed: 0, circuit: c })).toThrow(VleError);
-    expect(() => createTask("lagline", { seed: 0, circuit: c })).toThrow(/lagline needs the chain x\[1\] -> l0\[1\] -> l1\[1\]/);
+    expect(() => createTask("lagline", { seed: 0, circuit: c })).toThrow(
+      /lagline needs the chain x\[1\] -> l0\[1\] -> l1\[1\]/,
+    );
   });
 });
 
@@ -88,17 +98,21 @@ describe("lagline training with vle", () => {
     const c = example();
     const task = createLagline({ seed: 1, circuit: c, trainSize: 4, testSize: 2 });
     const { summary } = train(c, task, { seed: 1, epochs: 2, batch: 2 });
-    const a = summary.initial, z = summary.final;
+    const a = summary.initial,
+      z = summary.final;
     expect(z.testMse as number).toBeLessThan((a.testMse as number) / 10);
-    for (const k of ["w0Error", "w1Error", "tauM0Error", "tauM1Error"]) expect(z[k] as number, k).toBeLessThan(a[k] as number);
+    for (const k of ["w0Error", "w1Error", "tauM0Error", "tauM1Error"])
+      expect(z[k] as number, k).toBeLessThan(a[k] as number);
   });
 
   it("examples/lagline.yaml with the task's defaults recovers the teacher: weights within 2 %, tau_m within 5 %, from >= 30 % away", () => {
     const c = example();
     const task = createTask("lagline", { seed: 0, circuit: c });
     const { summary } = train(c, task, { seed: 0, ...task.defaults });
-    const a = summary.initial, z = summary.final;
-    for (const k of ["w0Error", "w1Error", "tauM0Error", "tauM1Error"]) expect(a[k] as number, k).toBeGreaterThanOrEqual(0.3);
+    const a = summary.initial,
+      z = summary.final;
+    for (const k of ["w0Error", "w1Error", "tauM0Error", "tauM1Error"])
+      expect(a[k] as number, k).toBeGreaterThanOrEqual(0.3);
     expect(z.maxWeightError as number).toBeLessThanOrEqual(0.02);
     expect(z.maxTauMError as number).toBeLessThanOrEqual(0.05);
     expect(z.recovered).toBe(true);

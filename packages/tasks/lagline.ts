@@ -4,7 +4,15 @@ import { VleError } from "../../circuits/errors.js";
 import { IR_VERSION, type Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { gaussianSmooth } from "./mnist1d.js";
-import { datasetSize, predict, type Dataset, type Metrics, type Sequence, type Task, type TaskFactory } from "./task.js";
+import {
+  datasetSize,
+  predict,
+  type Dataset,
+  type Metrics,
+  type Sequence,
+  type Task,
+  type TaskFactory,
+} from "./task.js";
 
 /** The teacher of the GLE paper's lagline experiment (unibe-cns/gle-code experiments/mimic/lagline.py). */
 export const laglineTeacher = { weights: [1, 2], tauM: [1, 2], tauR: 0.1 } as const;
@@ -33,29 +41,61 @@ export interface LaglineChain {
 
 /** Checks that the circuit is a two-neuron chain input -> first -> second (the output); names its parts. */
 export function laglineChain(c: Circuit): LaglineChain {
-  const fail = (what: string) => new VleError(`task 'lagline': circuit '${c.name}' ${what}; lagline needs the chain x[1] -> l0[1] -> l1[1] with l1 the output (see examples/lagline.yaml)`);
-  if (c.inputs.length !== 1 || c.inputs[0].size !== 1) throw fail(`has inputs ${c.inputs.map((p) => `${p.name}[${p.size}]`).join(", ") || "none"}`);
-  if (c.populations.length !== 2 || c.populations.some((p) => p.size !== 1)) throw fail(`has populations ${c.populations.map((p) => `${p.name}[${p.size}]`).join(", ")}`);
+  const fail = (what: string) =>
+    new VleError(
+      `task 'lagline': circuit '${c.name}' ${what}; lagline needs the chain x[1] -> l0[1] -> l1[1] with l1 the output (see examples/lagline.yaml)`,
+    );
+  if (c.inputs.length !== 1 || c.inputs[0].size !== 1)
+    throw fail(`has inputs ${c.inputs.map((p) => `${p.name}[${p.size}]`).join(", ") || "none"}`);
+  if (c.populations.length !== 2 || c.populations.some((p) => p.size !== 1))
+    throw fail(`has populations ${c.populations.map((p) => `${p.name}[${p.size}]`).join(", ")}`);
   if (c.outputs.length !== 1) throw fail(`has ${c.outputs.length} outputs`);
   const second = c.outputs[0].population;
   const first = c.populations.find((p) => p.name !== second)!.name;
   const into = (pre: string, post: string) => c.crossbars.find((x) => x.pre === pre && x.post === post);
-  const a = into(c.inputs[0].name, first), b = into(first, second);
-  if (!a || !b || c.crossbars.length !== 2) throw fail(`has crossbars ${c.crossbars.map((x) => `${x.pre}->${x.post}`).join(", ") || "none"}`);
+  const a = into(c.inputs[0].name, first),
+    b = into(first, second);
+  if (!a || !b || c.crossbars.length !== 2)
+    throw fail(`has crossbars ${c.crossbars.map((x) => `${x.pre}->${x.post}`).join(", ") || "none"}`);
   return { input: c.inputs[0].name, first, second, inputCrossbar: a.name, chainCrossbar: b.name };
 }
 
 /** The teacher: the student's chain with the teacher's parameters, softplus cells, inference only. */
 export function laglineTeacherCircuit(student: Circuit): Circuit {
   const chain = laglineChain(student);
-  const population = (name: string, k: number) => ({ name, size: 1, tauM: [laglineTeacher.tauM[k]], tauR: [laglineTeacher.tauR], bias: [0], phi: "SOFTPLUS" });
+  const population = (name: string, k: number) => ({
+    name,
+    size: 1,
+    tauM: [laglineTeacher.tauM[k]],
+    tauR: [laglineTeacher.tauR],
+    bias: [0],
+    phi: "SOFTPLUS",
+  });
   return fromJSON({
-    version: IR_VERSION, name: `${student.name}-teacher`, dt: student.dt,
+    version: IR_VERSION,
+    name: `${student.name}-teacher`,
+    dt: student.dt,
     inputs: [{ name: chain.input, size: 1 }],
     populations: [population(chain.first, 0), population(chain.second, 1)],
     crossbars: [
-      { name: chain.inputCrossbar, pre: chain.input, post: chain.first, rows: 1, cols: 1, weights: [laglineTeacher.weights[0]], feedback: "NO_FEEDBACK" },
-      { name: chain.chainCrossbar, pre: chain.first, post: chain.second, rows: 1, cols: 1, weights: [laglineTeacher.weights[1]], feedback: "NO_FEEDBACK" },
+      {
+        name: chain.inputCrossbar,
+        pre: chain.input,
+        post: chain.first,
+        rows: 1,
+        cols: 1,
+        weights: [laglineTeacher.weights[0]],
+        feedback: "NO_FEEDBACK",
+      },
+      {
+        name: chain.chainCrossbar,
+        pre: chain.first,
+        post: chain.second,
+        rows: 1,
+        cols: 1,
+        weights: [laglineTeacher.weights[1]],
+        feedback: "NO_FEEDBACK",
+      },
     ],
     outputs: [{ name: student.outputs[0].name, population: chain.second, loss: "MSE", beta: 0 }],
     learning: { rule: "NONE" },
@@ -92,7 +132,8 @@ export const createLagline: TaskFactory = ({ seed, circuit, trainSize, testSize 
     const sequences = xs.map((x) => ({ input: x, target: new Float64Array(steps), mask }));
     return { size: sequences.length, sequences, sequence: (i) => sequences[i] };
   };
-  const train = dataset(trainInputs), test = dataset(testInputs);
+  const train = dataset(trainInputs),
+    test = dataset(testInputs);
 
   const task: Task = {
     name: "lagline",
@@ -105,23 +146,37 @@ export const createLagline: TaskFactory = ({ seed, circuit, trainSize, testSize 
     headline: { name: "testMse", better: "lower" },
     defaults: { epochs: 10, batch: 10 },
     score(outputs: Float64Array[], c: Circuit): Metrics {
-      let se = 0, n = 0;
+      let se = 0,
+        n = 0;
       outputs.forEach((y, i) => {
         const target = test.sequences[i].target;
-        for (let s = 0; s < y.length; s++) { se += (y[s] - target[s]) ** 2; n++; }
+        for (let s = 0; s < y.length; s++) {
+          se += (y[s] - target[s]) ** 2;
+          n++;
+        }
       });
       const weight = (name: string) => c.crossbars.find((x) => x.name === name)!.weights[0];
       const tau = (name: string) => c.populations.find((p) => p.name === name)!.tauM[0];
-      const learned = { w0: weight(chain.inputCrossbar), w1: weight(chain.chainCrossbar), tauM0: tau(chain.first), tauM1: tau(chain.second) };
+      const learned = {
+        w0: weight(chain.inputCrossbar),
+        w1: weight(chain.chainCrossbar),
+        tauM0: tau(chain.first),
+        tauM1: tau(chain.second),
+      };
       const errors = {
         w0Error: relative(learned.w0, laglineTeacher.weights[0]),
         w1Error: relative(learned.w1, laglineTeacher.weights[1]),
         tauM0Error: relative(learned.tauM0, laglineTeacher.tauM[0]),
         tauM1Error: relative(learned.tauM1, laglineTeacher.tauM[1]),
       };
-      const maxWeight = Math.max(errors.w0Error, errors.w1Error), maxTau = Math.max(errors.tauM0Error, errors.tauM1Error);
+      const maxWeight = Math.max(errors.w0Error, errors.w1Error),
+        maxTau = Math.max(errors.tauM0Error, errors.tauM1Error);
       return {
-        testMse: se / n, ...learned, ...errors, maxWeightError: maxWeight, maxTauMError: maxTau,
+        testMse: se / n,
+        ...learned,
+        ...errors,
+        maxWeightError: maxWeight,
+        maxTauMError: maxTau,
         recovered: maxWeight <= laglineTolerance.weight && maxTau <= laglineTolerance.tauM,
       };
     },

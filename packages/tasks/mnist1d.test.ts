@@ -3,27 +3,47 @@ import { describe, expect, it } from "vitest";
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
 import {
-  gaussianSmooth, makeMnist1d, mnist1dDefaults, mnist1dTemplates, resample, transformTemplate,
-  type LabelledSignals, type Mnist1dOptions,
+  gaussianSmooth,
+  makeMnist1d,
+  mnist1dDefaults,
+  mnist1dTemplates,
+  resample,
+  transformTemplate,
+  type LabelledSignals,
+  type Mnist1dOptions,
 } from "./mnist1d.js";
 
 /** Every step off: the signal should be the template itself (stretched by the padding only). */
 const quiet: Mnist1dOptions = {
-  ...mnist1dDefaults, padding: [0, 0], scaleCoeff: 0, maxTranslation: 0, corrNoiseScale: 0, iidNoiseScale: 0, shearScale: 0, finalLength: 12,
+  ...mnist1dDefaults,
+  padding: [0, 0],
+  scaleCoeff: 0,
+  maxTranslation: 0,
+  corrNoiseScale: 0,
+  iidNoiseScale: 0,
+  shearScale: 0,
+  finalLength: 12,
 };
 
 /** Samples of one step switched on over `quiet`, with the clean signal drawn from the same seed. */
 function samples(step: Partial<Mnist1dOptions>, count: number, seed = 1) {
-  const templates = mnist1dTemplates(), on = { ...quiet, ...step }, off = { ...quiet, padding: on.padding, finalLength: on.finalLength };
-  const a = new Random(seed), b = new Random(seed);
+  const templates = mnist1dTemplates(),
+    on = { ...quiet, ...step },
+    off = { ...quiet, padding: on.padding, finalLength: on.finalLength };
+  const a = new Random(seed),
+    b = new Random(seed);
   return Array.from({ length: count }, (_, k) => {
     const t = templates[k % 10];
     return { label: k % 10, with: transformTemplate(t, on, a), without: transformTemplate(t, off, b) };
   });
 }
 
-const mean = (xs: ArrayLike<number>) => Array.prototype.reduce.call(xs, (s: number, v: number) => s + v, 0) as number / xs.length;
-const std = (xs: ArrayLike<number>) => { const m = mean(xs); return Math.sqrt(mean(Array.from(xs, (v) => (v - m) ** 2))); };
+const mean = (xs: ArrayLike<number>) =>
+  (Array.prototype.reduce.call(xs, (s: number, v: number) => s + v, 0) as number) / xs.length;
+const std = (xs: ArrayLike<number>) => {
+  const m = mean(xs);
+  return Math.sqrt(mean(Array.from(xs, (v) => (v - m) ** 2)));
+};
 
 describe("mnist1d templates", () => {
   it("are ten 12-point curves that start and end at 0, unit std times 1/6, and keep the raw shape", () => {
@@ -36,12 +56,15 @@ describe("mnist1d templates", () => {
       expect(std(t) * 6).toBeCloseTo(1, 12);
     }
     // digit 3 is symmetric with two bumps, digit 6 a single dip: shape survives the normalization
-    const three = ts[3], six = ts[6];
+    const three = ts[3],
+      six = ts[6];
     for (let i = 0; i < 12; i++) expect(three[i]).toBeCloseTo(three[11 - i], 12);
     expect(Math.min(...six)).toBe(six[5]);
     expect(Math.max(...six)).toBeLessThanOrEqual(1e-15);
     // all ten are distinct
-    for (let a = 0; a < 10; a++) for (let b = a + 1; b < 10; b++) expect(Math.max(...ts[a].map((v, i) => Math.abs(v - ts[b][i])))).toBeGreaterThan(0.05);
+    for (let a = 0; a < 10; a++)
+      for (let b = a + 1; b < 10; b++)
+        expect(Math.max(...ts[a].map((v, i) => Math.abs(v - ts[b][i])))).toBeGreaterThan(0.05);
   });
 });
 
@@ -90,7 +113,12 @@ describe("mnist1d procedure, one step at a time", () => {
     for (const { with: a, without: b } of ss) {
       expect(a.scale).toBeGreaterThanOrEqual(0.8);
       expect(a.scale).toBeLessThan(1.2);
-      expect(maxDiff(a.signal, b.signal.map((v) => a.scale * v))).toBeLessThan(1e-14);
+      expect(
+        maxDiff(
+          a.signal,
+          b.signal.map((v) => a.scale * v),
+        ),
+      ).toBeLessThan(1e-14);
     }
     const factors = ss.map((s) => s.with.scale);
     expect(mean(factors)).toBeCloseTo(1, 2);
@@ -120,7 +148,9 @@ describe("mnist1d procedure, one step at a time", () => {
     const flat = tail.flat();
     expect(std(flat) / (0.25 * Math.sqrt(sumW2))).toBeGreaterThan(0.95);
     expect(std(flat) / (0.25 * Math.sqrt(sumW2))).toBeLessThan(1.05);
-    const lag1 = tail.reduce((s, r) => s + r.slice(1).reduce((q, v, i) => q + v * r[i], 0), 0) / tail.reduce((s, r) => s + r.slice(1).reduce((q, v) => q + v * v, 0), 0);
+    const lag1 =
+      tail.reduce((s, r) => s + r.slice(1).reduce((q, v, i) => q + v * r[i], 0), 0) /
+      tail.reduce((s, r) => s + r.slice(1).reduce((q, v) => q + v * v, 0), 0);
     const expected = w.slice(1).reduce((s, v, i) => s + v * w[i], 0) / sumW2; // about 0.94 for sigma 2
     expect(lag1).toBeGreaterThan(expected - 0.02);
     expect(lag1).toBeLessThan(expected + 0.02);
@@ -133,7 +163,9 @@ describe("mnist1d procedure, one step at a time", () => {
     expect(Math.abs(mean(flat))).toBeLessThan(0.001);
     expect(std(flat)).toBeGreaterThan(0.0195);
     expect(std(flat)).toBeLessThan(0.0205);
-    const lag1 = diffs.reduce((s, r) => s + r.slice(1).reduce((q, v, i) => q + v * r[i], 0), 0) / flat.reduce((s, v) => s + v * v, 0);
+    const lag1 =
+      diffs.reduce((s, r) => s + r.slice(1).reduce((q, v, i) => q + v * r[i], 0), 0) /
+      flat.reduce((s, v) => s + v * v, 0);
     expect(Math.abs(lag1)).toBeLessThan(0.02);
   });
 
@@ -141,7 +173,12 @@ describe("mnist1d procedure, one step at a time", () => {
     const ss = samples({ padding: [60, 60], finalLength: 72, shearScale: 0.75 }, 1000);
     for (const { with: a, without: b } of ss) {
       expect(Math.abs(a.shearSlope)).toBeLessThanOrEqual(0.375);
-      expect(maxDiff(a.signal.map((v, i) => v - b.signal[i]), b.signal.map((_, i) => -a.shearSlope * (i / 71 - 0.5)))).toBeLessThan(1e-14);
+      expect(
+        maxDiff(
+          a.signal.map((v, i) => v - b.signal[i]),
+          b.signal.map((_, i) => -a.shearSlope * (i / 71 - 0.5)),
+        ),
+      ).toBeLessThan(1e-14);
     }
     const slopes = ss.map((s) => s.with.shearSlope);
     expect(std(slopes)).toBeCloseTo(0.75 / Math.sqrt(12), 2);
@@ -159,8 +196,10 @@ describe("mnist1d procedure, one step at a time", () => {
     const c = gaussianSmooth(new Float64Array(20).fill(2.5), 2);
     for (const v of c) expect(v).toBeCloseTo(2.5, 14);
     // a unit impulse at the first sample: its mirror image beyond the edge folds back onto samples 0, 1, ...
-    const x = new Float64Array(30); x[0] = 1;
-    const y = gaussianSmooth(x, 2), w = gaussianKernel(2, 8);
+    const x = new Float64Array(30);
+    x[0] = 1;
+    const y = gaussianSmooth(x, 2),
+      w = gaussianKernel(2, 8);
     for (let i = 0; i < 8; i++) expect(y[i]).toBeCloseTo(w[8 + i] + w[8 + i + 1], 14);
     expect(y[8]).toBeCloseTo(w[16], 14);
     expect(y[9]).toBe(0);
@@ -202,18 +241,26 @@ describe("mnist1d data set", () => {
   // gradient steps, rate 1, from zero).
   const reference = {
     lag1: 0.7736,
-    positionStd: [1.107, 1.012, 1.023, 1.058, 1.09, 1.106, 1.117, 1.119, 1.099, 1.061, 1.058, 1.055, 1.031, 1.018, 1.009, 1.009, 1.028, 1.03, 1.006, 1.003,
-      1.01, 1.01, 1.031, 1.028, 1.028, 1.048, 1.053, 1.049, 0.991, 0.905, 0.85, 0.808, 0.775, 0.783, 0.787, 0.803, 0.834, 0.873, 0.962, 1.119],
+    positionStd: [
+      1.107, 1.012, 1.023, 1.058, 1.09, 1.106, 1.117, 1.119, 1.099, 1.061, 1.058, 1.055, 1.031, 1.018, 1.009, 1.009,
+      1.028, 1.03, 1.006, 1.003, 1.01, 1.01, 1.031, 1.028, 1.028, 1.048, 1.053, 1.049, 0.991, 0.905, 0.85, 0.808, 0.775,
+      0.783, 0.787, 0.803, 0.834, 0.873, 0.962, 1.119,
+    ],
     nearestMeanAccuracy: 0.274,
     softmaxRegressionAccuracy: 0.322,
   };
 
   it("matches the published set's smoothness and per-position spread", () => {
     const all = concat(d.train, d.test);
-    let num = 0, den = 0;
+    let num = 0,
+      den = 0;
     for (let k = 0; k < all.count; k++) {
-      const row = all.x.subarray(k * 40, k * 40 + 40), m = mean(row);
-      for (let t = 0; t < 40; t++) { den += (row[t] - m) ** 2; if (t) num += (row[t] - m) * (row[t - 1] - m); }
+      const row = all.x.subarray(k * 40, k * 40 + 40),
+        m = mean(row);
+      for (let t = 0; t < 40; t++) {
+        den += (row[t] - m) ** 2;
+        if (t) num += (row[t] - m) * (row[t - 1] - m);
+      }
     }
     expect(Math.abs(num / den - reference.lag1)).toBeLessThan(0.01);
     for (let t = 0; t < 40; t++) {
@@ -224,7 +271,9 @@ describe("mnist1d data set", () => {
 
   it("is as hard as the published set for linear classifiers (about 27% and 32%)", () => {
     expect(Math.abs(nearestMeanAccuracy(d.train, d.test) - reference.nearestMeanAccuracy)).toBeLessThan(0.05);
-    expect(Math.abs(softmaxRegressionAccuracy(d.train, d.test, 100, 1) - reference.softmaxRegressionAccuracy)).toBeLessThan(0.05);
+    expect(
+      Math.abs(softmaxRegressionAccuracy(d.train, d.test, 100, 1) - reference.softmaxRegressionAccuracy),
+    ).toBeLessThan(0.05);
   });
 
   it("names the option and the fix for bad options", () => {
@@ -233,14 +282,23 @@ describe("mnist1d data set", () => {
     expect(() => makeMnist1d({ padding: [10, 5] })).toThrow(/option padding/);
     expect(() => makeMnist1d({ trainFraction: 1 })).toThrow(/option trainFraction/);
     expect(() => makeMnist1d({ iidNoiseScale: -1 })).toThrow(/option iidNoiseScale/);
-    expect(() => makeMnist1d({ maxTranslation: 100 })).toThrow(/option maxTranslation = 100: give an integer in \[0, 72\]/);
+    expect(() => makeMnist1d({ maxTranslation: 100 })).toThrow(
+      /option maxTranslation = 100: give an integer in \[0, 72\]/,
+    );
   });
 });
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const ma = mean(a), mb = mean(b);
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) { ab += (a[i] - ma) * (b[i] - mb); aa += (a[i] - ma) ** 2; bb += (b[i] - mb) ** 2; }
+  const ma = mean(a),
+    mb = mean(b);
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
   return ab / Math.sqrt(aa * bb);
 }
 
@@ -252,7 +310,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Linear interpolation of x at a fractional index. */
 function readAt(x: ArrayLike<number>, pos: number): number {
-  const k = Math.min(Math.floor(pos), x.length - 2), f = pos - k;
+  const k = Math.min(Math.floor(pos), x.length - 2),
+    f = pos - k;
   return (1 - f) * x[k] + f * x[k + 1];
 }
 
@@ -269,14 +328,23 @@ function gaussianKernel(sigma: number, radius: number): number[] {
 }
 
 function concat(a: LabelledSignals, b: LabelledSignals): LabelledSignals {
-  const x = new Float64Array(a.x.length + b.x.length); x.set(a.x); x.set(b.x, a.x.length);
-  const labels = new Uint8Array(a.count + b.count); labels.set(a.labels); labels.set(b.labels, a.count);
+  const x = new Float64Array(a.x.length + b.x.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  const labels = new Uint8Array(a.count + b.count);
+  labels.set(a.labels);
+  labels.set(b.labels, a.count);
   return { count: a.count + b.count, length: a.length, x, labels };
 }
 
 function nearestMeanAccuracy(train: LabelledSignals, test: LabelledSignals): number {
-  const L = train.length, centres = Array.from({ length: 10 }, () => new Float64Array(L)), n = new Array(10).fill(0);
-  for (let k = 0; k < train.count; k++) { n[train.labels[k]]++; for (let t = 0; t < L; t++) centres[train.labels[k]][t] += train.x[k * L + t]; }
+  const L = train.length,
+    centres = Array.from({ length: 10 }, () => new Float64Array(L)),
+    n = new Array(10).fill(0);
+  for (let k = 0; k < train.count; k++) {
+    n[train.labels[k]]++;
+    for (let t = 0; t < L; t++) centres[train.labels[k]][t] += train.x[k * L + t];
+  }
   centres.forEach((c, j) => c.forEach((_, t) => (c[t] /= n[j])));
   let right = 0;
   for (let k = 0; k < test.count; k++) {
@@ -287,17 +355,27 @@ function nearestMeanAccuracy(train: LabelledSignals, test: LabelledSignals): num
 }
 
 function softmaxRegressionAccuracy(train: LabelledSignals, test: LabelledSignals, steps: number, rate: number): number {
-  const L = train.length, W = new Float64Array(10 * L), b = new Float64Array(10), gW = new Float64Array(10 * L), gb = new Float64Array(10), p = new Float64Array(10);
+  const L = train.length,
+    W = new Float64Array(10 * L),
+    b = new Float64Array(10),
+    gW = new Float64Array(10 * L),
+    gb = new Float64Array(10),
+    p = new Float64Array(10);
   const scores = (x: Float64Array, k: number) => {
-    for (let j = 0; j < 10; j++) { let s = b[j]; for (let t = 0; t < L; t++) s += W[j * L + t] * x[k * L + t]; p[j] = s; }
+    for (let j = 0; j < 10; j++) {
+      let s = b[j];
+      for (let t = 0; t < L; t++) s += W[j * L + t] * x[k * L + t];
+      p[j] = s;
+    }
   };
   for (let step = 0; step < steps; step++) {
-    gW.fill(0); gb.fill(0);
+    gW.fill(0);
+    gb.fill(0);
     for (let k = 0; k < train.count; k++) {
       scores(train.x, k);
       const m = Math.max(...p);
       let z = 0;
-      for (let j = 0; j < 10; j++) z += (p[j] = Math.exp(p[j] - m));
+      for (let j = 0; j < 10; j++) z += p[j] = Math.exp(p[j] - m);
       for (let j = 0; j < 10; j++) {
         const g = (p[j] / z - (train.labels[k] === j ? 1 : 0)) / train.count;
         gb[j] += g;
@@ -308,7 +386,10 @@ function softmaxRegressionAccuracy(train: LabelledSignals, test: LabelledSignals
     for (let j = 0; j < 10; j++) b[j] -= rate * gb[j];
   }
   let right = 0;
-  for (let k = 0; k < test.count; k++) { scores(test.x, k); if (p.indexOf(Math.max(...p)) === test.labels[k]) right++; }
+  for (let k = 0; k < test.count; k++) {
+    scores(test.x, k);
+    if (p.indexOf(Math.max(...p)) === test.labels[k]) right++;
+  }
   return right / test.count;
 }
 
@@ -317,15 +398,36 @@ describe("mnist1d task", () => {
     const { createMnist1d, mnist1dProtocol } = await import("./mnist1d.js");
     const A = mnist1dProtocol.answerSteps;
     const circuit = (await import("../../circuits/codec.js")).fromJSON({
-      version: 1, name: "m", dt: 0.1, inputs: [{ name: "x", size: 1 }],
-      populations: [{ name: "y", size: 10, tauM: new Array(10).fill(1), tauR: new Array(10).fill(0.1), bias: new Array(10).fill(0), phi: "LINEAR" }],
+      version: 1,
+      name: "m",
+      dt: 0.1,
+      inputs: [{ name: "x", size: 1 }],
+      populations: [
+        {
+          name: "y",
+          size: 10,
+          tauM: new Array(10).fill(1),
+          tauR: new Array(10).fill(0.1),
+          bias: new Array(10).fill(0),
+          phi: "LINEAR",
+        },
+      ],
       crossbars: [{ name: "x-y", pre: "x", post: "y", rows: 10, cols: 1, weights: new Array(10).fill(0) }],
       outputs: [{ name: "y", population: "y", loss: "CROSS_ENTROPY", beta: 1 }],
     });
     const task = createMnist1d({ seed: 42, circuit, trainSize: 300, testSize: 100 });
     const d = makeMnist1d();
-    expect([task.inputChannels, task.outputChannels, task.steps, task.train.size, task.test.size]).toEqual([1, 10, 40 + A, 300, 100]);
-    for (const [data, set] of [[task.train, d.train], [task.test, d.test]] as const) {
+    expect([task.inputChannels, task.outputChannels, task.steps, task.train.size, task.test.size]).toEqual([
+      1,
+      10,
+      40 + A,
+      300,
+      100,
+    ]);
+    for (const [data, set] of [
+      [task.train, d.train],
+      [task.test, d.test],
+    ] as const) {
       for (let k = 0; k < data.size; k += 23) {
         const seq = data.sequence(k);
         expect(Array.from(seq.input.subarray(0, 40))).toEqual(Array.from(set.x.subarray(k * 40, k * 40 + 40)));
@@ -336,6 +438,8 @@ describe("mnist1d task", () => {
         expect(seq.target.reduce((s, v) => s + v, 0)).toBe(20 + A);
       }
     }
-    expect(() => createMnist1d({ seed: 42, circuit, trainSize: 4001 })).toThrow(/trainSize = 4001 is more than the 4000 signals of the set; give at most 4000/);
+    expect(() => createMnist1d({ seed: 42, circuit, trainSize: 4001 })).toThrow(
+      /trainSize = 4001 is more than the 4000 signals of the set; give at most 4000/,
+    );
   });
 });

@@ -1,7 +1,12 @@
 // MNIST-1D (Greydanus 2020): ten one-dimensional digit templates turned into a seeded, noisy set of length-40 signals.
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
-import { classificationDataset, classificationScore, sequenceSteps, type ClassificationLayout } from "./classification.js";
+import {
+  classificationDataset,
+  classificationScore,
+  sequenceSteps,
+  type ClassificationLayout,
+} from "./classification.js";
 import { datasetSize, type TaskFactory } from "./task.js";
 
 /**
@@ -92,7 +97,8 @@ export function mnist1dTemplates(): Float64Array[] {
 
 /** Linear interpolation of x (samples at 0..1, evenly spaced) onto n evenly spaced points. */
 export function resample(x: ArrayLike<number>, n: number): Float64Array {
-  const m = x.length, out = new Float64Array(n);
+  const m = x.length,
+    out = new Float64Array(n);
   if (m === 1 || n === 1) return out.fill(x[0]);
   for (let i = 0; i < n; i++) {
     const pos = (i * (m - 1)) / (n - 1);
@@ -105,10 +111,11 @@ export function resample(x: ArrayLike<number>, n: number): Float64Array {
 
 /** Gaussian smoothing with edges reflected (d c b a | a b c d), kernel truncated at 4 sigma, as scipy's gaussian_filter. */
 export function gaussianSmooth(x: Float64Array, sigma: number): Float64Array {
-  const radius = Math.floor(4 * sigma + 0.5), n = x.length;
+  const radius = Math.floor(4 * sigma + 0.5),
+    n = x.length;
   const w = new Float64Array(2 * radius + 1);
   let sum = 0;
-  for (let k = -radius; k <= radius; k++) sum += (w[k + radius] = Math.exp((-0.5 * k * k) / (sigma * sigma)));
+  for (let k = -radius; k <= radius; k++) sum += w[k + radius] = Math.exp((-0.5 * k * k) / (sigma * sigma));
   for (let k = 0; k < w.length; k++) w[k] /= sum;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -153,11 +160,14 @@ export function transformTemplate(template: Float64Array, o: Mnist1dOptions, ran
   const shift = Math.floor(random.uniform() * o.maxTranslation);
   const n = template.length + high;
   // pad, and mark where the template is (the reference marks it by adding 1e-8 before padding)
-  const padded = new Float64Array(template.length + padding), marked = new Float64Array(template.length + padding);
+  const padded = new Float64Array(template.length + padding),
+    marked = new Float64Array(template.length + padding);
   padded.set(template);
   marked.fill(1, 0, template.length);
-  const stretched = resample(padded, n), inTemplate = resample(marked, n);
-  const x = new Float64Array(n), mask = new Uint8Array(n);
+  const stretched = resample(padded, n),
+    inTemplate = resample(marked, n);
+  const x = new Float64Array(n),
+    mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const j = (i - shift + n) % n;
     x[i] = stretched[j] * scale;
@@ -177,12 +187,17 @@ export function transformTemplate(template: Float64Array, o: Mnist1dOptions, ran
 
 function checkOptions(o: Mnist1dOptions): void {
   const bad = (field: string, fix: string) => new VleError(`mnist1d: option ${field} ${fix}`);
-  if (!Number.isInteger(o.samples) || o.samples < MNIST1D_CLASSES || o.samples % MNIST1D_CLASSES !== 0) throw bad("samples", `= ${o.samples}: give a positive multiple of ${MNIST1D_CLASSES}`);
-  if (!(o.trainFraction > 0 && o.trainFraction < 1)) throw bad("trainFraction", `= ${o.trainFraction}: give a number strictly between 0 and 1`);
+  if (!Number.isInteger(o.samples) || o.samples < MNIST1D_CLASSES || o.samples % MNIST1D_CLASSES !== 0)
+    throw bad("samples", `= ${o.samples}: give a positive multiple of ${MNIST1D_CLASSES}`);
+  if (!(o.trainFraction > 0 && o.trainFraction < 1))
+    throw bad("trainFraction", `= ${o.trainFraction}: give a number strictly between 0 and 1`);
   const [low, high] = o.padding;
-  if (!Number.isInteger(low) || !Number.isInteger(high) || low < 0 || high < low) throw bad("padding", `= [${o.padding}]: give integers 0 <= low <= high`);
-  if (!Number.isInteger(o.maxTranslation) || o.maxTranslation < 0 || o.maxTranslation > MNIST1D_TEMPLATE_LENGTH + high) throw bad("maxTranslation", `= ${o.maxTranslation}: give an integer in [0, ${MNIST1D_TEMPLATE_LENGTH + high}]`);
-  if (!Number.isInteger(o.finalLength) || o.finalLength < 1) throw bad("finalLength", `= ${o.finalLength}: give a positive integer`);
+  if (!Number.isInteger(low) || !Number.isInteger(high) || low < 0 || high < low)
+    throw bad("padding", `= [${o.padding}]: give integers 0 <= low <= high`);
+  if (!Number.isInteger(o.maxTranslation) || o.maxTranslation < 0 || o.maxTranslation > MNIST1D_TEMPLATE_LENGTH + high)
+    throw bad("maxTranslation", `= ${o.maxTranslation}: give an integer in [0, ${MNIST1D_TEMPLATE_LENGTH + high}]`);
+  if (!Number.isInteger(o.finalLength) || o.finalLength < 1)
+    throw bad("finalLength", `= ${o.finalLength}: give a positive integer`);
   for (const k of ["scaleCoeff", "corrNoiseScale", "iidNoiseScale", "shearScale"] as const) {
     if (!(o[k] >= 0) || !Number.isFinite(o[k])) throw bad(k, `= ${o[k]}: give a finite number >= 0`);
   }
@@ -193,11 +208,19 @@ function checkOptions(o: Mnist1dOptions): void {
  * to unit std over the whole set, then split (first trainFraction to train).
  */
 export function makeMnist1d(options: Partial<Mnist1dOptions> = {}): Mnist1d {
-  const o: Mnist1dOptions = { ...mnist1dDefaults, ...options, padding: [...(options.padding ?? mnist1dDefaults.padding)] as [number, number] };
+  const o: Mnist1dOptions = {
+    ...mnist1dDefaults,
+    ...options,
+    padding: [...(options.padding ?? mnist1dDefaults.padding)] as [number, number],
+  };
   checkOptions(o);
   const random = new Random(o.seed);
-  const templates = mnist1dTemplates(), L = o.finalLength, N = o.samples, perClass = N / MNIST1D_CLASSES;
-  const signals: Float64Array[] = [], labels: number[] = [];
+  const templates = mnist1dTemplates(),
+    L = o.finalLength,
+    N = o.samples,
+    perClass = N / MNIST1D_CLASSES;
+  const signals: Float64Array[] = [],
+    labels: number[] = [];
   for (let c = 0; c < MNIST1D_CLASSES; c++) {
     for (let k = 0; k < perClass; k++) {
       signals.push(transformTemplate(templates[c], o, random).signal);
@@ -205,16 +228,20 @@ export function makeMnist1d(options: Partial<Mnist1dOptions> = {}): Mnist1d {
     }
   }
   const order = random.shuffle(Array.from({ length: N }, (_, i) => i));
-  let sum = 0, sumSq = 0;
+  let sum = 0,
+    sumSq = 0;
   for (const s of signals) for (const v of s) sum += v;
   const mean = sum / (N * L);
   for (const s of signals) for (const v of s) sumSq += (v - mean) ** 2;
   const std = Math.sqrt(sumSq / (N * L)) || 1;
   const split = Math.floor(N * o.trainFraction);
   const take = (from: number, to: number): LabelledSignals => {
-    const count = to - from, x = new Float64Array(count * L), y = new Uint8Array(count);
+    const count = to - from,
+      x = new Float64Array(count * L),
+      y = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
-      const src = order[from + k], s = signals[src];
+      const src = order[from + k],
+        s = signals[src];
       for (let t = 0; t < L; t++) x[k * L + t] = (s[t] - mean) / std;
       y[k] = labels[src];
     }
@@ -239,13 +266,23 @@ export const mnist1dProtocol = { answerSteps: 5, targetFrom: 20 } as const;
  */
 export const createMnist1d: TaskFactory = ({ seed, trainSize, testSize }) => {
   const data = makeMnist1d({ seed });
-  const layout: ClassificationLayout = { signalSteps: data.train.length, channels: 1, tailSteps: mnist1dProtocol.answerSteps, targetFrom: mnist1dProtocol.targetFrom, classes: MNIST1D_CLASSES };
+  const layout: ClassificationLayout = {
+    signalSteps: data.train.length,
+    channels: 1,
+    tailSteps: mnist1dProtocol.answerSteps,
+    targetFrom: mnist1dProtocol.targetFrom,
+    classes: MNIST1D_CLASSES,
+  };
   const part = (set: LabelledSignals, field: "trainSize" | "testSize", given: number | undefined) => {
     const n = datasetSize("mnist1d", field, given, set.count);
-    if (n > set.count) throw new VleError(`task 'mnist1d': ${field} = ${n} is more than the ${set.count} signals of the set; give at most ${set.count}`);
+    if (n > set.count)
+      throw new VleError(
+        `task 'mnist1d': ${field} = ${n} is more than the ${set.count} signals of the set; give at most ${set.count}`,
+      );
     return classificationDataset(set.x.subarray(0, n * set.length), set.labels.subarray(0, n), layout);
   };
-  const train = part(data.train, "trainSize", trainSize), test = part(data.test, "testSize", testSize);
+  const train = part(data.train, "trainSize", trainSize),
+    test = part(data.test, "testSize", testSize);
   return {
     name: "mnist1d",
     inputChannels: 1,

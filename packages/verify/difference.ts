@@ -8,11 +8,14 @@
 export function firstDifferingField(a: unknown, b: unknown, path = ""): string | undefined {
   if (a === b) return undefined;
   const here = path || "(the whole value)";
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return `${here}: ${show(a)} vs ${show(b)}`;
-  const listA = Array.isArray(a) || ArrayBuffer.isView(a), listB = Array.isArray(b) || ArrayBuffer.isView(b);
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object")
+    return `${here}: ${show(a)} vs ${show(b)}`;
+  const listA = Array.isArray(a) || ArrayBuffer.isView(a),
+    listB = Array.isArray(b) || ArrayBuffer.isView(b);
   if (listA !== listB) return `${here}: ${show(a)} vs ${show(b)}`;
   if (listA) {
-    const x = a as ArrayLike<unknown>, y = b as ArrayLike<unknown>;
+    const x = a as ArrayLike<unknown>,
+      y = b as ArrayLike<unknown>;
     if (x.length !== y.length) return `${here}: ${x.length} vs ${y.length} elements`;
     for (let i = 0; i < x.length; i++) {
       const d = firstDifferingField(x[i], y[i], `${path}[${i}]`);
@@ -20,10 +23,12 @@ export function firstDifferingField(a: unknown, b: unknown, path = ""): string |
     }
     return undefined;
   }
-  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  const x = a as Record<string, unknown>,
+    y = b as Record<string, unknown>;
   for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) {
     const at = path ? `${path}.${key}` : key;
-    if (!(key in x) || !(key in y)) return `${at}: ${key in x ? "present" : "missing"} vs ${key in y ? "present" : "missing"}`;
+    if (!(key in x) || !(key in y))
+      return `${at}: ${key in x ? "present" : "missing"} vs ${key in y ? "present" : "missing"}`;
     const d = firstDifferingField(x[key], y[key], at);
     if (d) return d;
   }

@@ -37,7 +37,8 @@ const GRID = 1024;
 /** A value on the grid of [lo, hi]: level k is k * q with q = max(|lo|, |hi|) / GRID, and k shrinks toward 0 (or the bound nearest 0). */
 function gridLevel(lo: number, hi: number): { arb: fc.Arbitrary<number>; value: (k: number) => number } {
   const q = Math.max(Math.abs(lo), Math.abs(hi)) / GRID || 1;
-  const kLo = Math.ceil(lo / q), kHi = Math.max(kLo, Math.floor(hi / q));
+  const kLo = Math.ceil(lo / q),
+    kHi = Math.max(kLo, Math.floor(hi / q));
   return { arb: fc.integer({ min: kLo, max: kHi }), value: (k) => Math.min(hi, Math.max(lo, k * q)) };
 }
 
@@ -49,34 +50,55 @@ export function targetRange(c: Circuit, o: OutputPort): [number, number] {
   return phi === Phi.TANH || phi === Phi.LINEAR ? [-1, 1] : [0, 1];
 }
 
-interface Channel { size: number; level: ReturnType<typeof gridLevel> }
+interface Channel {
+  size: number;
+  level: ReturnType<typeof gridLevel>;
+}
 
 /** Random drives of at most `maxSteps` steps: segments of held values, the shortest found by shrinking. */
 export function driveArbitrary(c: Circuit, o: DriveOptions): fc.Arbitrary<Drive> {
-  const maxSteps = Math.max(1, o.maxSteps), minHold = Math.min(o.minHold ?? 1, maxSteps), maxHold = Math.max(minHold, Math.min(o.maxHold ?? maxSteps, maxSteps));
+  const maxSteps = Math.max(1, o.maxSteps),
+    minHold = Math.min(o.minHold ?? 1, maxSteps),
+    maxHold = Math.max(minHold, Math.min(o.maxHold ?? maxSteps, maxSteps));
   const targets = o.targets ?? "none";
   const inputs: Channel[] = c.inputs.map((p) => ({ size: p.size, level: gridLevel(...inputRange(p)) }));
   const outputs = c.outputs.map((out) => {
     const size = c.populations.find((p) => p.name === out.population)!.size;
     // cross-entropy targets are one-hot classes; mse targets any value in range
     return out.loss === Loss.CROSS_ENTROPY
-      ? { size, arb: fc.integer({ min: 0, max: size - 1 }).map((k) => Array.from({ length: size }, (_, i) => (i === k ? 1 : 0))) }
-      : { size, arb: ((g) => fc.array(g.arb.map(g.value), { minLength: size, maxLength: size }))(gridLevel(...targetRange(c, out))) };
+      ? {
+          size,
+          arb: fc
+            .integer({ min: 0, max: size - 1 })
+            .map((k) => Array.from({ length: size }, (_, i) => (i === k ? 1 : 0))),
+        }
+      : {
+          size,
+          arb: ((g) => fc.array(g.arb.map(g.value), { minLength: size, maxLength: size }))(
+            gridLevel(...targetRange(c, out)),
+          ),
+        };
   });
   const segment = fc.record({
     hold: fc.integer({ min: minHold, max: maxHold }),
-    inputs: fc.tuple(...inputs.map((ch) => fc.array(ch.level.arb.map(ch.level.value), { minLength: ch.size, maxLength: ch.size }))),
+    inputs: fc.tuple(
+      ...inputs.map((ch) => fc.array(ch.level.arb.map(ch.level.value), { minLength: ch.size, maxLength: ch.size })),
+    ),
     targets: targets === "none" ? fc.constant([] as number[][]) : fc.tuple(...outputs.map((out) => out.arb)),
     present: targets === "random" ? fc.boolean() : fc.constant(targets === "always"),
   });
-  const segments = fc.array(segment, { minLength: 1, maxLength: Math.max(1, Math.min(o.maxSegments ?? Infinity, Math.ceil(maxSteps / minHold))) });
+  const segments = fc.array(segment, {
+    minLength: 1,
+    maxLength: Math.max(1, Math.min(o.maxSegments ?? Infinity, Math.ceil(maxSteps / minHold))),
+  });
   const seed = o.seed ? fc.integer({ min: 0, max: 2 ** 32 - 1 }) : fc.constant(undefined);
   return fc.tuple(segments, seed).map(([segs, chipSeed]) => {
     let steps = 0;
     for (const s of segs) steps += s.hold;
     steps = Math.min(steps, maxSteps);
     const inputGroups = c.inputs.map((p) => group(p.name, p.size, steps, 1));
-    const targetGroups = targets === "none" ? undefined : c.outputs.map((out, k) => group(out.name, outputs[k].size, steps, 0));
+    const targetGroups =
+      targets === "none" ? undefined : c.outputs.map((out, k) => group(out.name, outputs[k].size, steps, 0));
     let row = 0;
     for (const s of segs) {
       for (let h = 0; h < s.hold && row < steps; h++, row++) {
@@ -110,7 +132,8 @@ function stimulus(kind: "input" | "target", steps: number, groups: StimulusGroup
 export function withZeroTail(d: Drive, extra: number): Drive {
   const steps = d.steps + extra;
   const extend = (s: Stimulus, fill: number): Stimulus => ({
-    ...s, steps: [steps],
+    ...s,
+    steps: [steps],
     groups: s.groups.map((g) => {
       const values = new Float64Array(steps * g.size).fill(fill);
       values.set(g.values);
@@ -126,9 +149,11 @@ export function withZeroTail(d: Drive, extra: number): Drive {
 export function withLeadIn(d: Drive, steps: number): Drive {
   const total = d.steps + steps;
   const extend = (s: Stimulus): Stimulus => ({
-    ...s, steps: [total],
+    ...s,
+    steps: [total],
     groups: s.groups.map((g) => {
-      const values = new Float64Array(total * g.size), present = new Uint8Array(total);
+      const values = new Float64Array(total * g.size),
+        present = new Uint8Array(total);
       for (let k = 0; k < steps; k++) values.set(g.values.subarray(0, g.size), k * g.size);
       values.set(g.values, steps * g.size);
       present.fill(s.kind === "input" ? 1 : 0, 0, steps);
@@ -141,7 +166,15 @@ export function withLeadIn(d: Drive, steps: number): Drive {
 
 /** The first `steps` steps of a drive. */
 export function truncate(d: Drive, steps: number): Drive {
-  const cut = (s: Stimulus): Stimulus => ({ ...s, steps: [steps], groups: s.groups.map((g) => ({ ...g, values: g.values.slice(0, steps * g.size), present: g.present.slice(0, steps) })) });
+  const cut = (s: Stimulus): Stimulus => ({
+    ...s,
+    steps: [steps],
+    groups: s.groups.map((g) => ({
+      ...g,
+      values: g.values.slice(0, steps * g.size),
+      present: g.present.slice(0, steps),
+    })),
+  });
   return { ...d, steps, input: cut(d.input), target: d.target && cut(d.target) };
 }
 
@@ -154,7 +187,9 @@ const csvSafe = (name: string) => !/[",\r\n]/.test(name) && name.trim() === name
  * `base` is the path without extension; returns the path written.
  */
 export function writeStimulus(s: Stimulus, base: string): string {
-  const columns = s.groups.flatMap((g) => Array.from({ length: g.size }, (_, i) => ({ g, i, name: `${g.name}[${i}]` })));
+  const columns = s.groups.flatMap((g) =>
+    Array.from({ length: g.size }, (_, i) => ({ g, i, name: `${g.name}[${i}]` })),
+  );
   const steps = s.steps[0];
   if (columns.every((c) => csvSafe(c.name))) {
     let text = columns.map((c) => c.name).join(",") + "\n";
@@ -165,7 +200,8 @@ export function writeStimulus(s: Stimulus, base: string): string {
     return `${base}.csv`;
   }
   const json: Record<string, (number | null)[]> = {};
-  for (const { g, i, name } of columns) json[name] = Array.from({ length: steps }, (_, row) => (g.present[row] ? g.values[row * g.size + i] : null));
+  for (const { g, i, name } of columns)
+    json[name] = Array.from({ length: steps }, (_, row) => (g.present[row] ? g.values[row * g.size + i] : null));
   writeFileAtomic(`${base}.json`, JSON.stringify(json) + "\n");
   return `${base}.json`;
 }

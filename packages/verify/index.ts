@@ -19,7 +19,15 @@ import type { CheckOptions, Property, PropertyResult, VerifyTarget } from "./pro
 export type { CheckOptions, Counterexample, Failure, Property, PropertyResult, VerifyTarget } from "./property.js";
 
 /** Every property, in the order they run. */
-export const properties: readonly Property[] = [bounded, settles, compilesFaithfully, quantizationBound, descends, deterministic, roundtrip];
+export const properties: readonly Property[] = [
+  bounded,
+  settles,
+  compilesFaithfully,
+  quantizationBound,
+  descends,
+  deterministic,
+  roundtrip,
+];
 export const propertyNames = properties.map((p) => p.name);
 
 /** The description a compiled circuit came from, when its provenance names a file whose text still hashes the same. */
@@ -27,7 +35,9 @@ function provenanceSource(c: Circuit): VerifyTarget["source"] {
   const file = c.provenance.source;
   if (!file || !existsSync(file)) return undefined;
   const text = readFileSync(file, "utf8");
-  return createHash("sha256").update(text, "utf8").digest("hex") === c.provenance.sourceSha256 ? { text, file } : undefined;
+  return createHash("sha256").update(text, "utf8").digest("hex") === c.provenance.sourceSha256
+    ? { text, file }
+    : undefined;
 }
 
 /** Loads a description (compiled with `pipeline`) or a compiled circuit (.pb, .json), validated. */
@@ -62,13 +72,25 @@ export function verify(target: VerifyTarget, options: VerifyOptions = {}): Verif
   const names = options.properties?.length ? options.properties : propertyNames;
   const unknown = names.find((n) => !propertyNames.includes(n));
   if (unknown) throw new VleError(`unknown property '${unknown}'; properties: ${propertyNames.join(", ")}`);
-  const check: CheckOptions = { runs: options.runs ?? 100, seed: options.seed ?? 0, maxSteps: options.maxSteps ?? defaultMaxSteps(target.circuit) };
-  const results = properties.filter((p) => names.includes(p.name)).map((p) => {
-    const result = p.check(target, check);
-    if (result.counterexample) writeReplay(target, result, options.outDir ?? ".");
-    return result;
-  });
-  return { file: target.file, circuit: target.circuit.name, options: check, results, passed: results.every((r) => r.status !== "failed") };
+  const check: CheckOptions = {
+    runs: options.runs ?? 100,
+    seed: options.seed ?? 0,
+    maxSteps: options.maxSteps ?? defaultMaxSteps(target.circuit),
+  };
+  const results = properties
+    .filter((p) => names.includes(p.name))
+    .map((p) => {
+      const result = p.check(target, check);
+      if (result.counterexample) writeReplay(target, result, options.outDir ?? ".");
+      return result;
+    });
+  return {
+    file: target.file,
+    circuit: target.circuit.name,
+    options: check,
+    results,
+    passed: results.every((r) => r.status !== "failed"),
+  };
 }
 
 /** A file name part from a circuit name: letters, digits, - and _ only. */
@@ -76,7 +98,8 @@ const fileSafe = (name: string) => name.replace(/[^A-Za-z0-9_-]+/g, "_") || "cir
 
 /** Writes the failure's replay drive as stimulus tables and records the `vle simulate` command that replays it. */
 function writeReplay(target: VerifyTarget, result: PropertyResult, outDir: string): void {
-  const cx = result.counterexample!, replay = cx.failure.replay;
+  const cx = result.counterexample!,
+    replay = cx.failure.replay;
   if (!replay) return;
   mkdirSync(outDir, { recursive: true });
   const base = join(outDir, `${fileSafe(target.circuit.name)}.${result.property}`);
@@ -84,8 +107,15 @@ function writeReplay(target: VerifyTarget, result: PropertyResult, outDir: strin
   cx.files = {};
   if (d.input.groups.length) cx.files.input = writeStimulus(d.input, `${base}.input`);
   if (d.target) cx.files.target = writeStimulus(d.target, `${base}.target`);
-  const args = ["vle", "simulate", target.file, ...(cx.files.input ? ["--input", cx.files.input] : ["--steps", String(d.steps)]), ...(cx.files.target ? ["--target", cx.files.target] : [])];
-  if (replay.mode === "hardware") args.push("--mode", "hardware", ...(d.seed !== undefined ? ["--seed", String(d.seed)] : []));
+  const args = [
+    "vle",
+    "simulate",
+    target.file,
+    ...(cx.files.input ? ["--input", cx.files.input] : ["--steps", String(d.steps)]),
+    ...(cx.files.target ? ["--target", cx.files.target] : []),
+  ];
+  if (replay.mode === "hardware")
+    args.push("--mode", "hardware", ...(d.seed !== undefined ? ["--seed", String(d.seed)] : []));
   if (replay.record) args.push("--record", replay.record);
   args.push("--out", `${base}.trace.csv`);
   cx.replayCommand = args.map((a) => (/^[\w./:=@+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
@@ -96,14 +126,24 @@ const label: Record<PropertyResult["status"], string> = { passed: "PASS", failed
 /** The report as text: one line per property, and for a failure its counterexample, where it fails and how to replay it. */
 export function formatReport(r: VerifyReport): string {
   const width = Math.max(...r.results.map((x) => x.property.length));
-  const lines = [`vle verify '${r.circuit}' (${r.file}): ${r.results.length} propert${r.results.length === 1 ? "y" : "ies"}, up to ${r.options.runs} random cases each, seed ${r.options.seed}, drives of at most ${r.options.maxSteps} steps`];
+  const lines = [
+    `vle verify '${r.circuit}' (${r.file}): ${r.results.length} propert${r.results.length === 1 ? "y" : "ies"}, up to ${r.options.runs} random cases each, seed ${r.options.seed}, drives of at most ${r.options.maxSteps} steps`,
+  ];
   for (const x of r.results) {
-    lines.push(`  ${label[x.status]} ${x.property.padEnd(width)}  ${x.runs > 0 ? `${x.runs} case${x.runs === 1 ? "" : "s"}: ` : ""}${x.note}`);
+    lines.push(
+      `  ${label[x.status]} ${x.property.padEnd(width)}  ${x.runs > 0 ? `${x.runs} case${x.runs === 1 ? "" : "s"}: ` : ""}${x.note}`,
+    );
     const cx = x.counterexample;
     if (!cx) continue;
-    if (cx.drive) lines.push(`       counterexample: a drive of ${cx.drive.steps} step${cx.drive.steps === 1 ? "" : "s"}${cx.drive.seed !== undefined ? `, chip seed ${cx.drive.seed}` : ""} (shrunk ${cx.shrinks} times); fails at step ${cx.failure.step}${cx.failure.signal ? `, signal ${cx.failure.signal}` : ""}`);
+    if (cx.drive)
+      lines.push(
+        `       counterexample: a drive of ${cx.drive.steps} step${cx.drive.steps === 1 ? "" : "s"}${cx.drive.seed !== undefined ? `, chip seed ${cx.drive.seed}` : ""} (shrunk ${cx.shrinks} times); fails at step ${cx.failure.step}${cx.failure.signal ? `, signal ${cx.failure.signal}` : ""}`,
+      );
     lines.push(`       ${cx.failure.message}`);
-    if (cx.files) lines.push(`       wrote ${[cx.files.input, cx.files.target].filter(Boolean).join(" and ") || "nothing (the circuit has no inputs)"}; replay: ${cx.replayCommand}`);
+    if (cx.files)
+      lines.push(
+        `       wrote ${[cx.files.input, cx.files.target].filter(Boolean).join(" and ") || "nothing (the circuit has no inputs)"}; replay: ${cx.replayCommand}`,
+      );
   }
   const count = (s: PropertyResult["status"]) => r.results.filter((x) => x.status === s).length;
   lines.push(`${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped`);
@@ -117,9 +157,16 @@ export function reportJson(r: VerifyReport): object {
     results: r.results.map((x) => ({
       ...x,
       counterexample: x.counterexample && {
-        steps: x.counterexample.drive?.steps, seed: x.counterexample.drive?.seed, shrinks: x.counterexample.shrinks,
-        failure: { step: x.counterexample.failure.step, signal: x.counterexample.failure.signal, message: x.counterexample.failure.message },
-        files: x.counterexample.files, replay: x.counterexample.replayCommand,
+        steps: x.counterexample.drive?.steps,
+        seed: x.counterexample.drive?.seed,
+        shrinks: x.counterexample.shrinks,
+        failure: {
+          step: x.counterexample.failure.step,
+          signal: x.counterexample.failure.signal,
+          message: x.counterexample.failure.message,
+        },
+        files: x.counterexample.files,
+        replay: x.counterexample.replayCommand,
       },
     })),
   };

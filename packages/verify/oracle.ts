@@ -22,7 +22,13 @@ const cells: Record<string, { phi: (x: number) => number; dphi: (x: number) => n
   linear: { phi: (x) => x, dphi: () => 1 },
   tanh: { phi: (x) => Math.tanh(x), dphi: (x) => 1 - Math.tanh(x) ** 2 },
   softplus: { phi: (x) => (x > 20 ? x : Math.log(1 + Math.exp(x))), dphi: (x) => 1 / (1 + Math.exp(-x)) },
-  sigmoid: { phi: (x) => 1 / (1 + Math.exp(-x)), dphi: (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); } },
+  sigmoid: {
+    phi: (x) => 1 / (1 + Math.exp(-x)),
+    dphi: (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 - s);
+    },
+  },
   relu: { phi: (x) => (x > 0 ? x : 0), dphi: (x) => (x > 0 ? 1 : 0) },
 };
 
@@ -59,7 +65,15 @@ export interface OracleNetwork {
   projections: OracleProjection[];
   broadcasts: { from: string; to: string; weights: number[] }[];
   loss: { kind: "mse" | "cross-entropy"; beta: number };
-  learning: { rule: string; eta: number; etaTau: number; prospective: boolean; optimizer: "sgd" | "adam"; betas: [number, number]; eps: number };
+  learning: {
+    rule: string;
+    eta: number;
+    etaTau: number;
+    prospective: boolean;
+    optimizer: "sgd" | "adam";
+    betas: [number, number];
+    eps: number;
+  };
 }
 
 /** Reads a description as the keys document says (/work/notes/description-keys.md, README). */
@@ -73,7 +87,8 @@ export function readDescription(text: string, file: string): OracleNetwork {
   // dt fixes the model time unit; expressions see dt and the constants before them
   const scope = new Map<string, number | Unit>();
   let timeUnit: string | undefined;
-  const evaluate = (v: unknown): number | Unit => (typeof v === "number" ? v : (math().evaluate(String(v), scope) as number | Unit));
+  const evaluate = (v: unknown): number | Unit =>
+    typeof v === "number" ? v : (math().evaluate(String(v), scope) as number | Unit);
   const dtValue = evaluate(d.dt);
   let dt: number;
   if (typeof dtValue === "number") dt = dtValue;
@@ -96,23 +111,41 @@ export function readDescription(text: string, file: string): OracleNetwork {
   const eta = learningIn.eta === undefined ? 1e-3 : plain(learningIn.eta);
   const betas = (learningIn.betas as unknown[] | undefined)?.map(plain) ?? [0.9, 0.999];
   const learning: OracleNetwork["learning"] = {
-    rule, eta, etaTau: learningIn.eta_tau === undefined ? eta : plain(learningIn.eta_tau),
-    prospective: learningIn.prospective_errors === undefined ? rule !== "instantaneous" : Boolean(learningIn.prospective_errors),
-    optimizer: learningIn.optimizer === "adam" ? "adam" : "sgd", betas: [betas[0], betas[1]], eps: learningIn.eps === undefined ? 1e-8 : plain(learningIn.eps),
+    rule,
+    eta,
+    etaTau: learningIn.eta_tau === undefined ? eta : plain(learningIn.eta_tau),
+    prospective:
+      learningIn.prospective_errors === undefined ? rule !== "instantaneous" : Boolean(learningIn.prospective_errors),
+    optimizer: learningIn.optimizer === "adam" ? "adam" : "sgd",
+    betas: [betas[0], betas[1]],
+    eps: learningIn.eps === undefined ? 1e-8 : plain(learningIn.eps),
   };
   const gamma = learningIn.gamma === undefined ? 1 : plain(learningIn.gamma);
   const lossIn = (d.loss ?? {}) as Json;
-  const loss: OracleNetwork["loss"] = { kind: lossIn.kind === "cross-entropy" ? "cross-entropy" : "mse", beta: lossIn.beta === undefined ? 0.1 : plain(lossIn.beta) };
+  const loss: OracleNetwork["loss"] = {
+    kind: lossIn.kind === "cross-entropy" ? "cross-entropy" : "mse",
+    beta: lossIn.beta === undefined ? 0.1 : plain(lossIn.beta),
+  };
 
-  const pops = (d.populations as Json[]).map((p) => ({ raw: p, name: String(p.name), kind: (p.kind ?? "hidden") as OraclePopulation["kind"] }));
-  const projIn = ((d.projections ?? []) as Json[]).map((x) => ({ raw: x, from: String(x.from), to: String(x.to), name: x.name === undefined ? `${x.from}->${x.to}` : String(x.name) }));
+  const pops = (d.populations as Json[]).map((p) => ({
+    raw: p,
+    name: String(p.name),
+    kind: (p.kind ?? "hidden") as OraclePopulation["kind"],
+  }));
+  const projIn = ((d.projections ?? []) as Json[]).map((x) => ({
+    raw: x,
+    from: String(x.from),
+    to: String(x.to),
+    name: x.name === undefined ? `${x.from}->${x.to}` : String(x.name),
+  }));
   const broadIn = ((d.broadcasts ?? []) as Json[]).map((b) => ({ raw: b, from: String(b.from), to: String(b.to) }));
 
   // sizes: given, or the length of a per-neuron list, or the rows/columns of an explicit matrix
   const size = new Map<string, number>();
   for (const { raw, name } of pops) {
     if (raw.size !== undefined) size.set(name, plain(raw.size));
-    for (const key of ["tau_m", "tau_r", "bias"]) if (Array.isArray(raw[key])) size.set(name, (raw[key] as unknown[]).length);
+    for (const key of ["tau_m", "tau_r", "bias"])
+      if (Array.isArray(raw[key])) size.set(name, (raw[key] as unknown[]).length);
   }
   const matrixSizes = (m: unknown, to: string, from: string) => {
     if (!Array.isArray(m)) return;
@@ -130,13 +163,34 @@ export function readDescription(text: string, file: string): OracleNetwork {
     v === undefined ? fallback : Array.isArray(v) ? v.map(read) : new Array<number>(n).fill(read(v));
   const populations: OraclePopulation[] = pops.map(({ raw, name, kind }) => {
     const n = size.get(name)!;
-    if (kind === "input") return { name, kind, size: n, tauM: [], tauR: [], bias: [], cell: "linear", gamma: 0, learnBias: false, learnTauM: false, target: "" };
+    if (kind === "input")
+      return {
+        name,
+        kind,
+        size: n,
+        tauM: [],
+        tauR: [],
+        bias: [],
+        cell: "linear",
+        gamma: 0,
+        learnBias: false,
+        learnTauM: false,
+        target: "",
+      };
     const tauM = perNeuron(raw.tau_m, n, time, []);
     const learn = (raw.learn ?? []) as string[];
     return {
-      name, kind, size: n, tauM, tauR: perNeuron(raw.tau_r, n, time, tauM), bias: perNeuron(raw.bias, n, plain, new Array<number>(n).fill(0)),
-      cell: String(raw.phi ?? (kind === "output" ? "linear" : "tanh")), gamma: raw.gamma === undefined ? gamma : plain(raw.gamma),
-      learnBias: learn.includes("bias"), learnTauM: learn.includes("tau_m"), target: kind === "output" ? String(raw.target ?? `${name}.target`) : "",
+      name,
+      kind,
+      size: n,
+      tauM,
+      tauR: perNeuron(raw.tau_r, n, time, tauM),
+      bias: perNeuron(raw.bias, n, plain, new Array<number>(n).fill(0)),
+      cell: String(raw.phi ?? (kind === "output" ? "linear" : "tanh")),
+      gamma: raw.gamma === undefined ? gamma : plain(raw.gamma),
+      learnBias: learn.includes("bias"),
+      learnTauM: learn.includes("tau_m"),
+      target: kind === "output" ? String(raw.target ?? `${name}.target`) : "",
     };
   });
   const kindOf = new Map(populations.map((p) => [p.name, p.kind]));
@@ -146,43 +200,88 @@ export function readDescription(text: string, file: string): OracleNetwork {
     if (Array.isArray(spec.weights)) return (spec.weights as unknown[][]).flatMap((row) => row.map(plain));
     if (spec.weights !== undefined) return new Array<number>(rows * cols).fill(plain(spec.weights));
     const init = (spec.init ?? {}) as Json;
-    return initialize(String(init.kind ?? "xavier"), init.scale === undefined ? 1 : plain(init.scale), init.seed === undefined ? deriveSeed(seed, seedName) : plain(init.seed), rows, cols);
+    return initialize(
+      String(init.kind ?? "xavier"),
+      init.scale === undefined ? 1 : plain(init.scale),
+      init.seed === undefined ? deriveSeed(seed, seedName) : plain(init.seed),
+      rows,
+      cols,
+    );
   };
   const projections: OracleProjection[] = projIn.map(({ raw, from, to, name }) => {
-    const rows = size.get(to)!, cols = size.get(from)!;
+    const rows = size.get(to)!,
+      cols = size.get(from)!;
     const fb = raw.feedback;
-    const feedback = (fb === undefined ? (kindOf.get(from) === "input" ? "none" : "transpose") : typeof fb === "object" ? String((fb as Json).kind) : String(fb)) as OracleProjection["feedback"];
+    const feedback = (
+      fb === undefined
+        ? kindOf.get(from) === "input"
+          ? "none"
+          : "transpose"
+        : typeof fb === "object"
+          ? String((fb as Json).kind)
+          : String(fb)
+    ) as OracleProjection["feedback"];
     const own = feedback === "random" || feedback === "learned";
     return {
-      name, from, to, weights: matrix(raw, rows, cols, name), plastic: raw.plastic === undefined ? true : Boolean(raw.plastic), feedback,
-      feedbackWeights: own ? matrix(typeof fb === "object" ? (fb as Json) : {}, rows, cols, `${name}/feedback`) : undefined,
+      name,
+      from,
+      to,
+      weights: matrix(raw, rows, cols, name),
+      plastic: raw.plastic === undefined ? true : Boolean(raw.plastic),
+      feedback,
+      feedbackWeights: own
+        ? matrix(typeof fb === "object" ? (fb as Json) : {}, rows, cols, `${name}/feedback`)
+        : undefined,
     };
   });
-  const broadcasts = broadIn.map(({ raw, from, to }) => ({ from, to, weights: matrix(raw, size.get(to)!, size.get(from)!, `${from}=>${to}/broadcast`) }));
+  const broadcasts = broadIn.map(({ raw, from, to }) => ({
+    from,
+    to,
+    weights: matrix(raw, size.get(to)!, size.get(from)!, `${from}=>${to}/broadcast`),
+  }));
   return { dt, populations, projections, broadcasts, loss, learning };
 }
 
 /** The documented initializers, one draw per entry in row-major order (fan_in = cols, fan_out = rows). */
 function initialize(kind: string, scale: number, seed: number, rows: number, cols: number): number[] {
-  const rng = new Random(seed), n = rows * cols;
+  const rng = new Random(seed),
+    n = rows * cols;
   const uniform = (a: number) => Array.from({ length: n }, () => -a + 2 * a * rng.uniform());
   const normal = (s: number) => Array.from({ length: n }, () => s * rng.normal());
   switch (kind) {
-    case "zeros": return new Array<number>(n).fill(0);
-    case "constant": return new Array<number>(n).fill(scale);
-    case "uniform": return uniform(scale);
-    case "normal": return normal(scale);
-    case "xavier": return uniform(scale * Math.sqrt(6 / (cols + rows)));
-    case "xavier-normal": return normal(scale * Math.sqrt(2 / (cols + rows)));
-    case "kaiming": return normal(scale * Math.sqrt(2 / cols));
-    case "lecun": return normal(scale / Math.sqrt(cols));
-    case "torch": return uniform(scale / Math.sqrt(cols));
-    default: throw new VleError(`oracle: unknown initializer '${kind}'`);
+    case "zeros":
+      return new Array<number>(n).fill(0);
+    case "constant":
+      return new Array<number>(n).fill(scale);
+    case "uniform":
+      return uniform(scale);
+    case "normal":
+      return normal(scale);
+    case "xavier":
+      return uniform(scale * Math.sqrt(6 / (cols + rows)));
+    case "xavier-normal":
+      return normal(scale * Math.sqrt(2 / (cols + rows)));
+    case "kaiming":
+      return normal(scale * Math.sqrt(2 / cols));
+    case "lecun":
+      return normal(scale / Math.sqrt(cols));
+    case "torch":
+      return uniform(scale / Math.sqrt(cols));
+    default:
+      throw new VleError(`oracle: unknown initializer '${kind}'`);
   }
 }
 
 /** One population's state: DESIGN section 2's variables, starting at 0 (r and phi' too). */
-export interface OracleState { u: number[]; uProsp: number[]; r: number[]; dphi: number[]; v: number[]; e: number[]; udot: number[] }
+export interface OracleState {
+  u: number[];
+  uProsp: number[];
+  r: number[];
+  dphi: number[];
+  v: number[];
+  e: number[];
+  udot: number[];
+}
 
 /** The network in motion: parameters (learned in place) and state. */
 export class Oracle {
@@ -213,7 +312,16 @@ export class Oracle {
 
   reset(): void {
     const zeros = (n: number) => new Array<number>(n).fill(0);
-    for (const p of this.neurons) this.state.set(p.name, { u: zeros(p.size), uProsp: zeros(p.size), r: zeros(p.size), dphi: zeros(p.size), v: zeros(p.size), e: zeros(p.size), udot: zeros(p.size) });
+    for (const p of this.neurons)
+      this.state.set(p.name, {
+        u: zeros(p.size),
+        uProsp: zeros(p.size),
+        r: zeros(p.size),
+        dphi: zeros(p.size),
+        v: zeros(p.size),
+        e: zeros(p.size),
+        udot: zeros(p.size),
+      });
     for (const x of this.net.projections) this.backProjected.set(x.name, zeros(this.sizeOf(x.from)));
   }
 
@@ -231,13 +339,20 @@ export class Oracle {
     const rate = (name: string) => inputs.get(name) ?? this.state.get(name)!.r;
     const next = new Map<string, OracleState>();
     for (const p of this.neurons) {
-      const now = this.state.get(p.name)!, n = p.size, tauM = this.tauM.get(p.name)!, tauR = p.tauR, b = this.bias.get(p.name)!;
+      const now = this.state.get(p.name)!,
+        n = p.size,
+        tauM = this.tauM.get(p.name)!,
+        tauR = p.tauR,
+        b = this.bias.get(p.name)!;
       // error arriving: back-projections from the posts, broadcasts of output errors, this output's own error
       const arriving = new Array<number>(n).fill(0);
-      for (const x of this.net.projections) if (x.from === p.name && x.feedback !== "none") this.backProjected.get(x.name)!.forEach((g, j) => (arriving[j] += g));
+      for (const x of this.net.projections)
+        if (x.from === p.name && x.feedback !== "none")
+          this.backProjected.get(x.name)!.forEach((g, j) => (arriving[j] += g));
       for (const br of this.net.broadcasts) {
         if (br.to !== p.name) continue;
-        const eFrom = this.state.get(br.from)!.e, m = eFrom.length;
+        const eFrom = this.state.get(br.from)!.e,
+          m = eFrom.length;
         for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) arriving[i] += br.weights[i * m + j] * eFrom[j];
       }
       const y = targets.get(p.name);
@@ -260,7 +375,9 @@ export class Oracle {
       const I = [...b];
       for (const x of this.net.projections) {
         if (x.to !== p.name) continue;
-        const W = this.weights.get(x.name)!, pre = rate(x.from), m = pre.length;
+        const W = this.weights.get(x.name)!,
+          pre = rate(x.from),
+          m = pre.length;
         for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) I[i] += W[i * m + j] * pre[j];
       }
       for (let i = 0; i < n; i++) {
@@ -276,7 +393,11 @@ export class Oracle {
     // errors go back through F as it was during this step's forward pass
     for (const x of this.net.projections) {
       if (x.feedback === "none") continue;
-      const F = this.feedback.get(x.name)!, e = next.get(x.to)!.e, n = e.length, m = this.sizeOf(x.from), g = new Array<number>(m).fill(0);
+      const F = this.feedback.get(x.name)!,
+        e = next.get(x.to)!.e,
+        n = e.length,
+        m = this.sizeOf(x.from),
+        g = new Array<number>(m).fill(0);
       for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) g[j] += F[i * m + j] * e[i];
       this.backProjected.set(x.name, g);
     }
@@ -290,21 +411,35 @@ export class Oracle {
     const changes: { values: number[]; delta: number[]; eta: number; floor: number }[] = [];
     for (const x of this.net.projections) {
       if (!x.plastic) continue;
-      const e = next.get(x.to)!.e, pre = rate(x.from), m = pre.length;
+      const e = next.get(x.to)!.e,
+        pre = rate(x.from),
+        m = pre.length;
       const delta = this.weights.get(x.name)!.map((_, k) => e[Math.floor(k / m)] * pre[k % m]);
       changes.push({ values: this.weights.get(x.name)!, delta, eta: learning.eta, floor: -Infinity });
-      if (x.feedback === "learned") changes.push({ values: this.feedback.get(x.name)!, delta, eta: learning.eta, floor: -Infinity });
+      if (x.feedback === "learned")
+        changes.push({ values: this.feedback.get(x.name)!, delta, eta: learning.eta, floor: -Infinity });
     }
     for (const p of this.neurons) {
       const s = next.get(p.name)!;
-      if (p.learnBias) changes.push({ values: this.bias.get(p.name)!, delta: [...s.e], eta: learning.eta, floor: -Infinity });
-      if (p.learnTauM) changes.push({ values: this.tauM.get(p.name)!, delta: s.e.map((e, i) => -e * s.udot[i]), eta: learning.etaTau, floor: dt });
+      if (p.learnBias)
+        changes.push({ values: this.bias.get(p.name)!, delta: [...s.e], eta: learning.eta, floor: -Infinity });
+      if (p.learnTauM)
+        changes.push({
+          values: this.tauM.get(p.name)!,
+          delta: s.e.map((e, i) => -e * s.udot[i]),
+          eta: learning.etaTau,
+          floor: dt,
+        });
     }
     this.adamSteps++;
-    const [b1, b2] = learning.betas, t = this.adamSteps;
+    const [b1, b2] = learning.betas,
+      t = this.adamSteps;
     for (const { values, delta, eta, floor } of changes) {
       if (eta === 0) continue;
-      const moment = this.moments.get(values) ?? { m: new Array<number>(values.length).fill(0), s: new Array<number>(values.length).fill(0) };
+      const moment = this.moments.get(values) ?? {
+        m: new Array<number>(values.length).fill(0),
+        s: new Array<number>(values.length).fill(0),
+      };
       this.moments.set(values, moment);
       for (let k = 0; k < values.length; k++) {
         let x: number;
@@ -313,7 +448,8 @@ export class Oracle {
           const g = -delta[k];
           moment.m[k] = b1 * moment.m[k] + (1 - b1) * g;
           moment.s[k] = b2 * moment.s[k] + (1 - b2) * g * g;
-          const mHat = moment.m[k] / (1 - b1 ** t), sHat = moment.s[k] / (1 - b2 ** t);
+          const mHat = moment.m[k] / (1 - b1 ** t),
+            sHat = moment.s[k] / (1 - b2 ** t);
           x = values[k] - (eta * mHat) / (Math.sqrt(sHat) + learning.eps);
         } else x = values[k] + eta * delta[k];
         values[k] = Math.max(floor, x);
@@ -323,6 +459,8 @@ export class Oracle {
 }
 
 function softmax(r: number[]): number[] {
-  const max = Math.max(...r), exps = r.map((x) => Math.exp(x - max)), sum = exps.reduce((a, b) => a + b, 0);
+  const max = Math.max(...r),
+    exps = r.map((x) => Math.exp(x - max)),
+    sum = exps.reduce((a, b) => a + b, 0);
   return exps.map((x) => x / sum);
 }

@@ -86,7 +86,9 @@ export interface Property {
  * checked and propagates (from the re-evaluation of the shrunk drive); a VleError is the failure's message.
  */
 export function searchDrives(
-  arb: fc.Arbitrary<Drive>, evaluate: (d: Drive) => Failure | undefined, options: CheckOptions & { stepLocal?: boolean },
+  arb: fc.Arbitrary<Drive>,
+  evaluate: (d: Drive) => Failure | undefined,
+  options: CheckOptions & { stepLocal?: boolean },
 ): { runs: number; drive?: Drive; failure?: Failure; shrinks: number } {
   const safe = (d: Drive): Failure | undefined => {
     try {
@@ -96,18 +98,29 @@ export function searchDrives(
       throw err;
     }
   };
-  const details = fc.check(fc.property(arb, (d) => safe(d) === undefined), { numRuns: options.runs, seed: options.seed });
+  const details = fc.check(
+    fc.property(arb, (d) => safe(d) === undefined),
+    { numRuns: options.runs, seed: options.seed },
+  );
   if (!details.failed || !details.counterexample) return { runs: details.numRuns, shrinks: 0 };
   let drive = details.counterexample[0];
   let failure = safe(drive);
   // a failure that depends only on the steps up to it: the steps after it are cut (shrinking may leave some)
-  if (failure && options.stepLocal && failure.step > 0 && failure.step < drive.steps) failure = safe((drive = truncate(drive, failure.step)));
-  if (!failure) throw new Error(`verify: the shrunk counterexample no longer fails (a property that is not deterministic)`);
+  if (failure && options.stepLocal && failure.step > 0 && failure.step < drive.steps)
+    failure = safe((drive = truncate(drive, failure.step)));
+  if (!failure)
+    throw new Error(`verify: the shrunk counterexample no longer fails (a property that is not deterministic)`);
   return { runs: details.numRuns, drive, failure, shrinks: details.numShrinks };
 }
 
 /** A result for a property that does not apply, saying why. */
-export const skipped = (property: string, why: string): PropertyResult => ({ property, status: "skipped", runs: 0, note: why });
+export const skipped = (property: string, why: string): PropertyResult => ({
+  property,
+  status: "skipped",
+  runs: 0,
+  note: why,
+});
 
 /** |a - b| within `rel` of the larger magnitude (at least 1): the comparison of two evaluations of the same arithmetic in a different order. */
-export const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
+export const close = (a: number, b: number, rel: number) =>
+  Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));

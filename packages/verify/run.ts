@@ -11,7 +11,9 @@ export type Mode = "ideal" | "hardware";
 
 /** An engine for one sample in the given mode (hardware mode: seeded by `seed`, default the chip's). */
 export function makeEngine(c: Circuit, mode: Mode, options: EngineOptions & { seed?: number } = {}): Engine {
-  return mode === "hardware" ? new HardwareEngine(c, { ...options, batch: 1 }) : new Engine(c, { ...options, batch: 1 });
+  return mode === "hardware"
+    ? new HardwareEngine(c, { ...options, batch: 1 })
+    : new Engine(c, { ...options, batch: 1 });
 }
 
 /**

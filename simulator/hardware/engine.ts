@@ -9,12 +9,42 @@
 //   ticks); with latency off the tick waits for it (a stall the timing report shows). The membrane and
 //   error-cell arithmetic is the ideal engine's (simulator/kernels.ts), with mismatch, noise and rails
 //   applied around it, so with every effect off hardware mode equals ideal mode.
-import { convert, cyclesPerTick, levelWeight, nearestLevel, stochasticLevel, tickSeconds } from "../../circuits/hardware.js";
+import {
+  convert,
+  cyclesPerTick,
+  levelWeight,
+  nearestLevel,
+  stochasticLevel,
+  tickSeconds,
+} from "../../circuits/hardware.js";
 import { VleError } from "../../circuits/errors.js";
-import { Loss, PlasticityMode, Rounding, Rule, Signal, enumName, type Circuit, type Converter, type Effects, type Hardware, type WeightStorage } from "../../circuits/model.js";
+import {
+  Loss,
+  PlasticityMode,
+  Rounding,
+  Rule,
+  Signal,
+  enumName,
+  type Circuit,
+  type Converter,
+  type Effects,
+  type Hardware,
+  type WeightStorage,
+} from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { Engine, type CrossbarState, type EngineOptions, type PopulationState } from "../engine.js";
-import { accumulateBias, accumulateOuterProduct, accumulateTau, addOutputError, broadcastRead, crossbarRead, errorCellStep, fillBias, membraneStep, transposedRead } from "../kernels.js";
+import {
+  accumulateBias,
+  accumulateOuterProduct,
+  accumulateTau,
+  addOutputError,
+  broadcastRead,
+  crossbarRead,
+  errorCellStep,
+  fillBias,
+  membraneStep,
+  transposedRead,
+} from "../kernels.js";
 import { zeroCounts, type OpCounts } from "../meters/counts.js";
 import type { Parameter } from "../optimizer.js";
 import { drawChip, factors, synapseFactors, type ChipDraws } from "./mismatch.js";
@@ -170,7 +200,18 @@ export class HardwareEngine extends Engine {
   private readonly noiseScale: Float64Array;
   private readonly payloads: Payload[] = [];
   private readonly counts: OpCounts = zeroCounts();
-  private readonly report = { ticks: 0, cycles: 0, makespanSum: 0, makespanMax: 0, inputSum: 0, inputMax: 0, staleValues: 0, staleTicks: 0, maxLag: 0, stall: 0 };
+  private readonly report = {
+    ticks: 0,
+    cycles: 0,
+    makespanSum: 0,
+    makespanMax: 0,
+    inputSum: 0,
+    inputMax: 0,
+    staleValues: 0,
+    staleTicks: 0,
+    maxLag: 0,
+    stall: 0,
+  };
   /** ticks since construction (never reset: registers compare against it) */
   private tick = 0;
   private tickStart = 0;
@@ -182,9 +223,14 @@ export class HardwareEngine extends Engine {
 
   constructor(circuit: Circuit, options: HardwareOptions = {}) {
     super(circuit, options);
-    if (!circuit.hardware) throw new VleError(`circuit '${circuit.name}' has no hardware section, so it cannot run in hardware mode; compile it with a target (vle compile --target <card>)`);
+    if (!circuit.hardware)
+      throw new VleError(
+        `circuit '${circuit.name}' has no hardware section, so it cannot run in hardware mode; compile it with a target (vle compile --target <card>)`,
+      );
     if (!this.learnsOnline && this.rule !== Rule.NONE) {
-      throw new VleError(`hardware mode runs the chip's local rules (vle, instantaneous) or none; rule ${enumName(Rule, this.rule)} is not on-chip learning`);
+      throw new VleError(
+        `hardware mode runs the chip's local rules (vle, instantaneous) or none; rule ${enumName(Rule, this.rule)} is not on-chip learning`,
+      );
     }
     const h = (this.hardware = circuit.hardware);
     this.effects = h.effects;
@@ -201,7 +247,14 @@ export class HardwareEngine extends Engine {
     this.cells = this.populations.map((p, i) => {
       if (!this.effects.mismatch) return undefined;
       const d = this.draws.cells[i];
-      return { tauM: factors(d.tauM, m.tauRelStd), tauR: factors(d.tauR, m.tauRelStd), gain: factors(d.gain, m.gainRelStd), offset: d.offset.map((z) => m.offsetStd * z), tauMEff: new Float64Array(p.size), tauREff: new Float64Array(p.size) };
+      return {
+        tauM: factors(d.tauM, m.tauRelStd),
+        tauR: factors(d.tauR, m.tauRelStd),
+        gain: factors(d.gain, m.gainRelStd),
+        offset: d.offset.map((z) => m.offsetStd * z),
+        tauMEff: new Float64Array(p.size),
+        tauREff: new Float64Array(p.size),
+      };
     });
 
     // weight storage: program the initial weights onto the grid (nearest level), then the arrays' read factors
@@ -209,8 +262,11 @@ export class HardwareEngine extends Engine {
       const storage = h.weights.find((s) => s.crossbar === x.spec.name);
       const own = x.feedback !== x.weights;
       if (this.effects.weightQuantization) {
-        for (let k = 0; k < x.weights.length; k++) x.weights[k] = levelWeight(nearestLevel(x.weights[k], storage!), storage!);
-        if (own) for (let k = 0; k < x.feedback.length; k++) x.feedback[k] = levelWeight(nearestLevel(x.feedback[k], storage!), storage!);
+        for (let k = 0; k < x.weights.length; k++)
+          x.weights[k] = levelWeight(nearestLevel(x.weights[k], storage!), storage!);
+        if (own)
+          for (let k = 0; k < x.feedback.length; k++)
+            x.feedback[k] = levelWeight(nearestLevel(x.feedback[k], storage!), storage!);
       }
       const synW = this.effects.mismatch ? synapseFactors(this.draws.weights[xi], m) : undefined;
       const synF = this.effects.mismatch && own ? synapseFactors(this.draws.feedback[xi]!, m) : synW;
@@ -218,13 +274,15 @@ export class HardwareEngine extends Engine {
       const readF = !own ? readW : synF ? new Float64Array(x.feedback.length) : x.feedback;
       return { storage, readW, readF, synW, synF: own ? synF : undefined };
     });
-    for (let xi = 0; xi < this.crossbars.length; xi++) this.refreshReads(xi, 0, this.crossbars[xi].rows, 0, this.crossbars[xi].cols);
+    for (let xi = 0; xi < this.crossbars.length; xi++)
+      this.refreshReads(xi, 0, this.crossbars[xi].rows, 0, this.crossbars[xi].cols);
 
     // the optimizer writes W (and a learned F) into pending buffers; the write task moves them into the array
     this.applyList = this.parameters.map((p) => {
       const xi = this.crossbars.findIndex((x) => x.weightParam === p || x.feedbackParam === p);
       if (xi < 0) return p;
-      const xh = this.xh[xi], pending = new Float64Array(p.values.length);
+      const xh = this.xh[xi],
+        pending = new Float64Array(p.values.length);
       if (this.crossbars[xi].weightParam === p) xh.pendingW = pending;
       else xh.pendingF = pending;
       return { ...p, values: pending };
@@ -240,13 +298,26 @@ export class HardwareEngine extends Engine {
     this.coreHasCells = Array.from({ length: coreCount }, () => false);
     for (const source of this.plan.rates.values()) for (const core of source.cores) this.coreHasCells[core] = true;
 
-    const register = (width: number): Register => ({ values: new Float64Array(B * width), width, tick: new Int32Array(width).fill(-1) });
+    const register = (width: number): Register => ({
+      values: new Float64Array(B * width),
+      width,
+      tick: new Int32Array(width).fill(-1),
+    });
     this.tiles = this.plan.tiles.map((t) => {
       const x = this.crossbars[t.crossbar];
       return {
-        plan: t, x, drive: new Float64Array(B * x.cols), eDrive: new Float64Array(B * x.rows), readDrive: new Float64Array(B * x.cols),
-        readOut: new Float64Array(B * t.rows), errorReadOut: new Float64Array(B * t.cols),
-        forward: register(t.rows), error: register(t.cols), array: new Servers(`${t.id}.array`, 1), writePending: false, writeQueued: false,
+        plan: t,
+        x,
+        drive: new Float64Array(B * x.cols),
+        eDrive: new Float64Array(B * x.rows),
+        readDrive: new Float64Array(B * x.cols),
+        readOut: new Float64Array(B * t.rows),
+        errorReadOut: new Float64Array(B * t.cols),
+        forward: register(t.rows),
+        error: register(t.cols),
+        array: new Servers(`${t.id}.array`, 1),
+        writePending: false,
+        writeQueued: false,
       };
     });
     this.broadcastRegisters = this.circuit.broadcasts.map((b, bi) => {
@@ -254,7 +325,9 @@ export class HardwareEngine extends Engine {
       return new Map(this.plan.broadcastCores[bi].map((core) => [core, register(m)]));
     });
     this.targetRegisters = this.outputs.map((o) => register(o.population.size));
-    this.errorCodes = this.populations.map((p) => (p.learns && this.effects.adcQuantization ? new Float64Array(B * p.size) : undefined));
+    this.errorCodes = this.populations.map((p) =>
+      p.learns && this.effects.adcQuantization ? new Float64Array(B * p.size) : undefined,
+    );
     this.rateAdc = this.populations.map((p) => new Float64Array(B * p.size));
     this.errorAdc = this.populations.map((p) => (p.learns ? new Float64Array(B * p.size) : undefined));
     this.softmaxBuffer = new Float64Array(Math.max(1, ...this.populations.map((p) => p.size)));
@@ -270,8 +343,12 @@ export class HardwareEngine extends Engine {
     if (!adc && !dac) return;
     const need = (signal: Signal, element: string) => {
       if (this.ranges.has(signalKey(signal, element))) return;
-      const name = enumName(Signal, signal).replace(/-signal$/, "").replace(/-/g, " ");
-      throw new VleError(`hardware: no converter range for ${name} '${element}', needed by ${adc ? "adc" : "dac"} quantization; the quantize pass sets one (ranges: element ${element}, signal ${enumName(Signal, signal)})`);
+      const name = enumName(Signal, signal)
+        .replace(/-signal$/, "")
+        .replace(/-/g, " ");
+      throw new VleError(
+        `hardware: no converter range for ${name} '${element}', needed by ${adc ? "adc" : "dac"} quantization; the quantize pass sets one (ranges: element ${element}, signal ${enumName(Signal, signal)})`,
+      );
     };
     for (const p of this.populations) {
       need(Signal.RATE_SIGNAL, p.spec.name);
@@ -291,7 +368,9 @@ export class HardwareEngine extends Engine {
     if (!this.effects.latency) return;
     this.plan.linkLoad.forEach((load, l) => {
       if (load > this.cyclesPerTick) {
-        throw new VleError(`hardware: link ${this.plan.links[l]} carries ${load} packets per tick but a tick has ${this.cyclesPerTick} cycles, so it falls behind without bound; raise clock_hz or spread the placement`);
+        throw new VleError(
+          `hardware: link ${this.plan.links[l]} carries ${load} packets per tick but a tick has ${this.cyclesPerTick} cycles, so it falls behind without bound; raise clock_hz or spread the placement`,
+        );
       }
     });
   }
@@ -326,28 +405,37 @@ export class HardwareEngine extends Engine {
 
   /** Recomputes what the array reads for a block after a write or drift. */
   private refreshReads(xi: number, row0: number, rows: number, col0: number, cols: number): void {
-    const x = this.crossbars[xi], xh = this.xh[xi], n = x.cols;
-    for (let i = row0; i < row0 + rows; i++) for (let j = col0; j < col0 + cols; j++) {
-      const k = i * n + j;
-      if (xh.synW) xh.readW[k] = x.weights[k] * xh.synW[k];
-      if (xh.synF && xh.readF !== xh.readW) xh.readF[k] = x.feedback[k] * xh.synF[k];
-    }
+    const x = this.crossbars[xi],
+      xh = this.xh[xi],
+      n = x.cols;
+    for (let i = row0; i < row0 + rows; i++)
+      for (let j = col0; j < col0 + cols; j++) {
+        const k = i * n + j;
+        if (xh.synW) xh.readW[k] = x.weights[k] * xh.synW[k];
+        if (xh.synF && xh.readF !== xh.readW) xh.readF[k] = x.feedback[k] * xh.synF[k];
+      }
   }
 
   /** The plasticity controller writes a tile's block: stored + pending, rounded to the storage grid. */
   private writeBlock(t: TileState): void {
-    const { plan, x } = t, xh = this.xh[plan.crossbar], n = x.cols;
+    const { plan, x } = t,
+      xh = this.xh[plan.crossbar],
+      n = x.cols;
     const store = (values: Float64Array, pending: Float64Array) => {
-      for (let i = plan.row0; i < plan.row0 + plan.rows; i++) for (let j = plan.col0; j < plan.col0 + plan.cols; j++) {
-        const k = i * n + j;
-        let w = values[k] + pending[k];
-        pending[k] = 0;
-        if (this.effects.weightQuantization) {
-          const s = xh.storage!;
-          w = levelWeight(s.rounding === Rounding.STOCHASTIC ? stochasticLevel(w, s, this.rounding.uniform()) : nearestLevel(w, s), s);
+      for (let i = plan.row0; i < plan.row0 + plan.rows; i++)
+        for (let j = plan.col0; j < plan.col0 + plan.cols; j++) {
+          const k = i * n + j;
+          let w = values[k] + pending[k];
+          pending[k] = 0;
+          if (this.effects.weightQuantization) {
+            const s = xh.storage!;
+            w = levelWeight(
+              s.rounding === Rounding.STOCHASTIC ? stochasticLevel(w, s, this.rounding.uniform()) : nearestLevel(w, s),
+              s,
+            );
+          }
+          values[k] = w;
         }
-        values[k] = w;
-      }
     };
     if (xh.pendingW) store(x.weights, xh.pendingW);
     if (xh.pendingF) store(x.feedback, xh.pendingF);
@@ -357,7 +445,12 @@ export class HardwareEngine extends Engine {
 
   /** Writes every pending update now (at a reset or an export, the controller finishes its writes). */
   private flushWrites(): void {
-    for (const t of this.tiles) if (t.writePending) { this.writeBlock(t); t.writePending = false; t.writeQueued = false; }
+    for (const t of this.tiles)
+      if (t.writePending) {
+        this.writeBlock(t);
+        t.writePending = false;
+        t.writeQueued = false;
+      }
   }
 
   /** Retention: every stored weight decays toward 0 by exp(-drift_per_s x tick seconds). */
@@ -382,27 +475,54 @@ export class HardwareEngine extends Engine {
     this.flushWrites();
     for (const s of [...this.dacs, ...this.adcs, ...this.links, ...this.tiles.map((t) => t.array)]) s.reset();
     for (const b of this.coreBusy) b.clear();
-    const clear = (r: Register) => { r.values.fill(0); r.tick.fill(-1); };
-    for (const t of this.tiles) { clear(t.forward); clear(t.error); t.drive.fill(0); t.eDrive.fill(0); t.readDrive.fill(0); }
+    const clear = (r: Register) => {
+      r.values.fill(0);
+      r.tick.fill(-1);
+    };
+    for (const t of this.tiles) {
+      clear(t.forward);
+      clear(t.error);
+      t.drive.fill(0);
+      t.eDrive.fill(0);
+      t.readDrive.fill(0);
+    }
     for (const m of this.broadcastRegisters) for (const r of m.values()) clear(r);
     for (const r of this.targetRegisters) clear(r);
     this.sequenceStarted = false;
   }
 
   override advance(learn = this.learnsOnline, apply = true): void {
-    const B = this.batch, C = this.cyclesPerTick, k = this.tick, T = this.tickStart;
-    if (!this.sequenceStarted) { this.counts.samples += B; this.sequenceStarted = true; }
+    const B = this.batch,
+      C = this.cyclesPerTick,
+      k = this.tick,
+      T = this.tickStart;
+    if (!this.sequenceStarted) {
+      this.counts.samples += B;
+      this.sequenceStarted = true;
+    }
     if (this.effects.drift) this.drift();
     const work: TickWork = {
-      k, start: T, pending: 0, lastDelivery: T, lastDone: T,
+      k,
+      start: T,
+      pending: 0,
+      lastDelivery: T,
+      lastDone: T,
       tiles: this.tiles.map((t) => ({
-        forwardDacs: t.plan.cols, transposedDacs: t.plan.transposed ? t.plan.rows : 0, errorsIn: t.plan.needsErrors ? t.plan.rows : 0,
-        transposedDone: !t.plan.transposed, writeDue: t.writePending && !t.writeQueued, writeDone: false, forwardStarted: false,
+        forwardDacs: t.plan.cols,
+        transposedDacs: t.plan.transposed ? t.plan.rows : 0,
+        errorsIn: t.plan.needsErrors ? t.plan.rows : 0,
+        transposedDone: !t.plan.transposed,
+        writeDue: t.writePending && !t.writeQueued,
+        writeDone: false,
+        forwardStarted: false,
       })),
     };
-    for (const t of this.tiles) work.pending += t.plan.rows + (t.plan.transposed ? t.plan.colPaths.filter((p) => p !== null).length : 0);
+    for (const t of this.tiles)
+      work.pending += t.plan.rows + (t.plan.transposed ? t.plan.colPaths.filter((p) => p !== null).length : 0);
     for (const m of this.broadcastRegisters) for (const r of m.values()) work.pending += r.width;
-    this.outputs.forEach((o, oi) => { if (targeted(o.mask)) work.pending += this.targetRegisters[oi].width; });
+    this.outputs.forEach((o, oi) => {
+      if (targeted(o.mask)) work.pending += this.targetRegisters[oi].width;
+    });
     this.startTick(work);
 
     // the integrators sample their inputs integrate_cycles before the tick ends (latency on), or once every input is in
@@ -413,14 +533,16 @@ export class HardwareEngine extends Engine {
       at = sample;
     } else {
       while (work.pending > 0 || this.queue.next <= sample) {
-        if (this.queue.size === 0) throw new Error(`hardware tick ${k}: ${work.pending} integrator inputs never arrive`);
+        if (this.queue.size === 0)
+          throw new Error(`hardware tick ${k}: ${work.pending} integrator inputs never arrive`);
         this.fire();
       }
       at = Math.max(sample, work.lastDelivery);
     }
     this.integrateAll(work, learn, apply);
     const end = Math.max(T + C, at + this.integrateCycles);
-    for (let core = 0; core < this.coreHasCells.length; core++) if (this.coreHasCells[core]) this.coreBusy[core].add(at, at + this.integrateCycles);
+    for (let core = 0; core < this.coreHasCells.length; core++)
+      if (this.coreHasCells[core]) this.coreBusy[core].add(at, at + this.integrateCycles);
     while (this.queue.next < end) this.fire();
 
     // accounts of the tick
@@ -439,7 +561,11 @@ export class HardwareEngine extends Engine {
     for (const p of this.populations) c.integratorTicks += B * p.size * (p.learns ? 2 : 1);
     for (const b of this.circuit.broadcasts) c.broadcastReads += B * b.weights.length;
 
-    for (const p of this.populations) { const t = p.now; p.now = p.next; p.next = t; }
+    for (const p of this.populations) {
+      const t = p.now;
+      p.now = p.next;
+      p.next = t;
+    }
     this.step++;
     this.tick++;
     this.tickStart = end;
@@ -454,43 +580,59 @@ export class HardwareEngine extends Engine {
 
   /** Posts the work that starts at the tick boundary: error and rate conversions (errors first: their path is longer), input values, targets. */
   private startTick(work: TickWork): void {
-    const T = (this.cycle = work.start), B = this.batch;
+    const T = (this.cycle = work.start),
+      B = this.batch;
     this.populations.forEach((p, pi) => {
       const source = this.plan.errors.get(p.spec.name);
       if (!source) return;
-      const e = p.now.e, n = p.size, codes = this.errorAdc[pi]!;
+      const e = p.now.e,
+        n = p.size,
+        codes = this.errorAdc[pi]!;
       const pls = this.snapshot(e, n);
       this.convertCells(source.cores, T, work, (j) => {
         const pl = pls[j];
         this.adc(pl.v, Signal.ERROR_SIGNAL, p.spec.name);
         for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
-        this.dispatch(pl, source.destinations[j], this.errorConsumers, this.cycle, work, (d, at) => this.deliverError(d, pl, at, work, p.spec.name));
+        this.dispatch(pl, source.destinations[j], this.errorConsumers, this.cycle, work, (d, at) =>
+          this.deliverError(d, pl, at, work, p.spec.name),
+        );
       });
     });
     this.populations.forEach((p, pi) => {
       const source = this.plan.rates.get(p.spec.name)!;
-      const r = p.now.r, n = p.size, codes = this.rateAdc[pi];
+      const r = p.now.r,
+        n = p.size,
+        codes = this.rateAdc[pi];
       const pls = this.snapshot(r, n);
       this.convertCells(source.cores, T, work, (j) => {
         const pl = pls[j];
         this.adc(pl.v, Signal.RATE_SIGNAL, p.spec.name);
         for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
-        this.dispatch(pl, source.destinations[j], rateConsumers, this.cycle, work, (d, at) => this.deliverRate(d, pl, at, work, p.spec.name));
+        this.dispatch(pl, source.destinations[j], rateConsumers, this.cycle, work, (d, at) =>
+          this.deliverRate(d, pl, at, work, p.spec.name),
+        );
       });
     });
     for (const port of this.circuit.inputs) {
-      const source = this.plan.rates.get(port.name)!, x = this.input(port.name), n = port.size;
+      const source = this.plan.rates.get(port.name)!,
+        x = this.input(port.name),
+        n = port.size;
       for (let j = 0; j < n; j++) {
         const pl = this.payload();
         for (let b = 0; b < B; b++) pl.v[b] = x[b * n + j];
-        this.dispatch(pl, source.destinations[j], rateConsumers, T, work, (d, at) => this.deliverRate(d, pl, at, work, port.name));
+        this.dispatch(pl, source.destinations[j], rateConsumers, T, work, (d, at) =>
+          this.deliverRate(d, pl, at, work, port.name),
+        );
       }
     }
     // targets are driven in ticks where a sample has one (one conversion per sample that has)
     this.outputs.forEach((o, oi) => {
       if (!targeted(o.mask)) return;
-      const n = o.population.size, reg = this.targetRegisters[oi], range = this.ranges.get(signalKey(Signal.TARGET_SIGNAL, o.spec.name));
-      const cores = this.plan.targetCores[oi], samples = o.mask.reduce((a, m) => a + m, 0);
+      const n = o.population.size,
+        reg = this.targetRegisters[oi],
+        range = this.ranges.get(signalKey(Signal.TARGET_SIGNAL, o.spec.name));
+      const cores = this.plan.targetCores[oi],
+        samples = o.mask.reduce((a, m) => a + m, 0);
       for (let j = 0; j < n; j++) {
         const pl = this.payload();
         pl.refs = 1;
@@ -506,7 +648,8 @@ export class HardwareEngine extends Engine {
 
   /** The values of each cell (B x n, sample-major) as payloads: what the sample-and-holds take at the tick boundary. */
   private snapshot(x: Float64Array, n: number): Payload[] {
-    const B = this.batch, pls: Payload[] = [];
+    const B = this.batch,
+      pls: Payload[] = [];
     for (let j = 0; j < n; j++) {
       const pl = this.payload();
       for (let b = 0; b < B; b++) pl.v[b] = x[b * n + j];
@@ -520,16 +663,23 @@ export class HardwareEngine extends Engine {
    * `each` for the cells done then, in submission order (the order one event per cell would give).
    */
   private convertCells(cores: number[], ready: number, work: TickWork, each: (cell: number) => void): void {
-    const cycles = this.hardware.adc.conversionCycles, groups = new Map<number, number[]>();
+    const cycles = this.hardware.adc.conversionCycles,
+      groups = new Map<number, number[]>();
     for (let j = 0; j < cores.length; j++) {
-      const core = cores[j], start = this.adcs[core].submit(ready, cycles), done = start + cycles;
+      const core = cores[j],
+        start = this.adcs[core].submit(ready, cycles),
+        done = start + cycles;
       this.coreBusy[core].add(start, done);
       const cells = groups.get(done);
       if (cells) cells.push(j);
       else groups.set(done, [j]);
     }
     this.counts.adcConversions += this.batch * cores.length;
-    for (const [done, cells] of groups) this.queue.post(done, () => { this.finished(work, done); for (const j of cells) each(j); });
+    for (const [done, cells] of groups)
+      this.queue.post(done, () => {
+        this.finished(work, done);
+        for (const j of cells) each(j);
+      });
   }
 
   /** An ADC conversion on `core`, ready at `ready`; `done` runs when it completes. */
@@ -537,7 +687,10 @@ export class HardwareEngine extends Engine {
     const start = this.adcs[core].submit(ready, cycles);
     this.coreBusy[core].add(start, start + cycles);
     this.counts.adcConversions += this.batch;
-    this.queue.post(start + cycles, () => { this.finished(work, start + cycles); done(); });
+    this.queue.post(start + cycles, () => {
+      this.finished(work, start + cycles);
+      done();
+    });
   }
 
   /** A DAC conversion on `core` (for `samples` of the batch's chips). */
@@ -546,14 +699,20 @@ export class HardwareEngine extends Engine {
     const start = this.dacs[core].submit(ready, cycles);
     this.coreBusy[core].add(start, start + cycles);
     this.counts.dacConversions += samples;
-    this.queue.post(start + cycles, () => { this.finished(work, start + cycles); done(); });
+    this.queue.post(start + cycles, () => {
+      this.finished(work, start + cycles);
+      done();
+    });
   }
 
   /** An operation of a tile's array (read or write) of `cycles`. */
   private arrayOp(t: TileState, ready: number, cycles: number, work: TickWork, done: () => void): void {
     const start = t.array.submit(ready, cycles);
     this.coreBusy[t.plan.core].add(start, start + cycles);
-    this.queue.post(start + cycles, () => { this.finished(work, start + cycles); done(); });
+    this.queue.post(start + cycles, () => {
+      this.finished(work, start + cycles);
+      done();
+    });
   }
 
   private finished(work: TickWork, at: number): void {
@@ -562,22 +721,40 @@ export class HardwareEngine extends Engine {
 
   /** Sends a packet along a path hop by hop: each link takes one packet per cycle, cycles_per_hop to the next router. */
   private send(path: Path, ready: number, work: TickWork, arrive: (at: number) => void, hop = 0): void {
-    if (hop === path.links.length) { arrive(ready); return; }
-    const l = path.links[hop], start = this.links[l].submit(ready, 1), next = start + this.hardware.noc.cyclesPerHop;
+    if (hop === path.links.length) {
+      arrive(ready);
+      return;
+    }
+    const l = path.links[hop],
+      start = this.links[l].submit(ready, 1),
+      next = start + this.hardware.noc.cyclesPerHop;
     this.coreBusy[this.linkFrom[l]].add(start, start + 1);
-    this.queue.post(next, () => { this.finished(work, next); this.send(path, next, work, arrive, hop + 1); });
+    this.queue.post(next, () => {
+      this.finished(work, next);
+      this.send(path, next, work, arrive, hop + 1);
+    });
   }
 
   /**
    * Hands a converted value to each destination: on the same core at once, elsewhere as one packet per
    * destination core. `consumers` says how many conversions at a destination will read the payload.
    */
-  private dispatch(pl: Payload, destinations: Destination[], consumers: (d: Destination) => number, now: number, work: TickWork, deliver: (d: Destination, at: number) => void): void {
+  private dispatch(
+    pl: Payload,
+    destinations: Destination[],
+    consumers: (d: Destination) => number,
+    now: number,
+    work: TickWork,
+    deliver: (d: Destination, at: number) => void,
+  ): void {
     pl.refs = 1;
     for (const d of destinations) pl.refs += consumers(d);
     this.release(pl);
     for (const d of destinations) {
-      if (!d.path) { deliver(d, now); continue; }
+      if (!d.path) {
+        deliver(d, now);
+        continue;
+      }
       this.counts.packets += this.batch;
       this.counts.packetHops += this.batch * d.path.hops;
       this.send(d.path, now, work, (at) => deliver(d, at));
@@ -585,13 +762,17 @@ export class HardwareEngine extends Engine {
   }
 
   /** Conversions that read an error at its destination: transposed lines and broadcast registers. */
-  private readonly errorConsumers = (d: Destination) => d.tiles.filter(({ tile }) => this.tiles[tile].plan.transposed).length + d.broadcasts.length;
+  private readonly errorConsumers = (d: Destination) =>
+    d.tiles.filter(({ tile }) => this.tiles[tile].plan.transposed).length + d.broadcasts.length;
 
   /** A rate (or input value) reached a core: each tile there converts it onto its forward line. */
   private deliverRate(d: Destination, pl: Payload, at: number, work: TickWork, element: string): void {
-    const B = this.batch, range = this.ranges.get(signalKey(Signal.RATE_SIGNAL, element));
+    const B = this.batch,
+      range = this.ranges.get(signalKey(Signal.RATE_SIGNAL, element));
     for (const { tile, line } of d.tiles) {
-      const t = this.tiles[tile], cols = t.x.cols, col = t.plan.col0 + line;
+      const t = this.tiles[tile],
+        cols = t.x.cols,
+        col = t.plan.col0 + line;
       this.dacAt(t.plan.core, at, work, B, () => {
         for (let b = 0; b < B; b++) t.drive[b * cols + col] = this.dacValue(pl.v[b], range);
         this.release(pl);
@@ -603,12 +784,15 @@ export class HardwareEngine extends Engine {
 
   /** An error reached a core: transposed lines convert it, the plasticity controller counts it in, broadcast registers take it. */
   private deliverError(d: Destination, pl: Payload, at: number, work: TickWork, element: string): void {
-    const B = this.batch, range = this.ranges.get(signalKey(Signal.ERROR_SIGNAL, element));
+    const B = this.batch,
+      range = this.ranges.get(signalKey(Signal.ERROR_SIGNAL, element));
     for (const { tile, line } of d.tiles) {
-      const t = this.tiles[tile], tt = work.tiles[tile];
+      const t = this.tiles[tile],
+        tt = work.tiles[tile];
       if (--tt.errorsIn === 0) this.tryWrite(t, tt, work);
       if (!t.plan.transposed) continue;
-      const rows = t.x.rows, row = t.plan.row0 + line;
+      const rows = t.x.rows,
+        row = t.plan.row0 + line;
       this.dacAt(t.plan.core, at, work, B, () => {
         for (let b = 0; b < B; b++) t.eDrive[b * rows + row] = this.dacValue(pl.v[b], range);
         this.release(pl);
@@ -616,7 +800,8 @@ export class HardwareEngine extends Engine {
       });
     }
     for (const { broadcast, line } of d.broadcasts) {
-      const reg = this.broadcastRegisters[broadcast].get(d.core)!, m = reg.width;
+      const reg = this.broadcastRegisters[broadcast].get(d.core)!,
+        m = reg.width;
       this.dacAt(d.core, at, work, B, () => {
         for (let b = 0; b < B; b++) reg.values[b * m + line] = this.dacValue(pl.v[b], range);
         this.release(pl);
@@ -626,12 +811,35 @@ export class HardwareEngine extends Engine {
   }
 
   private transposedRead(t: TileState, tt: TileTick, work: TickWork): void {
-    const { plan, x } = t, B = this.batch;
+    const { plan, x } = t,
+      B = this.batch;
     this.arrayOp(t, this.cycle, this.hardware.pipeline.crossbarSettleCycles, work, () => {
       this.counts.crossbarTransposedReads += B * plan.rows * plan.cols;
       t.errorReadOut.fill(0);
-      transposedRead(B, this.xh[plan.crossbar].readF, x.cols, t.eDrive, x.rows, plan.row0, plan.rows, plan.col0, plan.cols, t.errorReadOut, plan.cols, 0);
-      this.partialSums(t, t.errorReadOut, plan.cols, plan.colPaths, plan.colCores, t.error, Signal.ERROR_PARTIAL_SUM_SIGNAL, work);
+      transposedRead(
+        B,
+        this.xh[plan.crossbar].readF,
+        x.cols,
+        t.eDrive,
+        x.rows,
+        plan.row0,
+        plan.rows,
+        plan.col0,
+        plan.cols,
+        t.errorReadOut,
+        plan.cols,
+        0,
+      );
+      this.partialSums(
+        t,
+        t.errorReadOut,
+        plan.cols,
+        plan.colPaths,
+        plan.colCores,
+        t.error,
+        Signal.ERROR_PARTIAL_SUM_SIGNAL,
+        work,
+      );
       tt.transposedDone = true;
       this.tryWrite(t, tt, work);
     });
@@ -656,13 +864,37 @@ export class HardwareEngine extends Engine {
   private tryForward(t: TileState, tt: TileTick, work: TickWork): void {
     if (tt.forwardStarted || tt.forwardDacs > 0 || (tt.writeDue && !tt.writeDone)) return;
     tt.forwardStarted = true;
-    const { plan, x } = t, B = this.batch, cols = x.cols;
+    const { plan, x } = t,
+      B = this.batch,
+      cols = x.cols;
     this.arrayOp(t, this.cycle, this.hardware.pipeline.crossbarSettleCycles, work, () => {
       this.counts.crossbarForwardReads += B * plan.rows * plan.cols;
-      for (let b = 0; b < B; b++) for (let j = plan.col0; j < plan.col0 + plan.cols; j++) t.readDrive[b * cols + j] = t.drive[b * cols + j];
+      for (let b = 0; b < B; b++)
+        for (let j = plan.col0; j < plan.col0 + plan.cols; j++) t.readDrive[b * cols + j] = t.drive[b * cols + j];
       t.readOut.fill(0);
-      crossbarRead(B, this.xh[plan.crossbar].readW, cols, t.drive, plan.row0, plan.rows, plan.col0, plan.cols, t.readOut, plan.rows, 0);
-      this.partialSums(t, t.readOut, plan.rows, plan.rowPaths, plan.rowCores, t.forward, Signal.PARTIAL_SUM_SIGNAL, work);
+      crossbarRead(
+        B,
+        this.xh[plan.crossbar].readW,
+        cols,
+        t.drive,
+        plan.row0,
+        plan.rows,
+        plan.col0,
+        plan.cols,
+        t.readOut,
+        plan.rows,
+        0,
+      );
+      this.partialSums(
+        t,
+        t.readOut,
+        plan.rows,
+        plan.rowPaths,
+        plan.rowCores,
+        t.forward,
+        Signal.PARTIAL_SUM_SIGNAL,
+        work,
+      );
     });
   }
 
@@ -670,9 +902,20 @@ export class HardwareEngine extends Engine {
    * Partial sums of a read go to their neurons' registers: on the same core as analog currents at once,
    * elsewhere through an ADC here, a packet, and a DAC there. Lines whose neuron takes no error (null) stop here.
    */
-  private partialSums(t: TileState, out: Float64Array, width: number, paths: (Path | null | undefined)[], cores: number[], reg: Register, signal: Signal, work: TickWork): void {
-    const B = this.batch, element = this.circuit.crossbars[t.plan.crossbar].name;
-    const range = this.ranges.get(signalKey(signal, element)), now = this.cycle;
+  private partialSums(
+    t: TileState,
+    out: Float64Array,
+    width: number,
+    paths: (Path | null | undefined)[],
+    cores: number[],
+    reg: Register,
+    signal: Signal,
+    work: TickWork,
+  ): void {
+    const B = this.batch,
+      element = this.circuit.crossbars[t.plan.crossbar].name;
+    const range = this.ranges.get(signalKey(signal, element)),
+      now = this.cycle;
     for (let i = 0; i < width; i++) {
       const path = paths[i];
       if (path === null) continue;
@@ -704,7 +947,8 @@ export class HardwareEngine extends Engine {
     if (work.k >= reg.tick[line]) reg.tick[line] = work.k;
     work.lastDelivery = Math.max(work.lastDelivery, this.cycle);
     if (--work.pending === 0) {
-      const r = this.report, latency = work.lastDelivery - work.start;
+      const r = this.report,
+        latency = work.lastDelivery - work.start;
       r.inputSum += latency;
       r.inputMax = Math.max(r.inputMax, latency);
     }
@@ -714,10 +958,18 @@ export class HardwareEngine extends Engine {
 
   private integrateAll(work: TickWork, learn: boolean, apply: boolean): void {
     this.countStale(work.k);
-    const B = this.batch, dt = this.dt, h = this.hardware, fx = this.effects;
+    const B = this.batch,
+      dt = this.dt,
+      h = this.hardware,
+      fx = this.effects;
     this.populations.forEach((p, pi) => {
-      const n = p.size, size = B * n, now = p.now, next = p.next, cell = this.cells[pi];
-      let tauM = p.tauM, tauR = p.tauR;
+      const n = p.size,
+        size = B * n,
+        now = p.now,
+        next = p.next,
+        cell = this.cells[pi];
+      let tauM = p.tauM,
+        tauR = p.tauR;
       if (cell) {
         for (let i = 0; i < n; i++) {
           cell.tauMEff[i] = Math.max(dt, p.tauM[i] * cell.tauM[i]);
@@ -731,7 +983,10 @@ export class HardwareEngine extends Engine {
         d.fill(0);
         for (const x of p.backward) {
           for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
-            const t = this.tiles[ti], w = t.plan.cols, c0 = t.plan.col0, v = t.error.values;
+            const t = this.tiles[ti],
+              w = t.plan.cols,
+              c0 = t.plan.col0,
+              v = t.error.values;
             for (let b = 0; b < B; b++) for (let j = 0; j < w; j++) d[b * n + c0 + j] += v[b * w + j];
           }
         }
@@ -748,7 +1003,17 @@ export class HardwareEngine extends Engine {
         const o = p.output;
         if (o) {
           const oi = this.outputs.indexOf(o);
-          addOutputError(B, n, now.r, this.targetRegisters[oi].values, o.mask, o.spec.beta, o.spec.loss === Loss.CROSS_ENTROPY, this.softmaxBuffer, d);
+          addOutputError(
+            B,
+            n,
+            now.r,
+            this.targetRegisters[oi].values,
+            o.mask,
+            o.spec.beta,
+            o.spec.loss === Loss.CROSS_ENTROPY,
+            this.softmaxBuffer,
+            d,
+          );
         }
         errorCellStep(size, n, dt, this.prospectiveErrors, tauM, tauR, now.dphi, d, now.v, next.v, next.e);
         if (fx.thermalNoise && h.noise.errorStd > 0) this.addNoise(next.v, h.noise.errorStd, tauR, n);
@@ -758,7 +1023,10 @@ export class HardwareEngine extends Engine {
       if (cell) for (let k = 0; k < size; k++) I[k] += cell.offset[k % n];
       for (const x of p.afferent) {
         for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
-          const t = this.tiles[ti], w = t.plan.rows, r0 = t.plan.row0, v = t.forward.values;
+          const t = this.tiles[ti],
+            w = t.plan.rows,
+            r0 = t.plan.row0,
+            v = t.forward.values;
           for (let b = 0; b < B; b++) for (let i = 0; i < w; i++) I[b * n + r0 + i] += v[b * w + i];
         }
       }
@@ -775,7 +1043,9 @@ export class HardwareEngine extends Engine {
    * stationary std `std` adds std sqrt(2 dt / tau) N(0, 1).
    */
   private addNoise(x: Float64Array, std: number, tau: Float64Array, n: number): void {
-    const z = this.noiseBuffer, scale = this.noiseScale, dt = this.dt;
+    const z = this.noiseBuffer,
+      scale = this.noiseScale,
+      dt = this.dt;
     for (let i = 0; i < n; i++) scale[i] = std * Math.sqrt((2 * dt) / tau[i]);
     this.noise.fillNormal(z, 0, x.length);
     for (let k = 0; k < x.length; k++) x[k] += scale[k % n] * z[k];
@@ -783,7 +1053,11 @@ export class HardwareEngine extends Engine {
 
   /** Membrane and its prospective readout held within the rails (rate and phi' follow the clipped readout). */
   private clipToRails(p: PopulationState): void {
-    const ph = this.hardware.physical, lo = ph.railLoV / ph.vUnitV, hi = ph.railHiV / ph.vUnitV, next = p.next, { phi, dphi } = p.transfer;
+    const ph = this.hardware.physical,
+      lo = ph.railLoV / ph.vUnitV,
+      hi = ph.railHiV / ph.vUnitV,
+      next = p.next,
+      { phi, dphi } = p.transfer;
     for (let k = 0; k < next.u.length; k++) {
       if (next.u[k] < lo) next.u[k] = lo;
       else if (next.u[k] > hi) next.u[k] = hi;
@@ -805,7 +1079,8 @@ export class HardwareEngine extends Engine {
     const B = this.batch;
     this.populations.forEach((p, pi) => {
       if (!p.learns) return;
-      const n = p.size, e = p.next.e;
+      const n = p.size,
+        e = p.next.e;
       let eSynapse = e;
       const codes = this.errorCodes[pi];
       if (codes) {
@@ -817,7 +1092,18 @@ export class HardwareEngine extends Engine {
         if (!x.weightParam) continue;
         for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
           const t = this.tiles[ti].plan;
-          accumulateOuterProduct(B, n, x.cols, eSynapse, this.tiles[ti].readDrive, x.weightParam.delta, t.row0, t.rows, t.col0, t.cols);
+          accumulateOuterProduct(
+            B,
+            n,
+            x.cols,
+            eSynapse,
+            this.tiles[ti].readDrive,
+            x.weightParam.delta,
+            t.row0,
+            t.rows,
+            t.col0,
+            t.cols,
+          );
         }
         if (x.feedbackParam) x.feedbackParam.delta.set(x.weightParam.delta);
       }
@@ -826,7 +1112,8 @@ export class HardwareEngine extends Engine {
     });
     if (!apply) return;
     const pl = this.hardware.plasticity;
-    if (this.effects.plasticitySchedule && pl.mode === PlasticityMode.EVERY_K && ++this.ticksSinceApply < pl.everyK) return;
+    if (this.effects.plasticitySchedule && pl.mode === PlasticityMode.EVERY_K && ++this.ticksSinceApply < pl.everyK)
+      return;
     this.ticksSinceApply = 0;
     this.updater.apply(this.applyList);
     for (const p of this.populations) {
@@ -838,11 +1125,15 @@ export class HardwareEngine extends Engine {
 
   /** Counts register lines whose value belongs to an earlier tick than the one integrating. */
   private countStale(k: number): void {
-    let stale = 0, lag = 0;
+    let stale = 0,
+      lag = 0;
     const scan = (reg: Register, skip?: (i: number) => boolean) => {
       for (let i = 0; i < reg.width; i++) {
         if (skip?.(i)) continue;
-        if (reg.tick[i] < k) { stale++; lag = Math.max(lag, k - reg.tick[i]); }
+        if (reg.tick[i] < k) {
+          stale++;
+          lag = Math.max(lag, k - reg.tick[i]);
+        }
       }
     };
     for (const t of this.tiles) {
@@ -850,7 +1141,9 @@ export class HardwareEngine extends Engine {
       if (t.plan.transposed) scan(t.error, (i) => t.plan.colPaths[i] === null);
     }
     for (const m of this.broadcastRegisters) for (const r of m.values()) scan(r);
-    this.outputs.forEach((o, oi) => { if (targeted(o.mask)) scan(this.targetRegisters[oi]); });
+    this.outputs.forEach((o, oi) => {
+      if (targeted(o.mask)) scan(this.targetRegisters[oi]);
+    });
     const r = this.report;
     r.staleValues += stale;
     if (stale > 0) r.staleTicks++;
@@ -870,16 +1163,26 @@ export class HardwareEngine extends Engine {
   }
 
   timing(): TimingReport {
-    const r = this.report, cycles = Math.max(1, r.cycles), utilization: Record<string, number> = {};
+    const r = this.report,
+      cycles = Math.max(1, r.cycles),
+      utilization: Record<string, number> = {};
     const units = [...this.dacs, ...this.adcs, ...this.tiles.map((t) => t.array), ...this.links];
     for (const u of units) utilization[u.name] = u.busy / (cycles * u.count);
     return {
-      cyclesPerTick: this.cyclesPerTick, clockHz: this.hardware.clockHz, tickSeconds: tickSeconds(this.circuit, this.hardware),
-      ticks: r.ticks, cycles: r.cycles, seconds: r.cycles / this.hardware.clockHz,
+      cyclesPerTick: this.cyclesPerTick,
+      clockHz: this.hardware.clockHz,
+      tickSeconds: tickSeconds(this.circuit, this.hardware),
+      ticks: r.ticks,
+      cycles: r.cycles,
+      seconds: r.cycles / this.hardware.clockHz,
       inputLatency: { mean: r.ticks ? r.inputSum / r.ticks : 0, max: r.inputMax },
       makespan: { mean: r.ticks ? r.makespanSum / r.ticks : 0, max: r.makespanMax },
       slack: this.cyclesPerTick - this.integrateCycles - r.inputMax,
-      staleValues: r.staleValues, staleTicks: r.staleTicks, maxLagTicks: r.maxLag, stallCycles: r.stall, utilization,
+      staleValues: r.staleValues,
+      staleTicks: r.staleTicks,
+      maxLagTicks: r.maxLag,
+      stallCycles: r.stall,
+      utilization,
     };
   }
 

@@ -31,13 +31,20 @@ const uniforms = (rng: Random, n: number) => Float64Array.from({ length: n }, ()
 /** Draws in a fixed order: populations (tau_m, tau_r, gain, offset), then crossbars (weights, then own feedback). */
 export function drawChip(c: Circuit, seed: number): ChipDraws {
   const rng = new Random(seed);
-  const cells = c.populations.map((p) => ({ tauM: normals(rng, p.size), tauR: normals(rng, p.size), gain: normals(rng, p.size), offset: normals(rng, p.size) }));
+  const cells = c.populations.map((p) => ({
+    tauM: normals(rng, p.size),
+    tauR: normals(rng, p.size),
+    gain: normals(rng, p.size),
+    offset: normals(rng, p.size),
+  }));
   const synapses = (n: number): SynapseDraws => ({ gain: normals(rng, n), stuck: uniforms(rng, n) });
   const weights: SynapseDraws[] = [];
   const feedback: (SynapseDraws | undefined)[] = [];
   for (const x of c.crossbars) {
     weights.push(synapses(x.rows * x.cols));
-    feedback.push(x.feedback === Feedback.RANDOM || x.feedback === Feedback.LEARNED ? synapses(x.rows * x.cols) : undefined);
+    feedback.push(
+      x.feedback === Feedback.RANDOM || x.feedback === Feedback.LEARNED ? synapses(x.rows * x.cols) : undefined,
+    );
   }
   return { cells, weights, feedback };
 }

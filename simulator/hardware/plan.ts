@@ -90,7 +90,11 @@ const key = (flow: Flow, source: string, from: string, to: string) => `${flow}|$
 /** Derives the per-tick dataflow from placements, tiles and routes; throws a VleError naming a missing route or placement. */
 export function planChip(c: Circuit, h: Hardware): ChipPlan {
   const coreIndex = new Map(h.cores.map((k, i) => [k.name, i]));
-  const cores: CorePlan[] = h.cores.map((k) => ({ name: k.name, dacs: Math.max(1, k.dacs), adcs: Math.max(1, k.adcs) }));
+  const cores: CorePlan[] = h.cores.map((k) => ({
+    name: k.name,
+    dacs: Math.max(1, k.dacs),
+    adcs: Math.max(1, k.adcs),
+  }));
   const links: string[] = [];
   const linkIndex = new Map<string, number>();
   const linkLoad: number[] = [];
@@ -98,16 +102,27 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
   for (const r of h.routes) {
     const ids = r.path.slice(1).map((to, i) => {
       const name = `${r.path[i]}->${to}`;
-      if (!linkIndex.has(name)) { linkIndex.set(name, links.length); links.push(name); linkLoad.push(0); }
+      if (!linkIndex.has(name)) {
+        linkIndex.set(name, links.length);
+        links.push(name);
+        linkLoad.push(0);
+      }
       return linkIndex.get(name)!;
     });
-    routes.set(key(r.flow, r.source, r.fromCore, r.toCore), { path: { links: ids, hops: ids.length }, words: r.words, used: 0, name: `${flowNames[r.flow]} route of '${r.source}' ${r.fromCore} -> ${r.toCore}` });
+    routes.set(key(r.flow, r.source, r.fromCore, r.toCore), {
+      path: { links: ids, hops: ids.length },
+      words: r.words,
+      used: 0,
+      name: `${flowNames[r.flow]} route of '${r.source}' ${r.fromCore} -> ${r.toCore}`,
+    });
   }
   /** The path for one word of a flow between two cores; counts the word against the route. */
   const pathFor = (flow: Flow, source: string, from: number, to: number): Path => {
     const route = routes.get(key(flow, source, h.cores[from].name, h.cores[to].name));
     if (!route) {
-      throw new VleError(`hardware: no ${flowNames[flow]} route for '${source}' from core '${h.cores[from].name}' to core '${h.cores[to].name}', which the dataflow needs; recompile with the route pass`);
+      throw new VleError(
+        `hardware: no ${flowNames[flow]} route for '${source}' from core '${h.cores[from].name}' to core '${h.cores[to].name}', which the dataflow needs; recompile with the route pass`,
+      );
     }
     route.used++;
     for (const l of route.path.links) linkLoad[l]++;
@@ -122,7 +137,8 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
   }
   const coresOf = (element: string, size: number): number[] => {
     const list = cellCores.get(element);
-    if (!list || list.length !== size || list.some((x) => x === undefined)) throw new VleError(`hardware: '${element}' is not fully placed on cores; recompile with the map-to-cores pass`);
+    if (!list || list.length !== size || list.some((x) => x === undefined))
+      throw new VleError(`hardware: '${element}' is not fully placed on cores; recompile with the map-to-cores pass`);
     return list;
   };
 
@@ -134,25 +150,53 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
     tilesOf[xi].push(index);
     const transposed = x.feedback !== Feedback.NO_FEEDBACK && learns.has(x.post);
     return {
-      index, id: `${t.crossbar}#${index}`, crossbar: xi, core: coreIndex.get(t.core)!,
-      row0: t.rowFirst, rows: t.rows, col0: t.colFirst, cols: t.cols, transposed, plastic: x.plastic,
-      needsErrors: transposed || x.plastic, writeCells: t.rows * t.cols * (x.feedback === Feedback.LEARNED ? 2 : 1),
-      rowPaths: [], rowCores: [], colPaths: [], colCores: [],
+      index,
+      id: `${t.crossbar}#${index}`,
+      crossbar: xi,
+      core: coreIndex.get(t.core)!,
+      row0: t.rowFirst,
+      rows: t.rows,
+      col0: t.colFirst,
+      cols: t.cols,
+      transposed,
+      plastic: x.plastic,
+      needsErrors: transposed || x.plastic,
+      writeCells: t.rows * t.cols * (x.feedback === Feedback.LEARNED ? 2 : 1),
+      rowPaths: [],
+      rowCores: [],
+      colPaths: [],
+      colCores: [],
     };
   });
 
-  const sizeOf = (name: string) => c.populations.find((p) => p.name === name)?.size ?? c.inputs.find((p) => p.name === name)!.size;
+  const sizeOf = (name: string) =>
+    c.populations.find((p) => p.name === name)?.size ?? c.inputs.find((p) => p.name === name)!.size;
   const emptySource = (element: string): SourcePlan => {
     const cores = coresOf(element, sizeOf(element));
     return { cores, destinations: cores.map(() => []) };
   };
   /** The destination of cell `cell` of `source` at `core` (for `tile`, when remote: one packet per tile). */
-  const destination = (flow: Flow, element: string, plan: SourcePlan, cell: number, core: number, tile?: number): Destination => {
-    const list = plan.destinations[cell], from = plan.cores[cell];
+  const destination = (
+    flow: Flow,
+    element: string,
+    plan: SourcePlan,
+    cell: number,
+    core: number,
+    tile?: number,
+  ): Destination => {
+    const list = plan.destinations[cell],
+      from = plan.cores[cell];
     const addressed = from === core ? undefined : tile;
     let d = list.find((x) => x.core === core && x.flow === flow && x.tile === addressed);
     if (!d) {
-      d = { core, flow, tile: addressed, path: from === core ? undefined : pathFor(flow, element, from, core), tiles: [], broadcasts: [] };
+      d = {
+        core,
+        flow,
+        tile: addressed,
+        path: from === core ? undefined : pathFor(flow, element, from, core),
+        tiles: [],
+        broadcasts: [],
+      };
       list.push(d);
     }
     return d;
@@ -166,10 +210,15 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
   for (const t of tiles) {
     const x = c.crossbars[t.crossbar];
     const rateSource = rates.get(x.pre)!;
-    for (let j = 0; j < t.cols; j++) destination(Flow.RATE, x.pre, rateSource, t.col0 + j, t.core, t.index).tiles.push({ tile: t.index, line: j });
+    for (let j = 0; j < t.cols; j++)
+      destination(Flow.RATE, x.pre, rateSource, t.col0 + j, t.core, t.index).tiles.push({ tile: t.index, line: j });
     if (t.needsErrors) {
       const errorSource = errors.get(x.post)!;
-      for (let i = 0; i < t.rows; i++) destination(Flow.ERROR, x.post, errorSource, t.row0 + i, t.core, t.index).tiles.push({ tile: t.index, line: i });
+      for (let i = 0; i < t.rows; i++)
+        destination(Flow.ERROR, x.post, errorSource, t.row0 + i, t.core, t.index).tiles.push({
+          tile: t.index,
+          line: i,
+        });
     }
     const postCores = coresOf(x.post, x.rows);
     for (let i = 0; i < t.rows; i++) {
@@ -183,7 +232,9 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
       for (let j = 0; j < t.cols; j++) {
         const core = preCores[t.col0 + j];
         t.colCores.push(core);
-        t.colPaths.push(!preLearns ? null : core === t.core ? undefined : pathFor(Flow.ERROR_PARTIAL_SUM, t.id, t.core, core));
+        t.colPaths.push(
+          !preLearns ? null : core === t.core ? undefined : pathFor(Flow.ERROR_PARTIAL_SUM, t.id, t.core, core),
+        );
       }
     }
   }
@@ -191,9 +242,11 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
   const broadcastCores = c.broadcasts.map((b, bi) => {
     const targetCores = [...new Set(coresOf(b.to, sizeOf(b.to)))];
     const errorSource = errors.get(b.from);
-    if (!errorSource) throw new VleError(`hardware: broadcast '${b.from}' -> '${b.to}': '${b.from}' has no error cell to send`);
+    if (!errorSource)
+      throw new VleError(`hardware: broadcast '${b.from}' -> '${b.to}': '${b.from}' has no error cell to send`);
     for (const core of targetCores) {
-      for (let j = 0; j < sizeOf(b.from); j++) destination(Flow.BROADCAST, b.from, errorSource, j, core).broadcasts.push({ broadcast: bi, line: j });
+      for (let j = 0; j < sizeOf(b.from); j++)
+        destination(Flow.BROADCAST, b.from, errorSource, j, core).broadcasts.push({ broadcast: bi, line: j });
     }
     return targetCores;
   });
@@ -201,7 +254,9 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
 
   for (const route of routes.values()) {
     if (route.used !== route.words) {
-      throw new VleError(`hardware: ${route.name} carries ${route.words} words per tick but the dataflow sends ${route.used}; recompile with the route pass`);
+      throw new VleError(
+        `hardware: ${route.name} carries ${route.words} words per tick but the dataflow sends ${route.used}; recompile with the route pass`,
+      );
     }
   }
   return { cores, links, tiles, tilesOf, rates, errors, broadcastCores, targetCores, linkLoad };

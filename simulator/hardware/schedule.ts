@@ -22,7 +22,8 @@ export class EventQueue {
   }
 
   post(t: number, fire: () => void): void {
-    const h = this.heap, e = { t, seq: this.seq++, fire };
+    const h = this.heap,
+      e = { t, seq: this.seq++, fire };
     let i = h.length;
     h.push(e);
     while (i > 0) {
@@ -36,11 +37,14 @@ export class EventQueue {
 
   /** Removes and returns the earliest event. */
   pop(): Event {
-    const h = this.heap, top = h[0], last = h.pop()!;
+    const h = this.heap,
+      top = h[0],
+      last = h.pop()!;
     if (h.length > 0) {
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < h.length && before(h[l], m === i ? last : h[m])) m = l;
         if (r < h.length && before(h[r], m === i ? last : h[m])) m = r;
@@ -72,7 +76,10 @@ export class Servers {
 
   readonly count: number;
 
-  constructor(readonly name: string, count: number) {
+  constructor(
+    readonly name: string,
+    count: number,
+  ) {
     this.count = Math.max(1, count);
     this.freeAt = new Float64Array(this.count);
   }
@@ -109,18 +116,30 @@ export class BusyIntervals {
   private ends: number[] = [];
 
   add(start: number, end: number): void {
-    if (end > start) { this.starts.push(start); this.ends.push(end); }
+    if (end > start) {
+      this.starts.push(start);
+      this.ends.push(end);
+    }
   }
 
   /** Busy cycles within [from, to); intervals reaching past `to` keep their remainder for the next window. */
   take(from: number, to: number): number {
     const order = this.starts.map((_, i) => i).sort((a, b) => this.starts[a] - this.starts[b]);
-    let busy = 0, reach = from;
-    const keepStarts: number[] = [], keepEnds: number[] = [];
+    let busy = 0,
+      reach = from;
+    const keepStarts: number[] = [],
+      keepEnds: number[] = [];
     for (const i of order) {
-      const s = Math.max(this.starts[i], reach), e = Math.min(this.ends[i], to);
-      if (e > s) { busy += e - s; reach = e; }
-      if (this.ends[i] > to) { keepStarts.push(Math.max(this.starts[i], to)); keepEnds.push(this.ends[i]); }
+      const s = Math.max(this.starts[i], reach),
+        e = Math.min(this.ends[i], to);
+      if (e > s) {
+        busy += e - s;
+        reach = e;
+      }
+      if (this.ends[i] > to) {
+        keepStarts.push(Math.max(this.starts[i], to));
+        keepEnds.push(this.ends[i]);
+      }
     }
     this.starts = keepStarts;
     this.ends = keepEnds;

@@ -42,7 +42,20 @@ function transposed(c: Circuit, x: Circuit["crossbars"][number], learns: Set<str
 export function tickFlow(c: Circuit, h: Hardware): TickFlow {
   const learns = new Set(c.errorPopulations.map((e) => e.population));
   const crossbars = new Map(c.crossbars.map((x) => [x.name, x]));
-  const flow: TickFlow = { forwardReads: 0, transposedReads: 0, broadcastReads: 0, dacs: 0, targetDacs: 0, adcs: 0, integrators: 0, writeCells: 0, parameterWrites: 0, packets: 0, packetHops: 0, coreBusy: new Map() };
+  const flow: TickFlow = {
+    forwardReads: 0,
+    transposedReads: 0,
+    broadcastReads: 0,
+    dacs: 0,
+    targetDacs: 0,
+    adcs: 0,
+    integrators: 0,
+    writeCells: 0,
+    parameterWrites: 0,
+    packets: 0,
+    packetHops: 0,
+    coreBusy: new Map(),
+  };
   const cores = new Map(h.cores.map((k) => [k.name, k]));
   const dacOn = new Map<string, number>();
   const adcOn = new Map<string, number>();
@@ -67,7 +80,8 @@ export function tickFlow(c: Circuit, h: Hardware): TickFlow {
     flow.adcs += n;
     add(adcOn, p.core, n);
   }
-  const period = h.effects.plasticitySchedule && h.plasticity.mode === PlasticityMode.EVERY_K ? Math.max(1, h.plasticity.everyK) : 1;
+  const period =
+    h.effects.plasticitySchedule && h.plasticity.mode === PlasticityMode.EVERY_K ? Math.max(1, h.plasticity.everyK) : 1;
   for (const t of h.tiles) {
     const x = crossbars.get(t.crossbar)!;
     flow.dacs += t.cols;
@@ -78,7 +92,8 @@ export function tickFlow(c: Circuit, h: Hardware): TickFlow {
       add(dacOn, t.core, t.rows);
       add(arrayOn, t.core, h.pipeline.crossbarSettleCycles);
     }
-    if (x.plastic && learns.has(x.post)) add(arrayOn, t.core, (t.rows * (x.feedback === Feedback.LEARNED ? 2 : 1) * h.plasticity.writeCycles) / period);
+    if (x.plastic && learns.has(x.post))
+      add(arrayOn, t.core, (t.rows * (x.feedback === Feedback.LEARNED ? 2 : 1) * h.plasticity.writeCycles) / period);
   }
   for (const r of h.routes) {
     flow.packets += r.words;
@@ -107,10 +122,16 @@ export function tickFlow(c: Circuit, h: Hardware): TickFlow {
       add(dacOn, p.core, p.count);
     }
   }
-  const cellsOn = new Set(h.placements.filter((p) => c.populations.some((q) => q.name === p.element)).map((p) => p.core));
+  const cellsOn = new Set(
+    h.placements.filter((p) => c.populations.some((q) => q.name === p.element)).map((p) => p.core),
+  );
   for (const [name, k] of cores) {
-    const busy = Math.ceil((dacOn.get(name) ?? 0) / k.dacs) * h.dac.conversionCycles + Math.ceil((adcOn.get(name) ?? 0) / k.adcs) * h.adc.conversionCycles
-      + (arrayOn.get(name) ?? 0) + (linkOn.get(name) ?? 0) + (cellsOn.has(name) ? h.pipeline.integrateCycles : 0);
+    const busy =
+      Math.ceil((dacOn.get(name) ?? 0) / k.dacs) * h.dac.conversionCycles +
+      Math.ceil((adcOn.get(name) ?? 0) / k.adcs) * h.adc.conversionCycles +
+      (arrayOn.get(name) ?? 0) +
+      (linkOn.get(name) ?? 0) +
+      (cellsOn.has(name) ? h.pipeline.integrateCycles : 0);
     flow.coreBusy.set(name, busy);
   }
   return flow;
@@ -119,12 +140,16 @@ export function tickFlow(c: Circuit, h: Hardware): TickFlow {
 /** Counts of running `work` on the circuit's chip, from the per-tick dataflow. */
 export function analyticCounts(c: Circuit, work: Workload): OpCounts {
   const h = c.hardware;
-  if (!h) throw new VleError(`circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --target <card>)`);
+  if (!h)
+    throw new VleError(
+      `circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --target <card>)`,
+    );
   const f = tickFlow(c, h);
   const ticks = work.samples * work.ticks;
   const targetTicks = work.samples * (work.targetTicks ?? work.ticks);
   const learn = work.learn ?? c.learning.rule !== Rule.NONE;
-  const period = h.effects.plasticitySchedule && h.plasticity.mode === PlasticityMode.EVERY_K ? Math.max(1, h.plasticity.everyK) : 1;
+  const period =
+    h.effects.plasticitySchedule && h.plasticity.mode === PlasticityMode.EVERY_K ? Math.max(1, h.plasticity.everyK) : 1;
   // write events per sample: every tick, or every K-th tick of the sample
   const writeEvents = learn ? work.samples * Math.floor(work.ticks / period) : 0;
   const cycles = cyclesPerTick(c, h);

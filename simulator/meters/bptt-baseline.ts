@@ -56,7 +56,10 @@ export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard): Bptt
   const batches = Math.ceil(work.samples / B);
   const synapses = c.crossbars.reduce((a, x) => a + x.rows * x.cols, 0);
   const neurons = c.populations.reduce((a, p) => a + p.size, 0);
-  const cellParameters = c.populations.reduce((a, p) => a + (p.plasticBias ? p.size : 0) + (p.plasticTauM ? p.size : 0), 0);
+  const cellParameters = c.populations.reduce(
+    (a, p) => a + (p.plasticBias ? p.size : 0) + (p.plasticTauM ? p.size : 0),
+    0,
+  );
   const parameters = c.crossbars.reduce((a, x) => a + (x.plastic ? x.rows * x.cols : 0), 0) + cellParameters;
   const weightBits = int8 ? 8 : 32;
   const activationBits = int8 ? 8 : 32;
@@ -81,29 +84,94 @@ export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard): Bptt
 
   const n = work.samples;
   const lines: Omit<EnergyLine, "energy">[] = [
-    { component: "forward MACs", count: "MACs", amount: n * T * synapses, unitEnergy: mac, formula: `mac_energy_${work.precision}`, entries: [`mac_energy_${work.precision}`] },
-    { component: "backward MACs", count: "MACs", amount: n * 2 * T * synapses, unitEnergy: mac, formula: `mac_energy_${work.precision}`, entries: [`mac_energy_${work.precision}`] },
     {
-      component: "elementwise operations", count: "operations", amount: n * T * neurons * (ELEMENTWISE_FORWARD + ELEMENTWISE_BACKWARD), unitEnergy: elementwise,
-      formula: `elementwise_energy_${work.precision}`, entries: [`elementwise_energy_${work.precision}`],
+      component: "forward MACs",
+      count: "MACs",
+      amount: n * T * synapses,
+      unitEnergy: mac,
+      formula: `mac_energy_${work.precision}`,
+      entries: [`mac_energy_${work.precision}`],
     },
     {
-      component: `weight reads (${parametersFit ? "SRAM" : "DRAM"})`, count: "bits", amount: (batches * 2 * T * synapses * weightBits), unitEnergy: weightReadPerBit,
-      formula: parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit", entries: [parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit"],
-    },
-    { component: "activation stores (SRAM)", count: "bits", amount: n * storedBitsPerSample * (1 - spilledFraction), unitEnergy: sramWrite, formula: "sram_write_energy_per_bit", entries: ["sram_write_energy_per_bit"] },
-    { component: "activation loads (SRAM)", count: "bits", amount: n * storedBitsPerSample * (1 - spilledFraction), unitEnergy: sramRead, formula: "sram_read_energy_per_bit", entries: ["sram_read_energy_per_bit"] },
-    { component: "activation stores (DRAM spill)", count: "bits", amount: n * storedBitsPerSample * spilledFraction, unitEnergy: dram, formula: "dram_energy_per_bit", entries: ["dram_energy_per_bit"] },
-    { component: "activation loads (DRAM spill)", count: "bits", amount: n * storedBitsPerSample * spilledFraction, unitEnergy: dram, formula: "dram_energy_per_bit", entries: ["dram_energy_per_bit"] },
-    {
-      component: "weight update reads", count: "bits", amount: batches * parameters * (weightBits + gradientBits), unitEnergy: weightReadPerBit,
-      formula: parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit", entries: [parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit"],
+      component: "backward MACs",
+      count: "MACs",
+      amount: n * 2 * T * synapses,
+      unitEnergy: mac,
+      formula: `mac_energy_${work.precision}`,
+      entries: [`mac_energy_${work.precision}`],
     },
     {
-      component: "weight update writes", count: "bits", amount: batches * parameters * weightBits, unitEnergy: weightWritePerBit,
-      formula: parametersFit ? "sram_write_energy_per_bit" : "dram_energy_per_bit", entries: [parametersFit ? "sram_write_energy_per_bit" : "dram_energy_per_bit"],
+      component: "elementwise operations",
+      count: "operations",
+      amount: n * T * neurons * (ELEMENTWISE_FORWARD + ELEMENTWISE_BACKWARD),
+      unitEnergy: elementwise,
+      formula: `elementwise_energy_${work.precision}`,
+      entries: [`elementwise_energy_${work.precision}`],
     },
-    { component: "weight update arithmetic", count: "operations", amount: batches * parameters * 2, unitEnergy: elementwise, formula: `elementwise_energy_${work.precision}`, entries: [`elementwise_energy_${work.precision}`] },
+    {
+      component: `weight reads (${parametersFit ? "SRAM" : "DRAM"})`,
+      count: "bits",
+      amount: batches * 2 * T * synapses * weightBits,
+      unitEnergy: weightReadPerBit,
+      formula: parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit",
+      entries: [parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit"],
+    },
+    {
+      component: "activation stores (SRAM)",
+      count: "bits",
+      amount: n * storedBitsPerSample * (1 - spilledFraction),
+      unitEnergy: sramWrite,
+      formula: "sram_write_energy_per_bit",
+      entries: ["sram_write_energy_per_bit"],
+    },
+    {
+      component: "activation loads (SRAM)",
+      count: "bits",
+      amount: n * storedBitsPerSample * (1 - spilledFraction),
+      unitEnergy: sramRead,
+      formula: "sram_read_energy_per_bit",
+      entries: ["sram_read_energy_per_bit"],
+    },
+    {
+      component: "activation stores (DRAM spill)",
+      count: "bits",
+      amount: n * storedBitsPerSample * spilledFraction,
+      unitEnergy: dram,
+      formula: "dram_energy_per_bit",
+      entries: ["dram_energy_per_bit"],
+    },
+    {
+      component: "activation loads (DRAM spill)",
+      count: "bits",
+      amount: n * storedBitsPerSample * spilledFraction,
+      unitEnergy: dram,
+      formula: "dram_energy_per_bit",
+      entries: ["dram_energy_per_bit"],
+    },
+    {
+      component: "weight update reads",
+      count: "bits",
+      amount: batches * parameters * (weightBits + gradientBits),
+      unitEnergy: weightReadPerBit,
+      formula: parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit",
+      entries: [parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit"],
+    },
+    {
+      component: "weight update writes",
+      count: "bits",
+      amount: batches * parameters * weightBits,
+      unitEnergy: weightWritePerBit,
+      formula: parametersFit ? "sram_write_energy_per_bit" : "dram_energy_per_bit",
+      entries: [parametersFit ? "sram_write_energy_per_bit" : "dram_energy_per_bit"],
+    },
+    {
+      component: "weight update arithmetic",
+      count: "operations",
+      amount: batches * parameters * 2,
+      unitEnergy: elementwise,
+      formula: `elementwise_energy_${work.precision}`,
+      entries: [`elementwise_energy_${work.precision}`],
+    },
   ];
   const priced = lines.map((l) => ({ ...l, energy: l.amount * l.unitEnergy }));
   const total = priced.reduce((a, l) => a + l.energy, 0);
@@ -111,11 +179,18 @@ export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard): Bptt
   // time per batch: roofline of compute and DRAM traffic
   const rate = int8 ? e("mac_rate_int8") : e("mac_rate_fp32");
   const opsPerBatch = B * T * (3 * synapses + neurons * (ELEMENTWISE_FORWARD + ELEMENTWISE_BACKWARD)) + 2 * parameters;
-  const dramBitsPerBatch = 2 * B * storedBitsPerSample * spilledFraction + (parametersFit ? 0 : 2 * T * synapses * weightBits + parameters * (2 * weightBits + gradientBits));
+  const dramBitsPerBatch =
+    2 * B * storedBitsPerSample * spilledFraction +
+    (parametersFit ? 0 : 2 * T * synapses * weightBits + parameters * (2 * weightBits + gradientBits));
   const batchSeconds = Math.max(opsPerBatch / rate, dramBitsPerBatch / 8 / e("dram_bandwidth"));
   const seconds = batches * batchSeconds;
   return {
-    card: card.name, precision: work.precision, lines: priced, total, seconds, samples: n,
+    card: card.name,
+    precision: work.precision,
+    lines: priced,
+    total,
+    seconds,
+    samples: n,
     perSample: { energy: total / Math.max(1, n), seconds: seconds / Math.max(1, n) },
     storage: { activationBytes, sramFreeBytes, spilledBytes },
     assumptions: bpttAssumptions,

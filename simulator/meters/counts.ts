@@ -48,8 +48,20 @@ export interface OpCounts {
 }
 
 export const countKeys = [
-  "ticks", "samples", "cycles", "crossbarForwardReads", "crossbarTransposedReads", "broadcastReads", "dacConversions", "adcConversions",
-  "integratorTicks", "weightWrites", "cellParameterWrites", "packets", "packetHops", "idleCycles",
+  "ticks",
+  "samples",
+  "cycles",
+  "crossbarForwardReads",
+  "crossbarTransposedReads",
+  "broadcastReads",
+  "dacConversions",
+  "adcConversions",
+  "integratorTicks",
+  "weightWrites",
+  "cellParameterWrites",
+  "packets",
+  "packetHops",
+  "idleCycles",
 ] as const satisfies readonly (keyof OpCounts)[];
 
 export function zeroCounts(): OpCounts {

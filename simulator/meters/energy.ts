@@ -34,7 +34,8 @@ export interface EnergyReport {
 /** Mean bits per stored cell over the crossbars selected (weighted by cells). */
 function meanBits(c: Circuit, select: (x: Circuit["crossbars"][number]) => boolean): number {
   const h = c.hardware!;
-  let cells = 0, bits = 0;
+  let cells = 0,
+    bits = 0;
   for (const x of c.crossbars) {
     if (!select(x)) continue;
     const store = h.weights.find((w) => w.crossbar === x.name);
@@ -54,7 +55,8 @@ function meanBits(c: Circuit, select: (x: Circuit["crossbars"][number]) => boole
 function integratorEnergy(c: Circuit, card: TechCard): { unit: number; meanDtOverTau: number } {
   const h = c.hardware!;
   const learns = new Set(c.errorPopulations.map((e) => e.population));
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (const p of c.populations) {
     for (let i = 0; i < p.size; i++) {
       sum += c.dt / p.tauM[i];
@@ -66,63 +68,141 @@ function integratorEnergy(c: Circuit, card: TechCard): { unit: number; meanDtOve
     }
   }
   const meanDtOverTau = n > 0 ? sum / n : 0;
-  const unit = (entry(card, "integrator_ota_branches") * h.physical.vddV * h.physical.cMF * meanDtOverTau) / entry(card, "integrator_gm_over_id");
+  const unit =
+    (entry(card, "integrator_ota_branches") * h.physical.vddV * h.physical.cMF * meanDtOverTau) /
+    entry(card, "integrator_gm_over_id");
   return { unit, meanDtOverTau };
 }
 
 /** Prices `counts` (from the cycle simulation or analyticCounts) with `card`. */
 export function chipEnergy(c: Circuit, counts: OpCounts, card: TechCard): EnergyReport {
   const h = c.hardware;
-  if (!h) throw new VleError(`circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --target <card>)`);
+  if (!h)
+    throw new VleError(
+      `circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --target <card>)`,
+    );
   requireEntries(card, chipEnergyEntries, "the energy model");
   const e = (name: Parameters<typeof entry>[1]) => entry(card, name);
   const seconds = counts.cycles / h.clockHz;
   const dacScale = 2 ** (h.dac.bits - e("dac_reference_bits"));
   const adcScale = 2 ** (h.adc.bits - e("adc_reference_bits"));
   const writeBits = meanBits(c, (x) => x.plastic);
-  const storedBits = c.crossbars.reduce((a, x) => a + x.rows * x.cols * (x.feedbackWeights.length > 0 ? 2 : 1) * (h.weights.find((w) => w.crossbar === x.name)?.bits ?? 0), 0);
+  const storedBits = c.crossbars.reduce(
+    (a, x) =>
+      a +
+      x.rows *
+        x.cols *
+        (x.feedbackWeights.length > 0 ? 2 : 1) *
+        (h.weights.find((w) => w.crossbar === x.name)?.bits ?? 0),
+    0,
+  );
   const integrator = integratorEnergy(c, card);
   const read = e("crossbar_read_energy");
   const lines: Omit<EnergyLine, "energy">[] = [
-    { component: "crossbar forward reads", count: "crossbarForwardReads", amount: counts.crossbarForwardReads, unitEnergy: read, formula: "crossbar_read_energy", entries: ["crossbar_read_energy"] },
-    { component: "crossbar transposed reads", count: "crossbarTransposedReads", amount: counts.crossbarTransposedReads, unitEnergy: read, formula: "crossbar_read_energy", entries: ["crossbar_read_energy"] },
-    { component: "broadcast matrix reads", count: "broadcastReads", amount: counts.broadcastReads, unitEnergy: read, formula: "crossbar_read_energy", entries: ["crossbar_read_energy"] },
     {
-      component: "DAC conversions", count: "dacConversions", amount: counts.dacConversions, unitEnergy: e("dac_energy_per_conversion") * dacScale,
-      formula: `dac_energy_per_conversion x 2^(${h.dac.bits} - dac_reference_bits)`, entries: ["dac_energy_per_conversion", "dac_reference_bits", "hardware.dac.bits"],
+      component: "crossbar forward reads",
+      count: "crossbarForwardReads",
+      amount: counts.crossbarForwardReads,
+      unitEnergy: read,
+      formula: "crossbar_read_energy",
+      entries: ["crossbar_read_energy"],
     },
     {
-      component: "ADC conversions", count: "adcConversions", amount: counts.adcConversions, unitEnergy: e("adc_energy_per_conversion") * adcScale,
-      formula: `adc_energy_per_conversion x 2^(${h.adc.bits} - adc_reference_bits)`, entries: ["adc_energy_per_conversion", "adc_reference_bits", "hardware.adc.bits"],
+      component: "crossbar transposed reads",
+      count: "crossbarTransposedReads",
+      amount: counts.crossbarTransposedReads,
+      unitEnergy: read,
+      formula: "crossbar_read_energy",
+      entries: ["crossbar_read_energy"],
     },
     {
-      component: "integrator ticks", count: "integratorTicks", amount: counts.integratorTicks, unitEnergy: integrator.unit,
+      component: "broadcast matrix reads",
+      count: "broadcastReads",
+      amount: counts.broadcastReads,
+      unitEnergy: read,
+      formula: "crossbar_read_energy",
+      entries: ["crossbar_read_energy"],
+    },
+    {
+      component: "DAC conversions",
+      count: "dacConversions",
+      amount: counts.dacConversions,
+      unitEnergy: e("dac_energy_per_conversion") * dacScale,
+      formula: `dac_energy_per_conversion x 2^(${h.dac.bits} - dac_reference_bits)`,
+      entries: ["dac_energy_per_conversion", "dac_reference_bits", "hardware.dac.bits"],
+    },
+    {
+      component: "ADC conversions",
+      count: "adcConversions",
+      amount: counts.adcConversions,
+      unitEnergy: e("adc_energy_per_conversion") * adcScale,
+      formula: `adc_energy_per_conversion x 2^(${h.adc.bits} - adc_reference_bits)`,
+      entries: ["adc_energy_per_conversion", "adc_reference_bits", "hardware.adc.bits"],
+    },
+    {
+      component: "integrator ticks",
+      count: "integratorTicks",
+      amount: counts.integratorTicks,
+      unitEnergy: integrator.unit,
       formula: `integrator_ota_branches x vdd_v x c_m_f x mean(dt/tau) ${integrator.meanDtOverTau.toPrecision(3)} / integrator_gm_over_id`,
-      entries: ["integrator_ota_branches", "integrator_gm_over_id", "hardware.physical.vdd_v", "hardware.physical.c_m_f"],
+      entries: [
+        "integrator_ota_branches",
+        "integrator_gm_over_id",
+        "hardware.physical.vdd_v",
+        "hardware.physical.c_m_f",
+      ],
     },
     {
-      component: "weight writes", count: "weightWrites", amount: counts.weightWrites, unitEnergy: writeBits * e("weight_write_energy_per_bit"),
-      formula: `${+writeBits.toPrecision(4)} bits x weight_write_energy_per_bit`, entries: ["weight_write_energy_per_bit", "hardware.weights.bits"],
+      component: "weight writes",
+      count: "weightWrites",
+      amount: counts.weightWrites,
+      unitEnergy: writeBits * e("weight_write_energy_per_bit"),
+      formula: `${+writeBits.toPrecision(4)} bits x weight_write_energy_per_bit`,
+      entries: ["weight_write_energy_per_bit", "hardware.weights.bits"],
     },
     {
-      component: "bias and tau writes", count: "cellParameterWrites", amount: counts.cellParameterWrites, unitEnergy: writeBits * e("weight_write_energy_per_bit"),
-      formula: `${+writeBits.toPrecision(4)} bits x weight_write_energy_per_bit (stored like a weight)`, entries: ["weight_write_energy_per_bit", "hardware.weights.bits"],
+      component: "bias and tau writes",
+      count: "cellParameterWrites",
+      amount: counts.cellParameterWrites,
+      unitEnergy: writeBits * e("weight_write_energy_per_bit"),
+      formula: `${+writeBits.toPrecision(4)} bits x weight_write_energy_per_bit (stored like a weight)`,
+      entries: ["weight_write_energy_per_bit", "hardware.weights.bits"],
     },
     {
-      component: "NoC packet-hops", count: "packetHops", amount: counts.packetHops, unitEnergy: h.noc.packetBits * e("noc_energy_per_bit_hop"),
-      formula: `${h.noc.packetBits} packet bits x noc_energy_per_bit_hop`, entries: ["noc_energy_per_bit_hop", "hardware.noc.packet_bits"],
+      component: "NoC packet-hops",
+      count: "packetHops",
+      amount: counts.packetHops,
+      unitEnergy: h.noc.packetBits * e("noc_energy_per_bit_hop"),
+      formula: `${h.noc.packetBits} packet bits x noc_energy_per_bit_hop`,
+      entries: ["noc_energy_per_bit_hop", "hardware.noc.packet_bits"],
     },
-    { component: "idle core-cycles", count: "idleCycles", amount: counts.idleCycles, unitEnergy: e("idle_cycle_energy"), formula: "idle_cycle_energy", entries: ["idle_cycle_energy"] },
     {
-      component: "static: weight storage leakage", count: "seconds", amount: seconds, unitEnergy: storedBits * e("sram_leakage_per_bit"),
-      formula: `${storedBits} stored bits x sram_leakage_per_bit (W)`, entries: ["sram_leakage_per_bit", "hardware.weights.bits"],
+      component: "idle core-cycles",
+      count: "idleCycles",
+      amount: counts.idleCycles,
+      unitEnergy: e("idle_cycle_energy"),
+      formula: "idle_cycle_energy",
+      entries: ["idle_cycle_energy"],
+    },
+    {
+      component: "static: weight storage leakage",
+      count: "seconds",
+      amount: seconds,
+      unitEnergy: storedBits * e("sram_leakage_per_bit"),
+      formula: `${storedBits} stored bits x sram_leakage_per_bit (W)`,
+      entries: ["sram_leakage_per_bit", "hardware.weights.bits"],
     },
   ];
   const priced = lines.map((l) => ({ ...l, energy: l.amount * l.unitEnergy }));
   const total = priced.reduce((a, l) => a + l.energy, 0);
   const samples = Math.max(1, counts.samples);
   return {
-    card: card.name, lines: priced, total, seconds, samples: counts.samples, ticks: counts.ticks,
+    card: card.name,
+    lines: priced,
+    total,
+    seconds,
+    samples: counts.samples,
+    ticks: counts.ticks,
     perSample: { energy: total / samples, seconds: seconds / samples },
   };
 }

@@ -3,7 +3,8 @@ import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs"
 import { basename, dirname, join } from "node:path";
 import { VleError } from "../../circuits/errors.js";
 
-const cannotWrite = (path: string, err: unknown) => new VleError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+const cannotWrite = (path: string, err: unknown) =>
+  new VleError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
 
 /** `close` renames the temporary file into place, `abort` removes it, so a failed run leaves nothing half-written. */
 export class AtomicTextFile {

@@ -9,22 +9,35 @@ import { Engine } from "../engine.js";
 import { TraceRecorder, parseRecordSelection } from "./trace.js";
 
 // x[1] -> l0[2] (no error cell) -> l1[1] (error cell, output), W of l0->l1 plastic, tau_m of l1 plastic
-const circuit = () => fromJSON({
-  version: 1, name: "chain", dt: 0.1, provenance: {},
-  inputs: [{ name: "x", size: 1 }],
-  populations: [
-    { name: "l0", size: 2, tauM: [1, 2], tauR: [0.1, 0.1], bias: [0, 0.5], phi: "TANH" },
-    { name: "l1", size: 1, tauM: [1.5], tauR: [0.2], bias: [0], phi: "LINEAR", plasticTauM: true },
-  ],
-  errorPopulations: [{ name: "l1.error", population: "l1" }],
-  errorCurrents: [{ errorPopulation: "l1.error", population: "l1", gamma: 1 }],
-  crossbars: [
-    { name: "x->l0", pre: "x", post: "l0", rows: 2, cols: 1, weights: [1, -1], feedback: "NO_FEEDBACK" },
-    { name: "l0->l1", pre: "l0", post: "l1", rows: 1, cols: 2, weights: [0.5, 0.8], plastic: true, feedback: "TRANSPOSE" },
-  ],
-  outputs: [{ name: "y", population: "l1", loss: "MSE", beta: 1 }],
-  learning: { rule: "VLE", prospectiveErrors: true, eta: 0.5, etaTau: 0.1 },
-});
+const circuit = () =>
+  fromJSON({
+    version: 1,
+    name: "chain",
+    dt: 0.1,
+    provenance: {},
+    inputs: [{ name: "x", size: 1 }],
+    populations: [
+      { name: "l0", size: 2, tauM: [1, 2], tauR: [0.1, 0.1], bias: [0, 0.5], phi: "TANH" },
+      { name: "l1", size: 1, tauM: [1.5], tauR: [0.2], bias: [0], phi: "LINEAR", plasticTauM: true },
+    ],
+    errorPopulations: [{ name: "l1.error", population: "l1" }],
+    errorCurrents: [{ errorPopulation: "l1.error", population: "l1", gamma: 1 }],
+    crossbars: [
+      { name: "x->l0", pre: "x", post: "l0", rows: 2, cols: 1, weights: [1, -1], feedback: "NO_FEEDBACK" },
+      {
+        name: "l0->l1",
+        pre: "l0",
+        post: "l1",
+        rows: 1,
+        cols: 2,
+        weights: [0.5, 0.8],
+        plastic: true,
+        feedback: "TRANSPOSE",
+      },
+    ],
+    outputs: [{ name: "y", population: "l1", loss: "MSE", beta: 1 }],
+    learning: { rule: "VLE", prospectiveErrors: true, eta: 0.5, etaTau: 0.1 },
+  });
 
 function errorOf(fn: () => unknown): string {
   try {
@@ -42,29 +55,67 @@ describe("--record selection", () => {
 
   it("names columns population.signal[i], crossbar.W[i,j], population.tau_m[i]", () => {
     expect(parseRecordSelection("l1.r,l0.u,x->l0.W,l0.tau_m", engine).columns).toEqual([
-      "l1.r[0]", "l0.u[0]", "l0.u[1]", "x->l0.W[0,0]", "x->l0.W[1,0]", "l0.tau_m[0]", "l0.tau_m[1]",
+      "l1.r[0]",
+      "l0.u[0]",
+      "l0.u[1]",
+      "x->l0.W[0,0]",
+      "x->l0.W[1,0]",
+      "l0.tau_m[0]",
+      "l0.tau_m[1]",
     ]);
     expect(parseRecordSelection(" l0.u_prosp[1] , l0->l1.W[0,1], l1.e, l1.v, l0.u_prosp[1]", engine).columns).toEqual([
-      "l0.u_prosp[1]", "l0->l1.W[0,1]", "l1.e[0]", "l1.v[0]",
+      "l0.u_prosp[1]",
+      "l0->l1.W[0,1]",
+      "l1.e[0]",
+      "l1.v[0]",
     ]);
   });
 
   it("all: every signal the circuit has (v, e only with an error cell) and every parameter", () => {
     expect(parseRecordSelection("all", engine).columns).toEqual([
-      "l0.u[0]", "l0.u[1]", "l0.u_prosp[0]", "l0.u_prosp[1]", "l0.r[0]", "l0.r[1]",
-      "l1.u[0]", "l1.u_prosp[0]", "l1.r[0]", "l1.v[0]", "l1.e[0]",
-      "l0.tau_m[0]", "l0.tau_m[1]", "l0.b[0]", "l0.b[1]", "l1.tau_m[0]", "l1.b[0]",
-      "x->l0.W[0,0]", "x->l0.W[1,0]", "l0->l1.W[0,0]", "l0->l1.W[0,1]",
+      "l0.u[0]",
+      "l0.u[1]",
+      "l0.u_prosp[0]",
+      "l0.u_prosp[1]",
+      "l0.r[0]",
+      "l0.r[1]",
+      "l1.u[0]",
+      "l1.u_prosp[0]",
+      "l1.r[0]",
+      "l1.v[0]",
+      "l1.e[0]",
+      "l0.tau_m[0]",
+      "l0.tau_m[1]",
+      "l0.b[0]",
+      "l0.b[1]",
+      "l1.tau_m[0]",
+      "l1.b[0]",
+      "x->l0.W[0,0]",
+      "x->l0.W[1,0]",
+      "l0->l1.W[0,0]",
+      "l0->l1.W[0,1]",
     ]);
   });
 
   it("unknown elements, signals and indices: one-line errors", () => {
-    expect(errorOf(() => parseRecordSelection("l1.r,l1.q", engine))).toBe("--record 'l1.q': unknown signal 'q' of population 'l1'; signals: u, u_prosp, r, v, e, tau_m, b");
-    expect(errorOf(() => parseRecordSelection("l0.e", engine))).toBe("--record 'l0.e': population 'l0' has no error cell, so no e; signals: u, u_prosp, r, tau_m, b");
-    expect(errorOf(() => parseRecordSelection("zz.r", engine))).toBe("--record 'zz.r': no population or crossbar named 'zz'; populations: l0, l1; crossbars: x->l0, l0->l1");
-    expect(errorOf(() => parseRecordSelection("x->l0.F", engine))).toBe("--record 'x->l0.F': unknown signal 'F' of crossbar 'x->l0'; signals: W");
-    expect(errorOf(() => parseRecordSelection("l0.r[2]", engine))).toMatch(/population 'l0' has 2 neurons; index them \[0\]\.\.\[1\]/);
-    expect(errorOf(() => parseRecordSelection("x->l0.W[0]", engine))).toMatch(/crossbar 'x->l0' is 2x1; index it \[post,pre\]/);
+    expect(errorOf(() => parseRecordSelection("l1.r,l1.q", engine))).toBe(
+      "--record 'l1.q': unknown signal 'q' of population 'l1'; signals: u, u_prosp, r, v, e, tau_m, b",
+    );
+    expect(errorOf(() => parseRecordSelection("l0.e", engine))).toBe(
+      "--record 'l0.e': population 'l0' has no error cell, so no e; signals: u, u_prosp, r, tau_m, b",
+    );
+    expect(errorOf(() => parseRecordSelection("zz.r", engine))).toBe(
+      "--record 'zz.r': no population or crossbar named 'zz'; populations: l0, l1; crossbars: x->l0, l0->l1",
+    );
+    expect(errorOf(() => parseRecordSelection("x->l0.F", engine))).toBe(
+      "--record 'x->l0.F': unknown signal 'F' of crossbar 'x->l0'; signals: W",
+    );
+    expect(errorOf(() => parseRecordSelection("l0.r[2]", engine))).toMatch(
+      /population 'l0' has 2 neurons; index them \[0\]\.\.\[1\]/,
+    );
+    expect(errorOf(() => parseRecordSelection("x->l0.W[0]", engine))).toMatch(
+      /crossbar 'x->l0' is 2x1; index it \[post,pre\]/,
+    );
     expect(errorOf(() => parseRecordSelection("l1", engine))).toMatch(/--record 'l1': write <population>\.<signal>/);
     expect(errorOf(() => parseRecordSelection("l1.r,,l0.r", engine))).toMatch(/an empty item/);
   });
@@ -85,8 +136,18 @@ describe("trace rows", () => {
       engine.output("y").mask.fill(1);
       engine.advance();
       for (let b = 0; b < 2; b++) {
-        const l0 = engine.population("l0").now, l1 = engine.population("l1").now;
-        expected.push([engine.step, slots[b], l1.r[b], l0.u[2 * b], l0.u[2 * b + 1], l1.e[b], ...engine.crossbars[1].weights, engine.population("l1").tauM[0]]);
+        const l0 = engine.population("l0").now,
+          l1 = engine.population("l1").now;
+        expected.push([
+          engine.step,
+          slots[b],
+          l1.r[b],
+          l0.u[2 * b],
+          l0.u[2 * b + 1],
+          l1.e[b],
+          ...engine.crossbars[1].weights,
+          engine.population("l1").tauM[0],
+        ]);
       }
       recorder.record(slots);
     }
@@ -122,8 +183,10 @@ describe("trace rows", () => {
 
   it("an unwritable path is a one-line error", () => {
     const engine = new Engine(circuit());
-    expect(errorOf(() => new TraceRecorder("/nonexistent-dir/trace.csv", engine, parseRecordSelection("l1.r", engine), false))).toMatch(
-      /^\/nonexistent-dir\/trace\.csv: cannot write \(ENOENT\)$/,
-    );
+    expect(
+      errorOf(
+        () => new TraceRecorder("/nonexistent-dir/trace.csv", engine, parseRecordSelection("l1.r", engine), false),
+      ),
+    ).toMatch(/^\/nonexistent-dir\/trace\.csv: cannot write \(ENOENT\)$/);
   });
 });

@@ -12,7 +12,10 @@ import type { CrossbarState, Engine, PopulationSignals, PopulationState } from "
 import { AtomicTextFile } from "./atomic-text.js";
 
 /** Per-neuron signals users name, and the engine state array each reads. */
-const neuronSignals = { u: "u", u_prosp: "uProsp", r: "r", v: "v", e: "e" } as const satisfies Record<string, keyof PopulationSignals>;
+const neuronSignals = { u: "u", u_prosp: "uProsp", r: "r", v: "v", e: "e" } as const satisfies Record<
+  string,
+  keyof PopulationSignals
+>;
 type NeuronSignal = keyof typeof neuronSignals;
 const errorSignals: readonly NeuronSignal[] = ["v", "e"];
 
@@ -32,7 +35,9 @@ export interface TraceSelection {
  * naming the item for an unknown element, signal or index.
  */
 export function parseRecordSelection(spec: string, engine: Engine): TraceSelection {
-  const groups: Group[] = [], columns: string[] = [], seen = new Set<string>();
+  const groups: Group[] = [],
+    columns: string[] = [],
+    seen = new Set<string>();
   const add = (group: Group, names: string[]) => {
     const keep = group.indices.filter((_, k) => !seen.has(names[k]));
     if (keep.length === 0) return;
@@ -52,7 +57,10 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
       continue;
     }
     const m = /^(.+)\.([A-Za-z_]+)(?:\[([\d,\s]+)\])?$/.exec(item);
-    if (!m) throw new VleError(`--record '${item}': write <population>.<signal> or <crossbar>.W, optionally indexed (l1.r, l1.r[0], x->l0.W[0,1]), or all`);
+    if (!m)
+      throw new VleError(
+        `--record '${item}': write <population>.<signal> or <crossbar>.W, optionally indexed (l1.r, l1.r[0], x->l0.W[0,1]), or all`,
+      );
     const [, element, signal, index] = m;
     const population = engine.populations.find((p) => p.spec.name === element);
     const crossbar = engine.crossbars.find((x) => x.spec.name === element);
@@ -61,30 +69,43 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
     else if (crossbar) addCrossbar(crossbar, signal, indices, item);
     else {
       const names = (xs: { spec: { name: string } }[]) => xs.map((x) => x.spec.name).join(", ") || "none";
-      throw new VleError(`--record '${item}': no population or crossbar named '${element}'; populations: ${names(engine.populations)}; crossbars: ${names(engine.crossbars)}`);
+      throw new VleError(
+        `--record '${item}': no population or crossbar named '${element}'; populations: ${names(engine.populations)}; crossbars: ${names(engine.crossbars)}`,
+      );
     }
   }
   return { groups, columns };
 
   function addPopulation(p: PopulationState, signal: string, index: number[] | undefined, item: string): void {
-    const name = p.spec.name, n = p.size;
+    const name = p.spec.name,
+      n = p.size;
     const choices = [...signalsOf(p), "tau_m", "b"];
     if (!choices.includes(signal)) {
-      const why = errorSignals.includes(signal as NeuronSignal) ? `population '${name}' has no error cell, so no ${signal}; ` : `unknown signal '${signal}' of population '${name}'; `;
+      const why = errorSignals.includes(signal as NeuronSignal)
+        ? `population '${name}' has no error cell, so no ${signal}; `
+        : `unknown signal '${signal}' of population '${name}'; `;
       throw new VleError(`--record '${item}': ${why}signals: ${choices.join(", ")}`);
     }
-    if (index && (index.length !== 1 || !(index[0] < n))) throw new VleError(`--record '${item}': population '${name}' has ${n} neurons; index them [0]..[${n - 1}]`);
+    if (index && (index.length !== 1 || !(index[0] < n)))
+      throw new VleError(`--record '${item}': population '${name}' has ${n} neurons; index them [0]..[${n - 1}]`);
     const indices = index ?? range(n);
     const names = indices.map((i) => `${name}.${signal}[${i}]`);
-    if (signal === "tau_m" || signal === "b") add({ kind: "parameter", values: signal === "tau_m" ? p.tauM : p.bias, indices }, names);
+    if (signal === "tau_m" || signal === "b")
+      add({ kind: "parameter", values: signal === "tau_m" ? p.tauM : p.bias, indices }, names);
     else add({ kind: "signal", population: p, signal: neuronSignals[signal as NeuronSignal], indices }, names);
   }
 
   function addCrossbar(x: CrossbarState, matrix: string, index: number[] | undefined, item: string): void {
-    const name = x.spec.name, choices = matricesOf(x);
-    if (!choices.includes(matrix)) throw new VleError(`--record '${item}': unknown signal '${matrix}' of crossbar '${name}'; signals: ${choices.join(", ")}`);
+    const name = x.spec.name,
+      choices = matricesOf(x);
+    if (!choices.includes(matrix))
+      throw new VleError(
+        `--record '${item}': unknown signal '${matrix}' of crossbar '${name}'; signals: ${choices.join(", ")}`,
+      );
     if (index && (index.length !== 2 || !(index[0] < x.rows) || !(index[1] < x.cols))) {
-      throw new VleError(`--record '${item}': crossbar '${name}' is ${x.rows}x${x.cols}; index it [post,pre] from [0,0] to [${x.rows - 1},${x.cols - 1}]`);
+      throw new VleError(
+        `--record '${item}': crossbar '${name}' is ${x.rows}x${x.cols}; index it [post,pre] from [0,0] to [${x.rows - 1},${x.cols - 1}]`,
+      );
     }
     const indices = index ? [index[0] * x.cols + index[1]] : range(x.rows * x.cols);
     const names = indices.map((k) => `${name}.${matrix}[${Math.floor(k / x.cols)},${k % x.cols}]`);
@@ -93,7 +114,8 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const signalsOf = (p: PopulationState): NeuronSignal[] => (Object.keys(neuronSignals) as NeuronSignal[]).filter((s) => p.learns || !errorSignals.includes(s));
+const signalsOf = (p: PopulationState): NeuronSignal[] =>
+  (Object.keys(neuronSignals) as NeuronSignal[]).filter((s) => p.learns || !errorSignals.includes(s));
 const matricesOf = (x: CrossbarState): string[] => (x.feedback === x.weights ? ["W"] : ["W", "F"]);
 
 /**
@@ -106,7 +128,12 @@ export class TraceRecorder {
   /** columns of every row, including step, t (and sample) */
   readonly columnCount: number;
 
-  constructor(readonly path: string, private readonly engine: Engine, private readonly selection: TraceSelection, private readonly withSample: boolean) {
+  constructor(
+    readonly path: string,
+    private readonly engine: Engine,
+    private readonly selection: TraceSelection,
+    private readonly withSample: boolean,
+  ) {
     this.file = new AtomicTextFile(path);
     const header = ["step", "t", ...(withSample ? ["sample"] : []), ...selection.columns];
     this.columnCount = header.length;
@@ -122,12 +149,15 @@ export class TraceRecorder {
   /** Appends one row per batch slot with the engine's state after its last step; `samples[b]` is slot b's sample. */
   record(samples: ArrayLike<number>): void {
     // t to 15 significant digits, so 3 * 0.1 prints as 0.3
-    const engine = this.engine, step = engine.step, head = `${step},${+(step * engine.dt).toPrecision(15)}`;
+    const engine = this.engine,
+      step = engine.step,
+      head = `${step},${+(step * engine.dt).toPrecision(15)}`;
     for (let b = 0; b < engine.batch; b++) {
       let row = this.withSample ? `${head},${samples[b]}` : head;
       for (const g of this.selection.groups) {
         if (g.kind === "signal") {
-          const x = g.population.now[g.signal], off = b * g.population.size;
+          const x = g.population.now[g.signal],
+            off = b * g.population.size;
           for (const i of g.indices) row += "," + x[off + i];
         } else {
           const x = g.values;

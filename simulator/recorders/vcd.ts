@@ -52,8 +52,10 @@ export function timescale(seconds: number): { unit: string; per: number } {
   const units = ["s", "ms", "us", "ns", "ps", "fs"];
   for (let u = 0; u < units.length; u++) {
     for (const m of [100, 10, 1]) {
-      const size = m * 10 ** (-3 * u), per = seconds / size;
-      if (per >= 1 && Math.abs(per - Math.round(per)) <= 1e-9 * per) return { unit: `${m} ${units[u]}`, per: Math.round(per) };
+      const size = m * 10 ** (-3 * u),
+        per = seconds / size;
+      if (per >= 1 && Math.abs(per - Math.round(per)) <= 1e-9 * per)
+        return { unit: `${m} ${units[u]}`, per: Math.round(per) };
     }
   }
   return { unit: "1 fs", per: Math.max(1, Math.round(seconds / 1e-15)) };
@@ -78,7 +80,8 @@ function variables(spec: string, engine: Engine): Omit<Variable, "id" | "last">[
         const m = /^(.+)\.([A-Za-z_]+)\[([\d,]+)\]$/.exec(full)!;
         const name = `${m[2]}_${m[3].replace(/,/g, "_")}`;
         if (g.kind === "signal") {
-          const p = g.population, signal = g.signal;
+          const p = g.population,
+            signal = g.signal;
           out.push({ scope: [clean(m[1])], name, kind: "real", width: 64, read: (b) => p.now[signal][b * p.size + i] });
         } else {
           const values = g.values;
@@ -89,7 +92,10 @@ function variables(spec: string, engine: Engine): Omit<Variable, "id" | "last">[
   }
   const wantsAll = items.includes("all");
   if (!hw) {
-    if (digital.length) throw new VleError(`--record '${digital[0]}': converter codes and weight levels exist in hardware mode only; run with --mode hardware`);
+    if (digital.length)
+      throw new VleError(
+        `--record '${digital[0]}': converter codes and weight levels exist in hardware mode only; run with --mode hardware`,
+      );
     return out;
   }
   const h = hw.hardware;
@@ -98,20 +104,43 @@ function variables(spec: string, engine: Engine): Omit<Variable, "id" | "last">[
     const pi = hw.populations.findIndex((p) => p.spec.name === popName);
     const p = hw.populations[pi];
     const values = which === "r_code" ? hw.rateAdc[pi] : hw.errorAdc[pi];
-    if (!values) throw new VleError(`--record '${popName}.${which}': population '${popName}' has no error cell, so no error codes`);
+    if (!values)
+      throw new VleError(
+        `--record '${popName}.${which}': population '${popName}' has no error cell, so no error codes`,
+      );
     const r = range(which === "r_code" ? Signal.RATE_SIGNAL : Signal.ERROR_SIGNAL, popName);
-    if (!r) throw new VleError(`--record '${popName}.${which}': the chip has no converter range for '${popName}', so no codes`);
-    const lsb = converterLsb(h.adc, r.lo, r.hi), top = 2 ** h.adc.bits - 1;
+    if (!r)
+      throw new VleError(
+        `--record '${popName}.${which}': the chip has no converter range for '${popName}', so no codes`,
+      );
+    const lsb = converterLsb(h.adc, r.lo, r.hi),
+      top = 2 ** h.adc.bits - 1;
     for (const i of index === undefined ? p.spec.tauM.map((_, k) => k) : [index]) {
-      out.push({ scope: [clean(popName)], name: `${which}_${i}`, kind: "vector", width: h.adc.bits, read: (b) => Math.max(0, Math.min(top, Math.round((values[b * p.size + i] - r.lo) / lsb))) });
+      out.push({
+        scope: [clean(popName)],
+        name: `${which}_${i}`,
+        kind: "vector",
+        width: h.adc.bits,
+        read: (b) => Math.max(0, Math.min(top, Math.round((values[b * p.size + i] - r.lo) / lsb))),
+      });
     }
   };
   const levels = (x: (typeof hw.crossbars)[number], index?: number) => {
     const store = h.weights.find((s) => s.crossbar === x.spec.name);
-    if (!store) throw new VleError(`--record '${x.spec.name}.W_code': crossbar '${x.spec.name}' has no weight storage on this chip`);
-    const m = maxLevel(store.bits), w = x.weights;
+    if (!store)
+      throw new VleError(
+        `--record '${x.spec.name}.W_code': crossbar '${x.spec.name}' has no weight storage on this chip`,
+      );
+    const m = maxLevel(store.bits),
+      w = x.weights;
     for (const k of index === undefined ? Array.from(w.keys()) : [index]) {
-      out.push({ scope: [clean(x.spec.name)], name: `W_code_${Math.floor(k / x.cols)}_${k % x.cols}`, kind: "vector", width: Math.max(2, store.bits), read: () => Math.max(-m, Math.min(m, Math.round(w[k] / store.scale))) });
+      out.push({
+        scope: [clean(x.spec.name)],
+        name: `W_code_${Math.floor(k / x.cols)}_${k % x.cols}`,
+        kind: "vector",
+        width: Math.max(2, store.bits),
+        read: () => Math.max(-m, Math.min(m, Math.round(w[k] / store.scale))),
+      });
     }
   };
   if (wantsAll) {
@@ -123,18 +152,31 @@ function variables(spec: string, engine: Engine): Omit<Variable, "id" | "last">[
   }
   for (const item of digital) {
     const m = /^(.+)\.(r_code|e_code|W_code)(?:\[([\d,\s]+)\])?$/.exec(item);
-    if (!m) throw new VleError(`--record '${item}': write <population>.r_code, <population>.e_code or <crossbar>.W_code, optionally indexed`);
+    if (!m)
+      throw new VleError(
+        `--record '${item}': write <population>.r_code, <population>.e_code or <crossbar>.W_code, optionally indexed`,
+      );
     const [, element, which, index] = m;
     const idx = index?.split(",").map((s) => Number(s.trim()));
     if (which === "W_code") {
       const x = hw.crossbars.find((c) => c.spec.name === element);
-      if (!x) throw new VleError(`--record '${item}': no crossbar named '${element}'; crossbars: ${hw.crossbars.map((c) => c.spec.name).join(", ")}`);
-      if (idx && (idx.length !== 2 || !(idx[0] < x.rows) || !(idx[1] < x.cols))) throw new VleError(`--record '${item}': crossbar '${element}' is ${x.rows}x${x.cols}; index it [post,pre]`);
+      if (!x)
+        throw new VleError(
+          `--record '${item}': no crossbar named '${element}'; crossbars: ${hw.crossbars.map((c) => c.spec.name).join(", ")}`,
+        );
+      if (idx && (idx.length !== 2 || !(idx[0] < x.rows) || !(idx[1] < x.cols)))
+        throw new VleError(`--record '${item}': crossbar '${element}' is ${x.rows}x${x.cols}; index it [post,pre]`);
       levels(x, idx && idx[0] * x.cols + idx[1]);
     } else {
       const p = hw.populations.find((q) => q.spec.name === element);
-      if (!p) throw new VleError(`--record '${item}': no population named '${element}'; populations: ${hw.populations.map((q) => q.spec.name).join(", ")}`);
-      if (idx && (idx.length !== 1 || !(idx[0] < p.size))) throw new VleError(`--record '${item}': population '${element}' has ${p.size} neurons; index them [0]..[${p.size - 1}]`);
+      if (!p)
+        throw new VleError(
+          `--record '${item}': no population named '${element}'; populations: ${hw.populations.map((q) => q.spec.name).join(", ")}`,
+        );
+      if (idx && (idx.length !== 1 || !(idx[0] < p.size)))
+        throw new VleError(
+          `--record '${item}': population '${element}' has ${p.size} neurons; index them [0]..[${p.size - 1}]`,
+        );
       codes(element, which as "r_code" | "e_code", idx?.[0]);
     }
   }
@@ -155,16 +197,27 @@ export class VcdRecorder {
   private lastTime = -1;
   private dumped = false;
 
-  constructor(readonly path: string, private readonly engine: Engine, spec: string) {
+  constructor(
+    readonly path: string,
+    private readonly engine: Engine,
+    spec: string,
+  ) {
     const hw = engine instanceof HardwareEngine ? engine : undefined;
     // variables of one scope together (in the order their scopes first appear), so each scope opens once
-    const listed = variables(spec, engine), order = [...new Set(listed.map((v) => v.scope.join(".")))];
+    const listed = variables(spec, engine),
+      order = [...new Set(listed.map((v) => v.scope.join(".")))];
     const base = order.flatMap((scope) => listed.filter((v) => v.scope.join(".") === scope));
     this.slots = engine.batch;
     this.vars = [];
     for (let b = 0; b < this.slots; b++) {
       for (const v of base) {
-        this.vars.push({ ...v, id: vcdIdentifier(this.vars.length), scope: this.slots > 1 ? [`s${b}`, ...v.scope] : v.scope, read: () => v.read(b), last: [""] });
+        this.vars.push({
+          ...v,
+          id: vcdIdentifier(this.vars.length),
+          scope: this.slots > 1 ? [`s${b}`, ...v.scope] : v.scope,
+          read: () => v.read(b),
+          last: [""],
+        });
         // (each variable reads its own batch slot)
       }
     }
@@ -186,7 +239,9 @@ export class VcdRecorder {
       for (let k = open.length; k > common; k--) lines.push("$upscope $end");
       for (let k = common; k < v.scope.length; k++) lines.push(`$scope module ${v.scope[k]} $end`);
       open = v.scope;
-      lines.push(v.kind === "real" ? `$var real 64 ${v.id} ${v.name} $end` : `$var wire ${v.width} ${v.id} ${v.name} $end`);
+      lines.push(
+        v.kind === "real" ? `$var real 64 ${v.id} ${v.name} $end` : `$var wire ${v.width} ${v.id} ${v.name} $end`,
+      );
     }
     for (let k = open.length; k > 0; k--) lines.push("$upscope $end");
     lines.push("$upscope $end", "$enddefinitions $end");

@@ -62,7 +62,10 @@ export type LossWeighting = "unit" | "beta";
 /** A growable per-step record: `slots` values per step, with room for steps 0..capacity. */
 class Tape {
   data: Float64Array;
-  constructor(readonly slots: number, capacity: number) {
+  constructor(
+    readonly slots: number,
+    capacity: number,
+  ) {
     this.data = new Float64Array(slots * (capacity + 1));
   }
   grow(capacity: number): void {
@@ -100,7 +103,10 @@ export class Trajectory {
   /** per output: index of its population */
   private readonly outputIndex: number[];
 
-  constructor(readonly engine: Engine, capacity = 64) {
+  constructor(
+    readonly engine: Engine,
+    capacity = 64,
+  ) {
     const B = engine.batch;
     this.capacity = capacity;
     const per = (n: number) => new Tape(B * n, capacity);
@@ -132,10 +138,12 @@ export class Trajectory {
 
   /** Records the step the engine has just taken (call after `engine.advance`). */
   record(): void {
-    const s = ++this.steps, e = this.engine;
+    const s = ++this.steps,
+      e = this.engine;
     if (s > this.capacity) {
       this.capacity *= 2;
-      for (const tapes of [this.rates, this.slopes, this.udots, this.inputs, this.targets, this.masks]) for (const t of tapes) t.grow(this.capacity);
+      for (const tapes of [this.rates, this.slopes, this.udots, this.inputs, this.targets, this.masks])
+        for (const t of tapes) t.grow(this.capacity);
     }
     e.populations.forEach((p, k) => {
       this.rates[k].write(s, p.now.r);
@@ -154,13 +162,18 @@ export class Trajectory {
    * pass used): overwrites `grad` with dL/dparameters, summed over the batch, and returns L.
    */
   backward(grad: Gradient, weighting: LossWeighting): number {
-    const e = this.engine, B = e.batch, dt = e.dt, pops = e.populations, xs = e.crossbars;
+    const e = this.engine,
+      B = e.batch,
+      dt = e.dt,
+      pops = e.populations,
+      xs = e.crossbars;
     const { preIndex, postIndex, inputIndex, outputIndex } = this;
     for (const g of [...grad.weights, ...grad.bias, ...grad.tauM]) g.fill(0);
     for (const g of this.gU) g.fill(0);
     for (const g of this.gANext) g.fill(0);
     let loss = 0;
-    let gA = this.gA, gANext = this.gANext;
+    let gA = this.gA,
+      gANext = this.gANext;
 
     for (let s = this.steps; s >= 1; s--) {
       // G_r(s): the loss of step s, and what r(s) does to every post population at s+1
@@ -171,21 +184,36 @@ export class Trajectory {
       }
       for (let k = 0; k < xs.length; k++) {
         if (preIndex[k] < 0) continue;
-        const x = xs[k], W = x.weights, rows = x.rows, cols = x.cols, gPost = gANext[postIndex[k]], gPre = this.gR[preIndex[k]];
+        const x = xs[k],
+          W = x.weights,
+          rows = x.rows,
+          cols = x.cols,
+          gPost = gANext[postIndex[k]],
+          gPre = this.gR[preIndex[k]];
         for (let b = 0; b < B; b++) {
           for (let i = 0; i < rows; i++) {
             const gi = gPost[b * rows + i];
             if (gi === 0) continue;
-            const wo = i * cols, po = b * cols;
+            const wo = i * cols,
+              po = b * cols;
             for (let j = 0; j < cols; j++) gPre[po + j] += W[wo + j] * gi;
           }
         }
       }
       // through each population's own step
       for (let k = 0; k < pops.length; k++) {
-        const p = pops[k], n = p.size, tauM = p.tauM, tauR = p.tauR, off = s * B * n;
-        const slope = this.slopes[k].data, udot = this.udots[k].data;
-        const gU = this.gU[k], gR = this.gR[k], ga = gA[k], db = grad.bias[k], dtau = grad.tauM[k];
+        const p = pops[k],
+          n = p.size,
+          tauM = p.tauM,
+          tauR = p.tauR,
+          off = s * B * n;
+        const slope = this.slopes[k].data,
+          udot = this.udots[k].data;
+        const gU = this.gU[k],
+          gR = this.gR[k],
+          ga = gA[k],
+          db = grad.bias[k],
+          dtau = grad.tauM[k];
         for (let q = 0; q < B * n; q++) {
           const i = q % n;
           const gUp = slope[off + q] * gR[q];
@@ -198,7 +226,11 @@ export class Trajectory {
       }
       // dL/dW += G_a,post(s) rho(s)^T
       for (let k = 0; k < xs.length; k++) {
-        const x = xs[k], rows = x.rows, cols = x.cols, ga = gA[postIndex[k]], dW = grad.weights[k];
+        const x = xs[k],
+          rows = x.rows,
+          cols = x.cols,
+          ga = gA[postIndex[k]],
+          dW = grad.weights[k];
         const fromPopulation = preIndex[k] >= 0;
         const rho = fromPopulation ? this.rates[preIndex[k]].data : this.inputs[inputIndex[k]].data;
         const ro = (fromPopulation ? s - 1 : s) * B * cols;
@@ -206,7 +238,8 @@ export class Trajectory {
           for (let i = 0; i < rows; i++) {
             const gi = ga[b * rows + i];
             if (gi === 0) continue;
-            const wo = i * cols, po = ro + b * cols;
+            const wo = i * cols,
+              po = ro + b * cols;
             for (let j = 0; j < cols; j++) dW[wo + j] += gi * rho[po + j];
           }
         }
@@ -220,10 +253,14 @@ export class Trajectory {
 
   /** Adds w dl_s/dr(s) of output k into g (B x n) and returns w l_s, masked per sample. */
   private outputGradient(k: number, s: number, g: Float64Array, kind: Loss, w: number): number {
-    const B = this.engine.batch, n = g.length / B, sm = this.softmaxScratch;
+    const B = this.engine.batch,
+      n = g.length / B,
+      sm = this.softmaxScratch;
     const r = this.rates[this.outputIndex[k]].data;
-    const y = this.targets[k].data, mask = this.masks[k].data;
-    const ro = s * B * n, mo = s * B;
+    const y = this.targets[k].data,
+      mask = this.masks[k].data;
+    const ro = s * B * n,
+      mo = s * B;
     let loss = 0;
     for (let b = 0; b < B; b++) {
       const wb = w * mask[mo + b];
@@ -231,8 +268,12 @@ export class Trajectory {
       const o = b * n;
       if (kind === Loss.CROSS_ENTROPY) {
         softmax(r, ro + o, n, sm);
-        let mass = 0, max = -Infinity;
-        for (let i = 0; i < n; i++) { mass += y[ro + o + i]; if (r[ro + o + i] > max) max = r[ro + o + i]; }
+        let mass = 0,
+          max = -Infinity;
+        for (let i = 0; i < n; i++) {
+          mass += y[ro + o + i];
+          if (r[ro + o + i] > max) max = r[ro + o + i];
+        }
         let z = 0;
         for (let i = 0; i < n; i++) z += Math.exp(r[ro + o + i] - max);
         const logZ = max + Math.log(z);

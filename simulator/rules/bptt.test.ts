@@ -5,7 +5,17 @@ import { Rule, type Circuit } from "../../circuits/model.js";
 import { Engine } from "../engine.js";
 import { createLearner } from "../learner.js";
 import { allocateGradient, Trajectory } from "./adjoint.js";
-import { circuitParameters, finiteDifferences, forwardLoss, norm, randomCircuit, randomDrive, relativeError, type CircuitShape, type RandomDrive as Drive } from "./fixtures.js";
+import {
+  circuitParameters,
+  finiteDifferences,
+  forwardLoss,
+  norm,
+  randomCircuit,
+  randomDrive,
+  relativeError,
+  type CircuitShape,
+  type RandomDrive as Drive,
+} from "./fixtures.js";
 
 /** fast-check runs per property; VLE_PROPERTY_RUNS raises it for a longer search (and the time allowed). */
 const runs = Number(process.env.VLE_PROPERTY_RUNS ?? 12);
@@ -38,13 +48,20 @@ function adjointGradient(c: Circuit, drive: Drive): { loss: number; grad: Map<st
   const loss = trajectory.backward(g, "unit");
   const grad = new Map<string, Float64Array>();
   engine.crossbars.forEach((x, k) => grad.set(`${x.spec.name}.W`, g.weights[k]));
-  engine.populations.forEach((p, k) => { grad.set(`${p.spec.name}.b`, g.bias[k]); grad.set(`${p.spec.name}.tau_m`, g.tauM[k]); });
+  engine.populations.forEach((p, k) => {
+    grad.set(`${p.spec.name}.b`, g.bias[k]);
+    grad.set(`${p.spec.name}.tau_m`, g.tauM[k]);
+  });
   return { loss, grad };
 }
 
 /** the largest relative error met, printed after the properties */
 let worst = 0;
-afterAll(() => console.log(`bptt vs finite differences: largest relative error ${worst.toExponential(2)} over ${2 * runs} random circuits`));
+afterAll(() =>
+  console.log(
+    `bptt vs finite differences: largest relative error ${worst.toExponential(2)} over ${2 * runs} random circuits`,
+  ),
+);
 
 function checkAgainstFiniteDifferences(shape: CircuitShape, steps: number, batch: number): void {
   const c = randomCircuit(shape);
@@ -57,31 +74,62 @@ function checkAgainstFiniteDifferences(shape: CircuitShape, steps: number, batch
   // longer than T) is judged against 1e-3 of that norm
   const total = norm([...fd.values()].flatMap((g) => Array.from(g)));
   for (const [name, numeric] of fd) {
-    const adjoint = grad.get(name)!, diff = norm(adjoint.map((g, i) => g - numeric[i]));
+    const adjoint = grad.get(name)!,
+      diff = norm(adjoint.map((g, i) => g - numeric[i]));
     const err = diff === 0 ? 0 : diff / Math.max(norm(numeric), 1e-3 * total);
     worst = Math.max(worst, err);
-    if (!(err < 1e-6)) throw new Error(`${name}: relative error ${err.toExponential(2)} (adjoint ${Array.from(grad.get(name)!)} vs fd ${Array.from(numeric)})`);
+    if (!(err < 1e-6))
+      throw new Error(
+        `${name}: relative error ${err.toExponential(2)} (adjoint ${Array.from(grad.get(name)!)} vs fd ${Array.from(numeric)})`,
+      );
   }
 }
 
 describe("bptt: the discrete adjoint equals finite differences (relative error < 1e-6)", () => {
-  it("on random layered circuits, for W, b and tau_m", () => {
-    fc.assert(
-      fc.property(shapes(false), fc.integer({ min: 2, max: 25 }), fc.integer({ min: 1, max: 2 }), (shape, steps, batch) => checkAgainstFiniteDifferences(shape, steps, batch)),
-      { numRuns: runs },
-    );
-  }, timeout);
+  it(
+    "on random layered circuits, for W, b and tau_m",
+    () => {
+      fc.assert(
+        fc.property(
+          shapes(false),
+          fc.integer({ min: 2, max: 25 }),
+          fc.integer({ min: 1, max: 2 }),
+          (shape, steps, batch) => checkAgainstFiniteDifferences(shape, steps, batch),
+        ),
+        { numRuns: runs },
+      );
+    },
+    timeout,
+  );
 
-  it("on random recurrent circuits (self-recurrence and output -> first population), for W, b and tau_m", () => {
-    fc.assert(
-      fc.property(shapes(true), fc.integer({ min: 2, max: 25 }), fc.integer({ min: 1, max: 2 }), (shape, steps, batch) => checkAgainstFiniteDifferences(shape, steps, batch)),
-      { numRuns: runs },
-    );
-  }, timeout);
+  it(
+    "on random recurrent circuits (self-recurrence and output -> first population), for W, b and tau_m",
+    () => {
+      fc.assert(
+        fc.property(
+          shapes(true),
+          fc.integer({ min: 2, max: 25 }),
+          fc.integer({ min: 1, max: 2 }),
+          (shape, steps, batch) => checkAgainstFiniteDifferences(shape, steps, batch),
+        ),
+        { numRuns: runs },
+      );
+    },
+    timeout,
+  );
 
   it("the check itself fails on a wrong gradient (a tau_m derivative missing its u~ path)", () => {
     // the same circuit with tau_r perturbed in the reverse pass only would break it; here: compare against a shifted loss
-    const shape: CircuitShape = { seed: 5, inputs: 2, hidden: [3], outputs: 2, recurrent: true, crossEntropy: false, dt: 0.1, spread: 8 };
+    const shape: CircuitShape = {
+      seed: 5,
+      inputs: 2,
+      hidden: [3],
+      outputs: 2,
+      recurrent: true,
+      crossEntropy: false,
+      dt: 0.1,
+      spread: 8,
+    };
     const c = randomCircuit(shape);
     const drive = randomDrive(c, 12, 1, 5);
     const { grad } = adjointGradient(c, drive);
@@ -107,7 +155,16 @@ function learnOnce(c: Circuit, drive: Drive, rule: Rule, window?: number, sequen
 }
 
 describe("bptt and tbptt:K learners", () => {
-  const shape: CircuitShape = { seed: 11, inputs: 2, hidden: [3, 2], outputs: 2, recurrent: true, crossEntropy: false, dt: 0.1, spread: 10 };
+  const shape: CircuitShape = {
+    seed: 11,
+    inputs: 2,
+    hidden: [3, 2],
+    outputs: 2,
+    recurrent: true,
+    crossEntropy: false,
+    dt: 0.1,
+    spread: 10,
+  };
 
   it("tbptt:K with K >= T equals bptt exactly (SGD and Adam, two sequences)", () => {
     for (const optimizer of ["SGD", "ADAM"] as const) {
@@ -126,7 +183,8 @@ describe("bptt and tbptt:K learners", () => {
     const drive = randomDrive(c, 15, 2, 4);
     const after = learnOnce(c, drive, Rule.BPTT, undefined, 1);
     const fd = finiteDifferences(c, (probe) => forwardLoss(probe, drive, true));
-    const before = circuitParameters(c), learned = circuitParameters(after);
+    const before = circuitParameters(c),
+      learned = circuitParameters(after);
     before.forEach(({ name, values }, k) => {
       const rate = name.endsWith("tau_m") ? c.learning.etaTau : c.learning.eta;
       const step = values.map((v, i) => learned[k].values[i] - v);
@@ -137,14 +195,21 @@ describe("bptt and tbptt:K learners", () => {
 
   it("tbptt:K's second window is the gradient of that window's loss, the state at its start held constant", () => {
     const c = randomCircuit({ ...shape, seed: 12 });
-    const K = 6, drive = randomDrive(c, 2 * K, 1, 9);
+    const K = 6,
+      drive = randomDrive(c, 2 * K, 1, 9);
     // after window 1 (K steps) the learner updates; window 2 starts from the state window 1 left
     const engine = new Engine(c, { batch: 1, rule: Rule.TBPTT });
     const learner = createLearner(engine, true, { window: K });
     engine.reset();
-    for (let s = 0; s < K; s++) { drive.load(engine, s); learner.step(); }
+    for (let s = 0; s < K; s++) {
+      drive.load(engine, s);
+      learner.step();
+    }
     const middle = engine.exportCircuit();
-    for (let s = K; s < 2 * K; s++) { drive.load(engine, s); learner.step(); }
+    for (let s = K; s < 2 * K; s++) {
+      drive.load(engine, s);
+      learner.step();
+    }
     const after = engine.exportCircuit();
 
     // oracle: with the parameters of `middle`, run window 1 with the parameters window 1 ran with (c), then
@@ -152,28 +217,42 @@ describe("bptt and tbptt:K learners", () => {
     const second = (probe: Circuit) => {
       const e = new Engine(c, { batch: 1, rule: Rule.NONE });
       for (const p of e.populations) p.gamma = 0;
-      for (let s = 0; s < K; s++) { drive.load(e, s); e.advance(false); }
+      for (let s = 0; s < K; s++) {
+        drive.load(e, s);
+        e.advance(false);
+      }
       const values = circuitParameters(probe);
-      e.crossbars.forEach((x) => { const v = values.find((q) => q.name === `${x.spec.name}.W`); if (v) x.weights.set(v.values); });
+      e.crossbars.forEach((x) => {
+        const v = values.find((q) => q.name === `${x.spec.name}.W`);
+        if (v) x.weights.set(v.values);
+      });
       e.populations.forEach((p) => {
         p.bias.set(values.find((q) => q.name === `${p.spec.name}.b`)!.values);
         p.tauM.set(values.find((q) => q.name === `${p.spec.name}.tau_m`)!.values);
       });
-      const o = e.outputs[0], n = o.population.size;
+      const o = e.outputs[0],
+        n = o.population.size;
       let loss = 0;
       for (let s = K; s < 2 * K; s++) {
         drive.load(e, s);
         e.advance(false);
-        if (drive.masks[s][0]) for (let i = 0; i < n; i++) loss += 0.5 * o.spec.beta * (drive.targets[s][i] - o.population.now.r[i]) ** 2;
+        if (drive.masks[s][0])
+          for (let i = 0; i < n; i++) loss += 0.5 * o.spec.beta * (drive.targets[s][i] - o.population.now.r[i]) ** 2;
       }
       return loss;
     };
     const fd = finiteDifferences(middle, second);
-    const mid = circuitParameters(middle), learned = circuitParameters(after);
+    const mid = circuitParameters(middle),
+      learned = circuitParameters(after);
     mid.forEach(({ name, values }, k) => {
       const rate = name.endsWith("tau_m") ? c.learning.etaTau : c.learning.eta;
       const step = values.map((v, i) => learned[k].values[i] - v);
-      expect(relativeError(step, Array.from(fd.get(name)!, (g) => -rate * g))).toBeLessThan(1e-6);
+      expect(
+        relativeError(
+          step,
+          Array.from(fd.get(name)!, (g) => -rate * g),
+        ),
+      ).toBeLessThan(1e-6);
     });
   });
 });

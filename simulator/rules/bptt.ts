@@ -16,7 +16,11 @@ export class BackpropLearner implements Learner {
   private readonly targets: (Float64Array | undefined)[];
 
   /** `frozen`: updates accumulate in each Parameter.delta and are not applied (summed updates, for alignment). */
-  constructor(readonly engine: Engine, readonly window = Infinity, private readonly frozen = false) {
+  constructor(
+    readonly engine: Engine,
+    readonly window = Infinity,
+    private readonly frozen = false,
+  ) {
     freeNetwork(engine);
     this.trajectory = new Trajectory(engine, Number.isFinite(window) ? window : 64);
     this.gradient = allocateGradient(engine);
@@ -38,7 +42,8 @@ export class BackpropLearner implements Learner {
   }
 
   private update(): void {
-    const e = this.engine, inv = 1 / e.batch;
+    const e = this.engine,
+      inv = 1 / e.batch;
     this.trajectory.backward(this.gradient, "beta");
     e.parameters.forEach((p, k) => {
       const g = this.targets[k];

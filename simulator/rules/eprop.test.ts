@@ -29,10 +29,16 @@ const base = {
 describe("eprop equals the exact gradient where its learning signal is the total derivative", () => {
   it("single layer (input -> output, no recurrence): W, b and tau_m of the output are exact", () => {
     fc.assert(
-      fc.property(fc.record({ ...base, hidden: fc.constant<number[]>([]), recurrent: fc.constant(false) }), fc.integer({ min: 2, max: 30 }), fc.integer({ min: 1, max: 3 }), (shape, steps, batch) => {
-        const c = randomCircuit(shape, "EPROP");
-        for (const [name, err] of errors(c, randomDrive(c, steps, batch, shape.seed))) if (!(err < 1e-10)) throw new Error(`${name}: relative error ${err}`);
-      }),
+      fc.property(
+        fc.record({ ...base, hidden: fc.constant<number[]>([]), recurrent: fc.constant(false) }),
+        fc.integer({ min: 2, max: 30 }),
+        fc.integer({ min: 1, max: 3 }),
+        (shape, steps, batch) => {
+          const c = randomCircuit(shape, "EPROP");
+          for (const [name, err] of errors(c, randomDrive(c, steps, batch, shape.seed)))
+            if (!(err < 1e-10)) throw new Error(`${name}: relative error ${err}`);
+        },
+      ),
       { numRuns: runs },
     );
   });
@@ -40,18 +46,37 @@ describe("eprop equals the exact gradient where its learning signal is the total
   it("two layers, symmetric feedback, no recurrence, output neurons sharing tau_m and tau_r: every array is exact", () => {
     fc.assert(
       fc.property(
-        fc.record({ ...base, hidden: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 1 }), recurrent: fc.constant(false), feedback: fc.constant("TRANSPOSE" as const), uniformOutput: fc.constant(true) }),
-        fc.integer({ min: 2, max: 30 }), fc.integer({ min: 1, max: 3 }),
+        fc.record({
+          ...base,
+          hidden: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 1 }),
+          recurrent: fc.constant(false),
+          feedback: fc.constant("TRANSPOSE" as const),
+          uniformOutput: fc.constant(true),
+        }),
+        fc.integer({ min: 2, max: 30 }),
+        fc.integer({ min: 1, max: 3 }),
         (shape, steps, batch) => {
           const c = randomCircuit(shape, "EPROP");
-          for (const [name, err] of errors(c, randomDrive(c, steps, batch, shape.seed))) if (!(err < 1e-10)) throw new Error(`${name}: relative error ${err}`);
+          for (const [name, err] of errors(c, randomDrive(c, steps, batch, shape.seed)))
+            if (!(err < 1e-10)) throw new Error(`${name}: relative error ${err}`);
         },
       ),
       { numRuns: runs },
     );
   });
 
-  const shape: CircuitShape = { seed: 21, inputs: 2, hidden: [4], outputs: 2, recurrent: false, crossEntropy: false, dt: 0.1, spread: 10, uniformOutput: true, feedback: "TRANSPOSE" };
+  const shape: CircuitShape = {
+    seed: 21,
+    inputs: 2,
+    hidden: [4],
+    outputs: 2,
+    recurrent: false,
+    crossEntropy: false,
+    dt: 0.1,
+    spread: 10,
+    uniformOutput: true,
+    feedback: "TRANSPOSE",
+  };
 
   it("and only there: random feedback, unequal output time constants or recurrence make the hidden arrays approximate", () => {
     const cases: [string, CircuitShape][] = [
@@ -73,15 +98,38 @@ describe("eprop equals the exact gradient where its learning signal is the total
   it("a plastic population no learning signal reaches is refused with a one-line error", () => {
     const c = randomCircuit({ ...shape, hidden: [3, 2] }, "EPROP");
     expect(() => createLearner(new Engine(c), true)).toThrow(VleError);
-    expect(() => createLearner(new Engine(c), true)).toThrow(/eprop: population 'h1' has plastic parameters but no learning signal/);
+    expect(() => createLearner(new Engine(c), true)).toThrow(
+      /eprop: population 'h1' has plastic parameters but no learning signal/,
+    );
   });
 });
 
 describe("eprop online", () => {
   it("learns a two-layer regression online with SGD and with Adam (loss down by half in 20 passes)", () => {
     for (const optimizer of [0, 1]) {
-      const c = randomCircuit({ seed: 8, inputs: 2, hidden: [4], outputs: 1, recurrent: false, crossEntropy: false, dt: 0.1, spread: 5, uniformOutput: true, feedback: "TRANSPOSE" }, "EPROP");
-      Object.assign(c.learning, { optimizer, eta: optimizer ? 0.01 : 0.2, etaTau: 0, adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8 });
+      const c = randomCircuit(
+        {
+          seed: 8,
+          inputs: 2,
+          hidden: [4],
+          outputs: 1,
+          recurrent: false,
+          crossEntropy: false,
+          dt: 0.1,
+          spread: 5,
+          uniformOutput: true,
+          feedback: "TRANSPOSE",
+        },
+        "EPROP",
+      );
+      Object.assign(c.learning, {
+        optimizer,
+        eta: optimizer ? 0.01 : 0.2,
+        etaTau: 0,
+        adamBeta1: 0.9,
+        adamBeta2: 0.999,
+        adamEpsilon: 1e-8,
+      });
       for (const p of c.populations) p.plasticTauM = false;
       const drive = randomDrive(c, 60, 4, 5);
       const before = forwardLoss(c, drive);
@@ -89,7 +137,10 @@ describe("eprop online", () => {
       const learner = createLearner(engine);
       for (let epoch = 0; epoch < 20; epoch++) {
         engine.reset();
-        for (let s = 0; s < drive.steps; s++) { drive.load(engine, s); learner.step(); }
+        for (let s = 0; s < drive.steps; s++) {
+          drive.load(engine, s);
+          learner.step();
+        }
         learner.endSequence();
       }
       expect(forwardLoss(engine.exportCircuit(), drive)).toBeLessThan(0.5 * before);

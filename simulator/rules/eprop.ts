@@ -79,9 +79,13 @@ export class EpropLearner implements Learner {
   private readonly softmaxScratch: Float64Array;
 
   /** `frozen`: updates accumulate in each Parameter.delta and are not applied (summed updates, for alignment). */
-  constructor(readonly engine: Engine, private readonly frozen = false) {
+  constructor(
+    readonly engine: Engine,
+    private readonly frozen = false,
+  ) {
     freeNetwork(engine);
-    const B = engine.batch, outputs = engine.outputs;
+    const B = engine.batch,
+      outputs = engine.outputs;
     this.errors = outputs.map((o) => new Float64Array(B * o.population.size));
     this.slopedErrors = outputs.map((o) => new Float64Array(B * o.population.size));
     this.previousRates = engine.populations.map((p) => new Float64Array(B * p.size));
@@ -106,16 +110,24 @@ export class EpropLearner implements Learner {
         const output = outputOf(x.post);
         if (output >= 0) routes.push({ output, matrix: x.feedback, broadcast: false, signal: new Float64Array(B * n) });
       }
-      for (const { from, weights } of p.broadcasts) routes.push({ output: outputOf(from), matrix: weights, broadcast: true, signal: new Float64Array(B * n) });
+      for (const { from, weights } of p.broadcasts)
+        routes.push({ output: outputOf(from), matrix: weights, broadcast: true, signal: new Float64Array(B * n) });
       if (own < 0 && routes.length === 0) {
-        throw new VleError(`eprop: population '${p.spec.name}' has plastic parameters but no learning signal reaches it (it is no output, projects into no output population with feedback, and receives no broadcast); add a broadcast from the output or make its parameters fixed`);
+        throw new VleError(
+          `eprop: population '${p.spec.name}' has plastic parameters but no learning signal reaches it (it is no output, projects into no output population with feedback, and receives no broadcast); add a broadcast from the output or make its parameters fixed`,
+        );
       }
       const size = (a: { width: number }) => B * n * a.width;
       this.learning.push({
-        population: p, own: own >= 0 ? own : undefined, routes,
-        kappa: new Float64Array(routes.length), leak: new Float64Array(routes.length),
+        population: p,
+        own: own >= 0 ? own : undefined,
+        routes,
+        kappa: new Float64Array(routes.length),
+        leak: new Float64Array(routes.length),
         traces: arrays.map((a) => ({
-          ...a, eps: new Float64Array(size(a)), prev: new Float64Array(routes.length ? size(a) : 0),
+          ...a,
+          eps: new Float64Array(size(a)),
+          prev: new Float64Array(routes.length ? size(a) : 0),
           filtered: routes.map(() => new Float64Array(size(a))),
         })),
       });
@@ -142,15 +154,27 @@ export class EpropLearner implements Learner {
 
   /** Zeroes every trace: the engine was reset, a new sequence starts from the zero state. */
   private reset(): void {
-    for (const l of this.learning) for (const t of l.traces) { t.eps.fill(0); t.prev.fill(0); for (const f of t.filtered) f.fill(0); }
+    for (const l of this.learning)
+      for (const t of l.traces) {
+        t.eps.fill(0);
+        t.prev.fill(0);
+        for (const f of t.filtered) f.fill(0);
+      }
   }
 
   /** errors[k] = beta mask (y - r) (MSE) or beta mask (y - softmax(r) sum y) (cross-entropy) of step s, slopedErrors[k] = phi' times it. */
   private outputError(o: OutputState, k: number): void {
-    const B = this.engine.batch, n = o.population.size, r = o.population.now.r, dphi = o.population.now.dphi, y = o.target;
-    const err = this.errors[k], sloped = this.slopedErrors[k], sm = this.softmaxScratch;
+    const B = this.engine.batch,
+      n = o.population.size,
+      r = o.population.now.r,
+      dphi = o.population.now.dphi,
+      y = o.target;
+    const err = this.errors[k],
+      sloped = this.slopedErrors[k],
+      sm = this.softmaxScratch;
     for (let b = 0; b < B; b++) {
-      const w = o.spec.beta * o.mask[b], off = b * n;
+      const w = o.spec.beta * o.mask[b],
+        off = b * n;
       if (o.spec.loss === Loss.CROSS_ENTROPY) {
         let mass = 0;
         for (let i = 0; i < n; i++) mass += y[off + i];
@@ -166,15 +190,24 @@ export class EpropLearner implements Learner {
   /** The readout filter of a route's output population with its present tau_m, tau_r. */
   private filterOf(route: Route, l: Learning, r: number): void {
     const q = this.engine.outputs[route.output].population;
-    let tm = 0, tr = 0;
-    for (let k = 0; k < q.size; k++) { tm += q.tauM[k]; tr += q.tauR[k]; }
+    let tm = 0,
+      tr = 0;
+    for (let k = 0; k < q.size; k++) {
+      tm += q.tauM[k];
+      tr += q.tauR[k];
+    }
     l.kappa[r] = tr / tm;
     l.leak[r] = (this.engine.dt * q.size) / tm;
   }
 
   /** route.signal = F^T (phi' err) of the route's output population (B x n). */
   private learningSignal(p: PopulationState, route: Route): void {
-    const B = this.engine.batch, n = p.size, src = this.slopedErrors[route.output], m = src.length / B, M = route.matrix, L = route.signal;
+    const B = this.engine.batch,
+      n = p.size,
+      src = this.slopedErrors[route.output],
+      m = src.length / B,
+      M = route.matrix,
+      L = route.signal;
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
@@ -187,13 +220,28 @@ export class EpropLearner implements Learner {
 
   /** Advances one array's eligibility (vector, trace, filtered traces) and adds its update to the parameter's delta. */
   private trace(l: Learning, t: Traces): void {
-    const B = this.engine.batch, dt = this.engine.dt, p = l.population, n = p.size, width = t.width, inv = 1 / B;
-    const { tauM, tauR } = p, udot = p.now.udot, dphi = p.now.dphi, delta = t.param.delta, eps = t.eps, prev = t.prev, rho = t.rho;
-    const { kappa, leak, routes } = l, nRoutes = routes.length;
+    const B = this.engine.batch,
+      dt = this.engine.dt,
+      p = l.population,
+      n = p.size,
+      width = t.width,
+      inv = 1 / B;
+    const { tauM, tauR } = p,
+      udot = p.now.udot,
+      dphi = p.now.dphi,
+      delta = t.param.delta,
+      eps = t.eps,
+      prev = t.prev,
+      rho = t.rho;
+    const { kappa, leak, routes } = l,
+      nRoutes = routes.length;
     const own = l.own === undefined ? undefined : this.errors[l.own];
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < n; j++) {
-        const nj = b * n + j, tm = tauM[j], tr = tauR[j], slope = dphi[nj];
+        const nj = b * n + j,
+          tm = tauM[j],
+          tr = tauR[j],
+          slope = dphi[nj];
         const ownErr = own ? own[nj] * inv : 0;
         const drive = t.kind === "bias" ? 1 : -udot[nj];
         for (let c = 0; c < width; c++) {
@@ -203,7 +251,8 @@ export class EpropLearner implements Learner {
           eps[q] += dt * dudot;
           let d = ownErr * trace;
           for (let r = 0; r < nRoutes; r++) {
-            const w = t.filtered[r], input = prev[q];
+            const w = t.filtered[r],
+              input = prev[q];
             const z = w[q] + kappa[r] * (input - w[q]);
             w[q] += leak[r] * (input - w[q]);
             d += routes[r].signal[nj] * inv * z;

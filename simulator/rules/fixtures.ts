@@ -37,22 +37,36 @@ export function randomCircuit(shape: CircuitShape, rule: keyof typeof Rule = "BP
   // a softmax of one logit is constant: cross-entropy gets at least two outputs
   const sizes = [...shape.hidden, shape.crossEntropy ? Math.max(2, shape.outputs) : shape.outputs];
   const populations = names.map((name, k) => {
-    const n = sizes[k], isOut = name === "out";
+    const n = sizes[k],
+      isOut = name === "out";
     const phi = isOut && shape.crossEntropy ? "LINEAR" : phis[rng.int(phis.length)];
     const shared = [tau(), tau()];
     const each = (i: number) => (isOut && shape.uniformOutput ? shared[i] : tau());
     return {
-      name, size: n, phi, plasticBias: true, plasticTauM: true,
-      tauM: Array.from({ length: n }, () => each(0)), tauR: Array.from({ length: n }, () => each(1)),
+      name,
+      size: n,
+      phi,
+      plasticBias: true,
+      plasticTauM: true,
+      tauM: Array.from({ length: n }, () => each(0)),
+      tauR: Array.from({ length: n }, () => each(1)),
       bias: Array.from({ length: n }, () => uniform(-0.5, 0.5)),
     };
   });
-  const matrix = (rows: number, cols: number, scale: number) => Array.from({ length: rows * cols }, () => (scale * rng.normal()) / Math.sqrt(cols));
+  const matrix = (rows: number, cols: number, scale: number) =>
+    Array.from({ length: rows * cols }, () => (scale * rng.normal()) / Math.sqrt(cols));
   const crossbars: Record<string, unknown>[] = [];
   const connect = (pre: string, post: string, rows: number, cols: number, scale: number, fromInput = false) => {
     const feedback = fromInput ? "NO_FEEDBACK" : post === "out" && shape.feedback ? shape.feedback : "TRANSPOSE";
     crossbars.push({
-      name: `${pre}->${post}`, pre, post, rows, cols, weights: matrix(rows, cols, scale), plastic: true, feedback,
+      name: `${pre}->${post}`,
+      pre,
+      post,
+      rows,
+      cols,
+      weights: matrix(rows, cols, scale),
+      plastic: true,
+      feedback,
       feedbackWeights: feedback === "RANDOM" ? matrix(rows, cols, 1) : [],
     });
   };
@@ -63,7 +77,10 @@ export function randomCircuit(shape: CircuitShape, rule: keyof typeof Rule = "BP
     connect("out", names[0], sizes[0], sizes[names.length - 1], 0.5);
   }
   return fromJSON({
-    version: 1, name: "random", dt: shape.dt, provenance: {},
+    version: 1,
+    name: "random",
+    dt: shape.dt,
+    provenance: {},
     inputs: [{ name: "x", size: shape.inputs }],
     populations,
     errorPopulations: names.map((n) => ({ name: `${n}.err`, population: n })),
@@ -83,9 +100,13 @@ export interface RandomDrive extends Drive {
 
 export function randomDrive(c: Circuit, steps: number, batch: number, seed: number): RandomDrive {
   const rng = new Random(seed ^ 0x5bd1e995);
-  const nIn = c.inputs[0].size, out = c.populations.find((p) => p.name === c.outputs[0].population)!, nOut = out.size;
+  const nIn = c.inputs[0].size,
+    out = c.populations.find((p) => p.name === c.outputs[0].population)!,
+    nOut = out.size;
   const ce = c.outputs[0].loss === Loss.CROSS_ENTROPY;
-  const inputs: Float64Array[] = [], targets: Float64Array[] = [], masks: Float64Array[] = [];
+  const inputs: Float64Array[] = [],
+    targets: Float64Array[] = [],
+    masks: Float64Array[] = [];
   for (let s = 0; s < steps; s++) {
     inputs.push(Float64Array.from({ length: batch * nIn }, () => 2 * rng.uniform() - 1));
     const y = new Float64Array(batch * nOut);
@@ -98,7 +119,11 @@ export function randomDrive(c: Circuit, steps: number, batch: number, seed: numb
     masks.push(Float64Array.from({ length: batch }, () => (s === steps - 1 || rng.uniform() < 0.7 ? 1 : 0)));
   }
   return {
-    steps, batch, inputs, targets, masks,
+    steps,
+    batch,
+    inputs,
+    targets,
+    masks,
     load(engine: Engine, s: number): void {
       engine.input("x").set(inputs[s]);
       const o = engine.outputs[0];
@@ -121,7 +146,8 @@ export function freeCircuit(c: Circuit): Circuit {
  */
 export function forwardLoss(c: Circuit, drive: RandomDrive, weighted = false): number {
   const engine = new Engine(freeCircuit(c), { batch: drive.batch, rule: Rule.NONE });
-  const o = engine.outputs[0], n = o.population.size;
+  const o = engine.outputs[0],
+    n = o.population.size;
   const w = weighted ? o.spec.beta : 1;
   let loss = 0;
   for (let s = 0; s < drive.steps; s++) {
@@ -163,10 +189,13 @@ export function circuitParameters(c: Circuit): { name: string; values: number[] 
  * to the function's curvature, which fixed-step stencils cannot on fast or exploding dynamics.
  */
 export function ridders(f: (x: number) => number, x: number, h: number): { value: number; error: number } {
-  const shrink = 1.4, shrink2 = shrink * shrink, size = 10;
+  const shrink = 1.4,
+    shrink2 = shrink * shrink,
+    size = 10;
   const a: number[][] = Array.from({ length: size }, () => new Array<number>(size).fill(0));
   a[0][0] = (f(x + h) - f(x - h)) / (2 * h);
-  let err = Infinity, best = a[0][0];
+  let err = Infinity,
+    best = a[0][0];
   for (let i = 1; i < size; i++) {
     h /= shrink;
     a[0][i] = (f(x + h) - f(x - h)) / (2 * h);
@@ -175,7 +204,10 @@ export function ridders(f: (x: number) => number, x: number, h: number): { value
       a[j][i] = (a[j - 1][i] * fac - a[j - 1][i - 1]) / (fac - 1);
       fac *= shrink2;
       const e = Math.max(Math.abs(a[j][i] - a[j - 1][i]), Math.abs(a[j][i] - a[j - 1][i - 1]));
-      if (e <= err) { err = e; best = a[j][i]; }
+      if (e <= err) {
+        err = e;
+        best = a[j][i];
+      }
     }
     if (Math.abs(a[i][i] - a[i - 1][i - 1]) >= 2 * err) break;
   }
@@ -195,8 +227,12 @@ export function finiteDifferences(c: Circuit, loss: (c: Circuit) => number, h = 
     const values = circuitParameters(probe).find((q) => q.name === name)!.values;
     const g = new Float64Array(values.length);
     for (let i = 0; i < values.length; i++) {
-      const x = values[i], step = h * (name.endsWith(".tau_m") ? Math.abs(x) : Math.max(1, Math.abs(x)));
-      const f = (v: number) => { values[i] = v; return loss(probe); };
+      const x = values[i],
+        step = h * (name.endsWith(".tau_m") ? Math.abs(x) : Math.max(1, Math.abs(x)));
+      const f = (v: number) => {
+        values[i] = v;
+        return loss(probe);
+      };
       let best = ridders(f, x, step);
       for (const shrink of [10, 100]) {
         const next = ridders(f, x, step / shrink);

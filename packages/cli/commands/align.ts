@@ -2,7 +2,12 @@
 import type { Command } from "commander";
 import { VleError } from "../../../circuits/errors.js";
 import { Rule, type Circuit } from "../../../circuits/model.js";
-import { measureAlignment, type AlignmentReport, type Drive, type RuleAlignment } from "../../../simulator/alignment.js";
+import {
+  measureAlignment,
+  type AlignmentReport,
+  type Drive,
+  type RuleAlignment,
+} from "../../../simulator/alignment.js";
 import { Engine } from "../../../simulator/engine.js";
 import { createLearner, parseRuleSpec, type RuleSpec } from "../../../simulator/learner.js";
 import { feedStimulus, readStimulus } from "../../../simulator/stimulus.js";
@@ -52,36 +57,67 @@ function perEngine(bind: (engine: Engine) => (s: number) => void): (engine: Engi
 
 function checkWindow(window: number | undefined, available: number, what: string): number {
   if (window === undefined) return available;
-  if (!Number.isInteger(window) || window < 1) throw new VleError(`--window ${window} must be a positive integer (steps)`);
-  if (window > available) throw new VleError(`--window ${window} exceeds the ${available} steps of ${what}; lower --window`);
+  if (!Number.isInteger(window) || window < 1)
+    throw new VleError(`--window ${window} must be a positive integer (steps)`);
+  if (window > available)
+    throw new VleError(`--window ${window} exceeds the ${available} steps of ${what}; lower --window`);
   return window;
 }
 
-function taskDrive(circuit: Circuit, options: AlignOptions, first: number, B: number): { drive: Drive; source: string } {
+function taskDrive(
+  circuit: Circuit,
+  options: AlignOptions,
+  first: number,
+  B: number,
+): { drive: Drive; source: string } {
   const seed = options.seed ?? 0;
   const task = createTask(options.task!, { seed, circuit });
-  if (first + B > task.train.size) throw new VleError(`--sample ${first} --batch ${B}: task '${task.name}' has ${task.train.size} training sequences; lower them`);
+  if (first + B > task.train.size)
+    throw new VleError(
+      `--sample ${first} --batch ${B}: task '${task.name}' has ${task.train.size} training sequences; lower them`,
+    );
   const sequences: Sequence[] = Array.from({ length: B }, (_, b) => task.train.sequence(first + b));
   const steps = checkWindow(options.window, task.steps, `task '${task.name}'`);
   const load = perEngine((engine) => {
     const feeder = new Feeder(engine, task);
     return (s) => feeder.load(sequences, s);
   });
-  return { drive: { steps, batch: B, load }, source: `task ${task.name} (seed ${seed}), training sequence${B > 1 ? `s ${first}..${first + B - 1}` : ` ${first}`}` };
+  return {
+    drive: { steps, batch: B, load },
+    source: `task ${task.name} (seed ${seed}), training sequence${B > 1 ? `s ${first}..${first + B - 1}` : ` ${first}`}`,
+  };
 }
 
-function tableDrive(circuit: Circuit, options: AlignOptions, first: number, B: number): { drive: Drive; source: string } {
-  if (!options.input || !options.target) throw new VleError(`give --input <table> and --target <table> together (or --task <name>)`);
+function tableDrive(
+  circuit: Circuit,
+  options: AlignOptions,
+  first: number,
+  B: number,
+): { drive: Drive; source: string } {
+  if (!options.input || !options.target)
+    throw new VleError(`give --input <table> and --target <table> together (or --task <name>)`);
   const input = readStimulus(options.input, circuit, "input");
   const target = readStimulus(options.target, circuit, "target");
-  if (target.samples !== input.samples) throw new VleError(`${target.file}: ${target.samples} sample(s), but ${input.file} has ${input.samples}; give one target sequence per input sequence`);
-  if (first + B > input.samples) throw new VleError(`--sample ${first} --batch ${B}: ${input.file} has ${input.samples} sample(s); lower them`);
+  if (target.samples !== input.samples)
+    throw new VleError(
+      `${target.file}: ${target.samples} sample(s), but ${input.file} has ${input.samples}; give one target sequence per input sequence`,
+    );
+  if (first + B > input.samples)
+    throw new VleError(`--sample ${first} --batch ${B}: ${input.file} has ${input.samples} sample(s); lower them`);
   const samples = Array.from({ length: B }, (_, b) => first + b);
   const available = Math.min(...samples.flatMap((k) => [input.steps[k], target.steps[k]]));
-  const steps = checkWindow(options.window, available, `${input.file} and ${target.file}${B > 1 ? ` (samples ${first}..${first + B - 1})` : ""}`);
+  const steps = checkWindow(
+    options.window,
+    available,
+    `${input.file} and ${target.file}${B > 1 ? ` (samples ${first}..${first + B - 1})` : ""}`,
+  );
   const load = perEngine((engine) => {
-    const feedInput = feedStimulus(input, engine), feedTarget = feedStimulus(target, engine);
-    return (s) => { feedInput(samples, s); feedTarget(samples, s); };
+    const feedInput = feedStimulus(input, engine),
+      feedTarget = feedStimulus(target, engine);
+    return (s) => {
+      feedInput(samples, s);
+      feedTarget(samples, s);
+    };
   });
   return { drive: { steps, batch: B, load }, source: `${input.file} + ${target.file}` };
 }
@@ -92,15 +128,26 @@ export function align(file: string, options: AlignOptions): AlignResult {
   if ((options.task === undefined) === (options.input === undefined && options.target === undefined)) {
     throw new VleError(`give either --task <name> or --input <table> --target <table>`);
   }
-  const B = options.batch ?? 1, first = options.sample ?? 0;
+  const B = options.batch ?? 1,
+    first = options.sample ?? 0;
   if (!Number.isInteger(B) || B < 1) throw new VleError(`--batch ${B} must be a positive integer`);
   if (!Number.isInteger(first) || first < 0) throw new VleError(`--sample ${first} must be a non-negative integer`);
-  const { drive, source } = options.task !== undefined ? taskDrive(circuit, options, first, B) : tableDrive(circuit, options, first, B);
+  const { drive, source } =
+    options.task !== undefined ? taskDrive(circuit, options, first, B) : tableDrive(circuit, options, first, B);
 
   const explicit = options.rules !== undefined;
   const names = explicit
-    ? options.rules!.split(",").map((r) => r.trim()).filter(Boolean)
-    : ["vle", "instantaneous", "eprop", ...(circuit.learning.window >= 1 ? [`tbptt:${circuit.learning.window}`] : []), "bptt"];
+    ? options
+        .rules!.split(",")
+        .map((r) => r.trim())
+        .filter(Boolean)
+    : [
+        "vle",
+        "instantaneous",
+        "eprop",
+        ...(circuit.learning.window >= 1 ? [`tbptt:${circuit.learning.window}`] : []),
+        "bptt",
+      ];
   if (names.length === 0) throw new VleError(`--rules is empty; give e.g. vle,eprop,bptt`);
   const specs: RuleSpec[] = names.map((name) => parseRuleSpec(name, "--rules"));
   const skipped: SkippedRule[] = [];
@@ -122,26 +169,46 @@ export function align(file: string, options: AlignOptions): AlignResult {
 /** The JSON form: L, the exact gradient (dL/dW [post][pre] per projection, dL/db and dL/dtau_m per population) and each rule's alignment. */
 export function alignmentJson({ circuit, source, report, skipped }: AlignResult): object {
   const { gradient } = report;
-  const projections = Object.fromEntries(circuit.crossbars.map((x, k) => [
-    x.name, Array.from({ length: x.rows }, (_, i) => Array.from(gradient.weights[k].subarray(i * x.cols, (i + 1) * x.cols))),
-  ]));
-  const populations = Object.fromEntries(circuit.populations.map((p, k) => [p.name, { b: Array.from(gradient.bias[k]), tau_m: Array.from(gradient.tauM[k]) }]));
+  const projections = Object.fromEntries(
+    circuit.crossbars.map((x, k) => [
+      x.name,
+      Array.from({ length: x.rows }, (_, i) => Array.from(gradient.weights[k].subarray(i * x.cols, (i + 1) * x.cols))),
+    ]),
+  );
+  const populations = Object.fromEntries(
+    circuit.populations.map((p, k) => [
+      p.name,
+      { b: Array.from(gradient.bias[k]), tau_m: Array.from(gradient.tauM[k]) },
+    ]),
+  );
   return {
-    circuit: circuit.name, source, steps: report.steps, batch: report.batch, prospectiveErrors: circuit.learning.prospectiveErrors,
-    loss: report.loss, gradient: { projections, populations },
-    rules: report.rules.map((r) => ({ rule: r.rule, total: r.total, arrays: r.arrays })), skipped,
+    circuit: circuit.name,
+    source,
+    steps: report.steps,
+    batch: report.batch,
+    prospectiveErrors: circuit.learning.prospectiveErrors,
+    loss: report.loss,
+    gradient: { projections, populations },
+    rules: report.rules.map((r) => ({ rule: r.rule, total: r.total, arrays: r.arrays })),
+    skipped,
   };
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
 
-function table(title: string, rules: RuleAlignment[], pick: (x: { cosine: number; normRatio: number }) => number): string[] {
+function table(
+  title: string,
+  rules: RuleAlignment[],
+  pick: (x: { cosine: number; normRatio: number }) => number,
+): string[] {
   const names = rules[0]?.arrays.map((a) => a.name) ?? [];
   const width = Math.max(14, ...names.map((n) => n.length + 2));
   const col = (s: string) => s.padStart(Math.max(10, ...rules.map((r) => r.rule.length + 2)));
   const lines = [title, "  " + "".padEnd(width) + rules.map((r) => col(r.rule)).join("")];
   lines.push("  " + "total".padEnd(width) + rules.map((r) => col(fmt(pick(r.total)))).join(""));
-  names.forEach((name, k) => lines.push("  " + name.padEnd(width) + rules.map((r) => col(fmt(pick(r.arrays[k])))).join("")));
+  names.forEach((name, k) =>
+    lines.push("  " + name.padEnd(width) + rules.map((r) => col(fmt(pick(r.arrays[k])))).join("")),
+  );
   return lines;
 }
 
@@ -150,30 +217,44 @@ export function alignmentText({ circuit, source, report, skipped }: AlignResult)
     `alignment of circuit '${circuit.name}' over ${report.steps} steps, batch ${report.batch}: ${source}`,
     `free network (gamma = 0), prospective errors ${circuit.learning.prospectiveErrors ? "on" : "off"} (vle); L = ${report.loss.toPrecision(6)} (sum over steps and samples)`,
     ...table("cosine of the summed update with -dL/dtheta", report.rules, (x) => x.cosine),
-    ...table("norm ratio |summed update| / |beta dL/dtheta / B| (bptt's summed update)", report.rules, (x) => x.normRatio),
+    ...table(
+      "norm ratio |summed update| / |beta dL/dtheta / B| (bptt's summed update)",
+      report.rules,
+      (x) => x.normRatio,
+    ),
     ...skipped.map((s) => `skipped ${s.rule}: ${s.reason}`),
   ];
   return lines.join("\n");
 }
 
 const integer = (flag: string, min: number) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new VleError(`${flag} '${value}' must be an integer >= ${min}`);
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new VleError(`${flag} '${value}' must be an integer >= ${min}`);
   return Number(value);
 };
 
 export function registerAlign(program: Command): void {
   program
     .command("align")
-    .description("gradient alignment: cosine and norm ratio of each rule's summed update against the exact gradient of the free network (gamma = 0)")
+    .description(
+      "gradient alignment: cosine and norm ratio of each rule's summed update against the exact gradient of the free network (gamma = 0)",
+    )
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .option("--task <name>", "drive with a task's training sequences: lagline, delayed-xor, ...")
     .option("--input <table>", "input table (.csv/.json), with --target")
     .option("--target <table>", "target table (.csv/.json), with --input")
-    .option("--window <T>", "steps of the window, from the zero state (default: the whole sequence)", integer("--window", 1))
+    .option(
+      "--window <T>",
+      "steps of the window, from the zero state (default: the whole sequence)",
+      integer("--window", 1),
+    )
     .option("--batch <b>", "sequences measured together as one batch (default 1)", integer("--batch", 1))
     .option("--sample <i>", "first sequence (default 0)", integer("--sample", 0))
     .option("--seed <s>", "seed of the task's data (default 0)", integer("--seed", 0))
-    .option("--rules <list>", "rules to compare, comma-separated: vle, instantaneous, eprop, tbptt:K, bptt (default: all that apply)")
+    .option(
+      "--rules <list>",
+      "rules to compare, comma-separated: vle, instantaneous, eprop, tbptt:K, bptt (default: all that apply)",
+    )
     .option("--json", "print JSON with L and the exact gradient (dL/dW [post][pre], dL/db, dL/dtau_m)")
     .action((file: string, opts: AlignOptions) => {
       const result = align(file, opts);

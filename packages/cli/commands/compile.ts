@@ -16,7 +16,8 @@ export function compileCommand(description: string, output?: string, card?: stri
 function compileAndWrite(description: string, output?: string, card?: string): { target: string; circuit: Circuit } {
   const target = output ?? description.replace(/\.(ya?ml|json)$/i, "") + ".pb";
   if (!/\.(pb|json)$/i.test(target)) throw new VleError(`${target}: the output must end in .pb (binary) or .json`);
-  if (target === description) throw new VleError(`${target}: the output would overwrite the description; choose another -o`);
+  if (target === description)
+    throw new VleError(`${target}: the output would overwrite the description; choose another -o`);
   const circuit = compileFile(description, card === undefined ? passes : withTarget(passes, card, quantizePass));
   writeCircuit(target, circuit);
   return { target, circuit };
@@ -27,8 +28,14 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description("compile a network description (.yaml/.json) to a circuit (.pb or .json)")
     .argument("<description>", "network description file")
-    .option("-o, --output <file>", "output circuit file (.pb binary or .json); default: the description's name with .pb")
-    .option("--target <card>", "compile for a chip: technology card in circuits/tech (overrides the description's hardware.card)")
+    .option(
+      "-o, --output <file>",
+      "output circuit file (.pb binary or .json); default: the description's name with .pb",
+    )
+    .option(
+      "--target <card>",
+      "compile for a chip: technology card in circuits/tech (overrides the description's hardware.card)",
+    )
     .action((description: string, opts: { output?: string; target?: string }) => {
       const { target, circuit } = compileAndWrite(description, opts.output, opts.target);
       for (const line of hardwareSummary(circuit)) process.stdout.write(`${line}\n`);

@@ -14,7 +14,10 @@ export function findExample(name: string): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const candidate = join(dir, "examples", name);
     if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new VleError(`examples/${name} not found above ${fileURLToPath(import.meta.url)}; run the demo from a checkout of vle`);
+    if (dirname(dir) === dir)
+      throw new VleError(
+        `examples/${name} not found above ${fileURLToPath(import.meta.url)}; run the demo from a checkout of vle`,
+      );
   }
 }
 
@@ -37,7 +40,9 @@ export function demoTable(s: TrainSummary, example: string): string {
     ["test MSE", "", (a.testMse as number).toExponential(2), (z.testMse as number).toExponential(2), ""],
   ];
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
-  const table = rows.map((r) => "  " + r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join("   ")).join("\n");
+  const table = rows
+    .map((r) => "  " + r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join("   "))
+    .join("\n");
   const verdict = z.recovered
     ? `recovered: every weight within ${100 * laglineTolerance.weight} % and every tau_m within ${100 * laglineTolerance.tauM} % of the teacher`
     : `NOT recovered: the tolerance is ${100 * laglineTolerance.weight} % for weights and ${100 * laglineTolerance.tauM} % for tau_m`;
@@ -58,6 +63,11 @@ export function registerDemo(program: Command): void {
     .action((opts: { progress?: boolean }) => {
       const example = findExample("lagline.yaml");
       const { summary } = trainCommand(example, { task: "lagline", progress: opts.progress });
-      process.stdout.write(demoTable(summary, relative(process.cwd(), example) || example) + "\n\n" + JSON.stringify(summary, null, 2) + "\n");
+      process.stdout.write(
+        demoTable(summary, relative(process.cwd(), example) || example) +
+          "\n\n" +
+          JSON.stringify(summary, null, 2) +
+          "\n",
+      );
     });
 }

@@ -15,9 +15,17 @@ describe("vle energy", () => {
   });
 
   it("rejects what it cannot do, in one line", () => {
-    expect(() => energyCommand("examples/lagline-chip.yaml", { task: "lagline", vs: "gpu" })).toThrow(/^--vs 'gpu': the only baseline is bptt$/);
-    expect(() => energyCommand("examples/lagline-chip.yaml", { task: "lagline", counts: "guessed" })).toThrow(/^--counts 'guessed' must be analytic or simulated$/);
-    expect(() => energyCommand("examples/lagline.yaml", { task: "lagline" })).toThrow(/has no hardware section; add hardware: \{ card: analog-65nm \} to the description or give --target analog-65nm$/);
-    expect(() => energyCommand("examples/lagline.yaml", { task: "lagline", target: "digital-accelerator" })).toThrow(/^--target digital-accelerator: technology card 'digital-accelerator' .* is missing entries .* needed by the hardware passes and the energy model/);
+    expect(() => energyCommand("examples/lagline-chip.yaml", { task: "lagline", vs: "gpu" })).toThrow(
+      /^--vs 'gpu': the only baseline is bptt$/,
+    );
+    expect(() => energyCommand("examples/lagline-chip.yaml", { task: "lagline", counts: "guessed" })).toThrow(
+      /^--counts 'guessed' must be analytic or simulated$/,
+    );
+    expect(() => energyCommand("examples/lagline.yaml", { task: "lagline" })).toThrow(
+      /has no hardware section; add hardware: \{ card: analog-65nm \} to the description or give --target analog-65nm$/,
+    );
+    expect(() => energyCommand("examples/lagline.yaml", { task: "lagline", target: "digital-accelerator" })).toThrow(
+      /^--target digital-accelerator: technology card 'digital-accelerator' .* is missing entries .* needed by the hardware passes and the energy model/,
+    );
   });
 });

@@ -30,9 +30,15 @@ export interface EnergyOptions {
 /** The chip circuit: a description compiled (for `target` if given) or a compiled circuit; it must describe a chip. */
 function chipCircuit(path: string, target?: string): Circuit {
   const description = /\.ya?ml$/i.test(path);
-  if (target !== undefined && !description) throw new VleError(`--target applies to descriptions (.yaml); '${path}' is compiled already: compile its description with --target`);
+  if (target !== undefined && !description)
+    throw new VleError(
+      `--target applies to descriptions (.yaml); '${path}' is compiled already: compile its description with --target`,
+    );
   const c = target !== undefined ? compileFile(path, withTarget(passes, target, quantizePass)) : loadCircuit(path);
-  if (!c.hardware) throw new VleError(`${path}: circuit '${c.name}' has no hardware section; add hardware: { card: analog-65nm } to the description or give --target analog-65nm`);
+  if (!c.hardware)
+    throw new VleError(
+      `${path}: circuit '${c.name}' has no hardware section; add hardware: { card: analog-65nm } to the description or give --target analog-65nm`,
+    );
   return c;
 }
 
@@ -41,7 +47,13 @@ export function runShape(c: Circuit, taskName: string, seed: number): RunShape {
   const task = createTask(taskName, { seed, circuit: c });
   const first = task.train.sequence(0);
   const targetTicks = first.mask.reduce((a, m) => a + m, 0);
-  return { task: task.name, ticks: task.steps, targetTicks, samples: task.train.size * task.defaults.epochs, batch: task.defaults.batch };
+  return {
+    task: task.name,
+    ticks: task.steps,
+    targetTicks,
+    samples: task.train.size * task.defaults.epochs,
+    batch: task.defaults.batch,
+  };
 }
 
 /** Per-sample counts measured by running hardware mode, learning on, over the first `samples` training sequences of the task. */
@@ -64,9 +76,11 @@ export function simulatedCounts(c: Circuit, taskName: string, seed: number, samp
 }
 
 export function energyCommand(path: string, options: EnergyOptions): EnergyDocument {
-  if (options.vs !== undefined && options.vs !== "bptt") throw new VleError(`--vs '${options.vs}': the only baseline is bptt`);
+  if (options.vs !== undefined && options.vs !== "bptt")
+    throw new VleError(`--vs '${options.vs}': the only baseline is bptt`);
   const source = options.counts ?? "analytic";
-  if (source !== "analytic" && source !== "simulated") throw new VleError(`--counts '${source}' must be analytic or simulated`);
+  if (source !== "analytic" && source !== "simulated")
+    throw new VleError(`--counts '${source}' must be analytic or simulated`);
   const c = chipCircuit(path, options.target);
   const seed = options.seed ?? 0;
   const run = runShape(c, options.task, seed);
@@ -77,15 +91,24 @@ export function energyCommand(path: string, options: EnergyOptions): EnergyDocum
 export function registerEnergy(program: Command): void {
   program
     .command("energy")
-    .description("energy and time of on-chip learning per component, per sample and per training run (optionally against BPTT on a digital accelerator)")
+    .description(
+      "energy and time of on-chip learning per component, per sample and per training run (optionally against BPTT on a digital accelerator)",
+    )
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json) with a hardware section")
-    .requiredOption("--task <name>", "the task whose training run is measured (sequence length, samples, epochs, batch)")
+    .requiredOption(
+      "--task <name>",
+      "the task whose training run is measured (sequence length, samples, epochs, batch)",
+    )
     .option("--target <card>", "compile the description for this technology card (circuits/tech)")
     .option("--json", "print the report as JSON")
     .option("--vs <baseline>", "compare with a baseline: bptt (fp32 and int8, with sweeps over T and network size)")
     .option("--accelerator <card>", "technology card of the BPTT accelerator", "digital-accelerator")
     .option("--svg <file>", "write a bar chart of the breakdown (and with --vs bptt, the comparison and growth with T)")
-    .option("--counts <source>", "operation counts: analytic (from the compiled dataflow) or simulated (hardware mode on the task's training sequences)", "analytic")
+    .option(
+      "--counts <source>",
+      "operation counts: analytic (from the compiled dataflow) or simulated (hardware mode on the task's training sequences)",
+      "analytic",
+    )
     .option("--samples <n>", "training sequences simulated with --counts simulated", (v: string) => {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new VleError(`--samples '${v}' must be a positive integer`);
       return Number(v);

@@ -5,7 +5,8 @@ import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Circuit } from "..
 import { loadCircuit } from "../load.js";
 
 const range = (xs: number[]) => {
-  const lo = Math.min(...xs), hi = Math.max(...xs);
+  const lo = Math.min(...xs),
+    hi = Math.max(...xs);
   return lo === hi ? `${lo}` : `${lo}..${hi}`;
 };
 
@@ -14,7 +15,9 @@ export function summarize(c: Circuit): string {
   for (const p of c.inputs) lines.push(`  input      ${p.name} [${p.size}]`);
   for (const p of c.populations) {
     const plastic = [p.plasticBias && "b", p.plasticTauM && "tau_m"].filter(Boolean).join(", ");
-    lines.push(`  population ${p.name} [${p.size}] ${enumName(Phi, p.phi)}, tau_m ${range(p.tauM)}, tau_r ${range(p.tauR)}, bias ${range(p.bias)}${plastic ? `, plastic ${plastic}` : ""}`);
+    lines.push(
+      `  population ${p.name} [${p.size}] ${enumName(Phi, p.phi)}, tau_m ${range(p.tauM)}, tau_r ${range(p.tauR)}, bias ${range(p.bias)}${plastic ? `, plastic ${plastic}` : ""}`,
+    );
   }
   for (const e of c.errorPopulations) {
     const link = c.errorCurrents.find((l) => l.errorPopulation === e.name);
@@ -22,16 +25,24 @@ export function summarize(c: Circuit): string {
   }
   for (const x of c.crossbars) {
     const w = x.weights;
-    lines.push(`  crossbar   ${x.name}: ${x.pre} -> ${x.post} [${x.rows}x${x.cols}], W ${w.length ? range(w.map((v) => +v.toPrecision(4))) : "-"}, ${x.plastic ? "plastic" : "fixed"}, feedback ${enumName(Feedback, x.feedback)}`);
+    lines.push(
+      `  crossbar   ${x.name}: ${x.pre} -> ${x.post} [${x.rows}x${x.cols}], W ${w.length ? range(w.map((v) => +v.toPrecision(4))) : "-"}, ${x.plastic ? "plastic" : "fixed"}, feedback ${enumName(Feedback, x.feedback)}`,
+    );
   }
   for (const b of c.broadcasts) lines.push(`  broadcast  ${b.from} -> ${b.to}`);
-  for (const o of c.outputs) lines.push(`  output     ${o.name} <- ${o.population}, loss ${enumName(Loss, o.loss)}, beta ${o.beta}`);
+  for (const o of c.outputs)
+    lines.push(`  output     ${o.name} <- ${o.population}, loss ${enumName(Loss, o.loss)}, beta ${o.beta}`);
   const l = c.learning;
-  lines.push(`  learning   rule ${enumName(Rule, l.rule)}, eta ${l.eta}, eta_tau ${l.etaTau}, prospective errors ${l.prospectiveErrors ? "on" : "off"}, optimizer ${enumName(Optimizer, l.optimizer)}${l.rule === Rule.TBPTT ? `, window ${l.window}` : ""}`);
+  lines.push(
+    `  learning   rule ${enumName(Rule, l.rule)}, eta ${l.eta}, eta_tau ${l.etaTau}, prospective errors ${l.prospectiveErrors ? "on" : "off"}, optimizer ${enumName(Optimizer, l.optimizer)}${l.rule === Rule.TBPTT ? `, window ${l.window}` : ""}`,
+  );
   const synapses = c.crossbars.reduce((s, x) => s + x.rows * x.cols, 0);
   const neurons = c.populations.reduce((s, p) => s + p.size, 0);
   lines.push(`  totals     ${neurons} neurons, ${synapses} synapses`);
-  if (c.provenance.source) lines.push(`  provenance ${c.provenance.source} sha256 ${c.provenance.sourceSha256.slice(0, 12)}, compiler ${c.provenance.compilerVersion}`);
+  if (c.provenance.source)
+    lines.push(
+      `  provenance ${c.provenance.source} sha256 ${c.provenance.sourceSha256.slice(0, 12)}, compiler ${c.provenance.compilerVersion}`,
+    );
   return lines.join("\n");
 }
 

@@ -52,7 +52,10 @@ function stepsPerSample(samples: number, tables: Stimulus[], steps?: number): nu
     const rows = Math.min(...tables.map((t) => t.steps[s]));
     if (steps === undefined) return rows;
     const short = tables.find((t) => t.steps[s] < steps);
-    if (short) throw new VleError(`${short.file}: ${short.samples > 1 ? `sample ${s} has` : "has"} ${short.steps[s]} rows, but --steps is ${steps}; give at least ${steps} rows or lower --steps`);
+    if (short)
+      throw new VleError(
+        `${short.file}: ${short.samples > 1 ? `sample ${s} has` : "has"} ${short.steps[s]} rows, but --steps is ${steps}; give at least ${steps} rows or lower --steps`,
+      );
     return steps;
   });
 }
@@ -63,43 +66,62 @@ export function simulate(circuitFile: string, options: SimulateOptions): Simulat
     throw new VleError(`--steps ${options.steps} must be a positive integer`);
   }
   if (!options.input && circuit.inputs.length > 0) {
-    throw new VleError(`${circuitFile}: circuit '${circuit.name}' has inputs (${circuit.inputs.map((p) => p.name).join(", ")}); give them with --input <csv|json>`);
+    throw new VleError(
+      `${circuitFile}: circuit '${circuit.name}' has inputs (${circuit.inputs.map((p) => p.name).join(", ")}); give them with --input <csv|json>`,
+    );
   }
-  if (!options.input && options.steps === undefined) throw new VleError(`without --input, give the number of steps with --steps`);
+  if (!options.input && options.steps === undefined)
+    throw new VleError(`without --input, give the number of steps with --steps`);
 
   const input = options.input ? readStimulus(options.input, circuit, "input") : undefined;
   const target = options.target ? readStimulus(options.target, circuit, "target") : undefined;
   const samples = input?.samples ?? target?.samples ?? 1;
   if (input && target && target.samples !== input.samples) {
-    throw new VleError(`${target.file}: ${target.samples} sample(s), but ${input.file} has ${input.samples}; give one target sequence per input sequence`);
+    throw new VleError(
+      `${target.file}: ${target.samples} sample(s), but ${input.file} has ${input.samples}; give one target sequence per input sequence`,
+    );
   }
   const tables = [input, target].filter((t): t is Stimulus => t !== undefined);
   if (input && target && options.steps === undefined) {
     const s = input.steps.findIndex((n, k) => target.steps[k] < n);
-    if (s >= 0) throw new VleError(`${target.file}: ${samples > 1 ? `sample ${s} has` : "has"} ${target.steps[s]} rows but ${input.file} has ${input.steps[s]}; give a target row (empty for none) for every input row`);
+    if (s >= 0)
+      throw new VleError(
+        `${target.file}: ${samples > 1 ? `sample ${s} has` : "has"} ${target.steps[s]} rows but ${input.file} has ${input.steps[s]}; give a target row (empty for none) for every input row`,
+      );
   }
   const steps = stepsPerSample(samples, tables, options.steps);
   if (options.batch && new Set(steps).size > 1) {
-    throw new VleError(`--batch runs samples side by side, so they need equal lengths; sample lengths range ${Math.min(...steps)}..${Math.max(...steps)} (give --steps to cut them)`);
+    throw new VleError(
+      `--batch runs samples side by side, so they need equal lengths; sample lengths range ${Math.min(...steps)}..${Math.max(...steps)} (give --steps to cut them)`,
+    );
   }
 
   const B = options.batch ? samples : 1;
   const mode = options.mode ?? "ideal";
   if (mode !== "ideal" && mode !== "hardware") throw new VleError(`--mode ${mode}: give ideal or hardware`);
-  if (options.seed !== undefined && mode !== "hardware") throw new VleError(`--seed seeds the chip's mismatch, noise and rounding; use it with --mode hardware`);
-  if (!options.out && !options.vcd) throw new VleError(`nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both`);
-  const engine = mode === "hardware" ? new HardwareEngine(circuit, { batch: B, seed: options.seed }) : new Engine(circuit, { batch: B });
+  if (options.seed !== undefined && mode !== "hardware")
+    throw new VleError(`--seed seeds the chip's mismatch, noise and rounding; use it with --mode hardware`);
+  if (!options.out && !options.vcd)
+    throw new VleError(`nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both`);
+  const engine =
+    mode === "hardware"
+      ? new HardwareEngine(circuit, { batch: B, seed: options.seed })
+      : new Engine(circuit, { batch: B });
   const learning = target !== undefined && engine.rule !== Rule.NONE;
   const learner = createLearner(engine, learning);
   const feedInput = input && feedStimulus(input, engine);
   const feedTarget = target && feedStimulus(target, engine);
   const record = options.record ?? engine.populations.map((p) => `${p.spec.name}.r`).join(",");
-  const trace = options.out ? new TraceRecorder(options.out, engine, parseRecordSelection(record, engine), samples > 1) : undefined;
+  const trace = options.out
+    ? new TraceRecorder(options.out, engine, parseRecordSelection(record, engine), samples > 1)
+    : undefined;
   let vcd: VcdRecorder | undefined;
   try {
     vcd = options.vcd ? new VcdRecorder(options.vcd, engine, record) : undefined;
     // sample ids of the batch slots: all samples at once, or one sample per run
-    const runs = options.batch ? [Int32Array.from({ length: samples }, (_, s) => s)] : Array.from({ length: samples }, (_, s) => Int32Array.of(s));
+    const runs = options.batch
+      ? [Int32Array.from({ length: samples }, (_, s) => s)]
+      : Array.from({ length: samples }, (_, s) => Int32Array.of(s));
     for (const slots of runs) {
       engine.reset();
       for (let step = 0; step < steps[slots[0]]; step++) {
@@ -120,13 +142,20 @@ export function simulate(circuitFile: string, options: SimulateOptions): Simulat
     throw err;
   }
   return {
-    circuit: circuit.name, samples, steps, batch: B, learned: learning ? enumName(Rule, engine.rule) : undefined,
-    rows: trace?.rowCount ?? 0, columns: trace?.columnCount ?? 0, timing: engine instanceof HardwareEngine ? engine.timing() : undefined,
+    circuit: circuit.name,
+    samples,
+    steps,
+    batch: B,
+    learned: learning ? enumName(Rule, engine.rule) : undefined,
+    rows: trace?.rowCount ?? 0,
+    columns: trace?.columnCount ?? 0,
+    timing: engine instanceof HardwareEngine ? engine.timing() : undefined,
   };
 }
 
 const nonNegativeInteger = (flag: string) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) > 2 ** 32 - 1) throw new VleError(`${flag} '${value}' must be a non-negative integer`);
+  if (!/^\d+$/.test(value) || Number(value) > 2 ** 32 - 1)
+    throw new VleError(`${flag} '${value}' must be a non-negative integer`);
   return Number(value);
 };
 
@@ -138,22 +167,41 @@ const positiveInteger = (flag: string) => (value: string) => {
 export function registerSimulate(program: Command): void {
   program
     .command("simulate")
-    .description("run a circuit (ideal mode, or hardware mode on its compiled chip) on an input table, learning from a target table if given, and write a trace CSV and/or VCD waveforms")
+    .description(
+      "run a circuit (ideal mode, or hardware mode on its compiled chip) on an input table, learning from a target table if given, and write a trace CSV and/or VCD waveforms",
+    )
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .option("--input <table>", "input table (.csv or .json): one row per step, columns <input>[<i>], optional 'sample'")
     .option("--target <table>", "target table like the input, columns <output>[<i>]; empty cells: no target that step")
     .option("--steps <n>", "steps per sample (default: the input's rows)", positiveInteger("--steps"))
-    .option("--record <signals>", "what to record: e.g. l1.r,l0.u,x->l0.W,l0.tau_m, or all (default: r of every population)")
+    .option(
+      "--record <signals>",
+      "what to record: e.g. l1.r,l0.u,x->l0.W,l0.tau_m, or all (default: r of every population)",
+    )
     .option("--batch", "run all samples of the table at once as one batch (updates use the batch mean)")
     .option("--out <trace.csv>", "trace file to write")
-    .option("--vcd <waves.vcd>", "VCD waveforms of the recorded signals (hardware mode adds ADC codes and weight levels: <population>.r_code, .e_code, <crossbar>.W_code)")
-    .option("--mode <mode>", "ideal (the reference equations) or hardware (the compiled chip, cycle by cycle, with its effects)", "ideal")
-    .option("--seed <n>", "hardware mode: seed of mismatch, thermal noise and stochastic rounding (default: the chip's)", nonNegativeInteger("--seed"))
+    .option(
+      "--vcd <waves.vcd>",
+      "VCD waveforms of the recorded signals (hardware mode adds ADC codes and weight levels: <population>.r_code, .e_code, <crossbar>.W_code)",
+    )
+    .option(
+      "--mode <mode>",
+      "ideal (the reference equations) or hardware (the compiled chip, cycle by cycle, with its effects)",
+      "ideal",
+    )
+    .option(
+      "--seed <n>",
+      "hardware mode: seed of mismatch, thermal noise and stochastic rounding (default: the chip's)",
+      nonNegativeInteger("--seed"),
+    )
     .action((file: string, opts: SimulateOptions, command: Command) => {
-      if (!opts.out && !opts.vcd) command.error("error: required option '--out <trace.csv>' not specified (or give --vcd <waves.vcd>)");
+      if (!opts.out && !opts.vcd)
+        command.error("error: required option '--out <trace.csv>' not specified (or give --vcd <waves.vcd>)");
       const s = simulate(file, opts);
       const total = s.steps.reduce((a, b) => a + b, 0);
-      const wrote = [opts.out && `${opts.out} (${s.rows} rows x ${s.columns} columns)`, opts.vcd].filter(Boolean).join(" and ");
+      const wrote = [opts.out && `${opts.out} (${s.rows} rows x ${s.columns} columns)`, opts.vcd]
+        .filter(Boolean)
+        .join(" and ");
       process.stdout.write(
         `simulated '${s.circuit}'${s.timing ? " in hardware mode" : ""}: ${s.samples} sample${s.samples === 1 ? "" : "s"}, ${total} steps${s.batch > 1 ? ` (batch ${s.batch})` : ""}, ` +
           `learning ${s.learned ? `on (${s.learned})` : "off"}; wrote ${wrote}\n`,
@@ -161,7 +209,7 @@ export function registerSimulate(program: Command): void {
       const t = s.timing;
       if (t) {
         process.stdout.write(
-          `chip: ${t.cycles} cycles at ${t.clockHz / 1e6} MHz (${t.cyclesPerTick} per tick, ${(t.cycles / t.clockHz * 1e6).toPrecision(4)} us); ` +
+          `chip: ${t.cycles} cycles at ${t.clockHz / 1e6} MHz (${t.cyclesPerTick} per tick, ${((t.cycles / t.clockHz) * 1e6).toPrecision(4)} us); ` +
             `inputs ready after ${t.inputLatency.max} cycles at most (slack ${t.slack}); ${t.staleValues} values used stale in ${t.staleTicks} ticks${t.stallCycles ? `; ${t.stallCycles} stall cycles` : ""}\n`,
         );
       }

@@ -19,27 +19,37 @@ export interface SpiceCheckCliOptions extends SpiceCliOptions {
 function parseRefine(text: string): number[] {
   const ks = text.split(",").map((s) => Number(s.trim()));
   const bad = ks.find((k) => !Number.isInteger(k) || k < 1);
-  if (bad !== undefined || ks.length === 0) throw new VleError(`--refine ${text}: give positive integers separated by commas, e.g. 16,64 (the engine runs at dt / k)`);
+  if (bad !== undefined || ks.length === 0)
+    throw new VleError(
+      `--refine ${text}: give positive integers separated by commas, e.g. 16,64 (the engine runs at dt / k)`,
+    );
   return ks;
 }
 
 /** Runs the check; `failures` lists the signals beyond the tolerances at the finest refinement. */
-export function runSpiceCheck(circuitFile: string, opts: SpiceCheckCliOptions): { report: CheckReport; failures: string[] } {
+export function runSpiceCheck(
+  circuitFile: string,
+  opts: SpiceCheckCliOptions,
+): { report: CheckReport; failures: string[] } {
   const circuit = loadCircuit(circuitFile);
   const options = { ...spiceOptions(circuit, opts), refine: parseRefine(opts.refine ?? "64") };
   const report = spiceCheck(circuit, options);
   if (opts.netlist) writeFileAtomic(opts.netlist, report.netlist.text);
   const tolerance = opts.tolerance === undefined ? Infinity : Number(opts.tolerance);
   const parameterTolerance = opts.parameterTolerance === undefined ? Infinity : Number(opts.parameterTolerance);
-  if (!(tolerance > 0) || !(parameterTolerance > 0)) throw new VleError(`--tolerance and --parameter-tolerance must be positive numbers (relative, e.g. 0.01)`);
+  if (!(tolerance > 0) || !(parameterTolerance > 0))
+    throw new VleError(`--tolerance and --parameter-tolerance must be positive numbers (relative, e.g. 0.01)`);
   const failures: string[] = [];
   for (const s of report.signals) {
     const rel = s.relRms[s.relRms.length - 1];
-    if (rel !== null && !(rel <= tolerance)) failures.push(`${s.signal}: relative RMS ${rel.toExponential(2)} > ${tolerance}`);
+    if (rel !== null && !(rel <= tolerance))
+      failures.push(`${s.signal}: relative RMS ${rel.toExponential(2)} > ${tolerance}`);
     const change = s.change?.[s.change.length - 1];
-    if (change !== undefined && change !== null && !(change <= parameterTolerance)) failures.push(`${s.signal}: learned change differs by ${change.toExponential(2)} > ${parameterTolerance}`);
+    if (change !== undefined && change !== null && !(change <= parameterTolerance))
+      failures.push(`${s.signal}: learned change differs by ${change.toExponential(2)} > ${parameterTolerance}`);
   }
-  if (report.ngspice.warnings.length && Number.isFinite(tolerance)) failures.push(`ngspice warned: ${report.ngspice.warnings[0].trim()}`);
+  if (report.ngspice.warnings.length && Number.isFinite(tolerance))
+    failures.push(`ngspice warned: ${report.ngspice.warnings[0].trim()}`);
   return { report, failures };
 }
 
@@ -47,16 +57,26 @@ export function registerSpiceCheck(program: Command): void {
   spiceFlags(
     program
       .command("spice-check")
-      .description("run ngspice on the exported netlist and the ideal engine at fine dt on the same input; relative RMS per signal and both run times")
+      .description(
+        "run ngspice on the exported netlist and the ideal engine at fine dt on the same input; relative RMS per signal and both run times",
+      )
       .argument("<circuit>", "description (.yaml/.json) or compiled circuit (.pb/.json)")
       .option("--refine <k,...>", "engine time steps dt/k, a convergence series (default 64)")
       .option("--json", "print the report as JSON")
       .option("--netlist <file.cir>", "also write the exported netlist (what ngspice ran, less its .save lines)")
-      .option("--tolerance <rel>", "exit 1 when a signal's relative RMS at the finest dt exceeds this (or ngspice warns)")
-      .option("--parameter-tolerance <rel>", "exit 1 when a learned parameter change differs by more than this (relative)"),
+      .option(
+        "--tolerance <rel>",
+        "exit 1 when a signal's relative RMS at the finest dt exceeds this (or ngspice warns)",
+      )
+      .option(
+        "--parameter-tolerance <rel>",
+        "exit 1 when a learned parameter change differs by more than this (relative)",
+      ),
   ).action((file: string, opts: SpiceCheckCliOptions) => {
     const { report, failures } = runSpiceCheck(file, opts);
-    process.stdout.write(opts.json ? JSON.stringify({ ...reportSummary(report), failures }, null, 2) + "\n" : formatReport(report) + "\n");
+    process.stdout.write(
+      opts.json ? JSON.stringify({ ...reportSummary(report), failures }, null, 2) + "\n" : formatReport(report) + "\n",
+    );
     if (failures.length) {
       process.stderr.write(`vle: spice-check failed: ${failures.join("; ")}\n`);
       process.exitCode = 1;

@@ -24,13 +24,19 @@ export interface TrainCommandOptions {
 
 /** Loads the circuit, makes the task and trains; the task's defaults fill in epochs and batch. */
 export function trainCommand(file: string, options: TrainCommandOptions): TrainResult {
-  if (options.output !== undefined && !/\.(pb|json)$/i.test(options.output)) throw new VleError(`${options.output}: the trained circuit's file must end in .pb (binary) or .json`);
+  if (options.output !== undefined && !/\.(pb|json)$/i.test(options.output))
+    throw new VleError(`${options.output}: the trained circuit's file must end in .pb (binary) or .json`);
   const circuit = loadCircuit(file);
   const seed = options.seed ?? 0;
   const task = createTask(options.task, { seed, circuit, trainSize: options.trainSize, testSize: options.testSize });
   const result = train(circuit, task, {
-    seed, epochs: options.epochs ?? task.defaults.epochs, batch: options.batch ?? task.defaults.batch, rule: options.rule,
-    checkpoint: options.checkpoint, checkpointEvery: options.checkpointEvery, resume: options.resume,
+    seed,
+    epochs: options.epochs ?? task.defaults.epochs,
+    batch: options.batch ?? task.defaults.batch,
+    rule: options.rule,
+    checkpoint: options.checkpoint,
+    checkpointEvery: options.checkpointEvery,
+    resume: options.resume,
     progress: options.progress ?? process.stderr.isTTY === true,
   });
   if (options.output) writeCircuit(options.output, result.circuit);
@@ -38,7 +44,8 @@ export function trainCommand(file: string, options: TrainCommandOptions): TrainR
 }
 
 const integer = (flag: string, min: number) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new VleError(`${flag} '${value}' must be an integer >= ${min}`);
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new VleError(`${flag} '${value}' must be an integer >= ${min}`);
   return Number(value);
 };
 
@@ -54,7 +61,10 @@ export function registerTrain(program: Command): void {
     .option("--rule <rule>", "override the circuit's rule: vle, instantaneous, bptt, tbptt:K, eprop, none")
     .option("--checkpoint <file>", "write a checkpoint (JSON) after every epoch")
     .option("--checkpoint-every <n>", "also checkpoint every n batches", integer("--checkpoint-every", 1))
-    .option("--resume", "continue from --checkpoint with the same settings (--epochs may be raised); ends exactly where an uninterrupted run would")
+    .option(
+      "--resume",
+      "continue from --checkpoint with the same settings (--epochs may be raised); ends exactly where an uninterrupted run would",
+    )
     .option("--progress", "show the progress bar even when stderr is not a terminal")
     .option("-o, --output <file>", "write the trained circuit (.pb or .json)")
     .option("--train-size <n>", "training sequences (default: the task's)", integer("--train-size", 1))

@@ -12,29 +12,47 @@ export interface VerifyCommandOptions {
 }
 
 const integer = (flag: string, min: number) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > 2 ** 31 - 1) throw new InvalidArgumentError(`${flag} '${value}' must be an integer >= ${min}`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > 2 ** 31 - 1)
+    throw new InvalidArgumentError(`${flag} '${value}' must be an integer >= ${min}`);
   return Number(value);
 };
 
 const propertyName = (value: string, previous: string[] = []) => {
-  if (!propertyNames.includes(value)) throw new InvalidArgumentError(`unknown property '${value}'; properties: ${propertyNames.join(", ")}`);
+  if (!propertyNames.includes(value))
+    throw new InvalidArgumentError(`unknown property '${value}'; properties: ${propertyNames.join(", ")}`);
   return [...previous, value];
 };
 
 export function registerVerify(program: Command): void {
   program
     .command("verify")
-    .description("check a circuit's properties over random bounded drives (fast-check), shrinking any failure to a short counterexample that 'vle simulate --input' replays; exit 0: all pass, 1: a property failed, 2: usage")
+    .description(
+      "check a circuit's properties over random bounded drives (fast-check), shrinking any failure to a short counterexample that 'vle simulate --input' replays; exit 0: all pass, 1: a property failed, 2: usage",
+    )
     .addHelpText("after", `\nProperties:\n${properties.map((p) => `  ${p.name}\n      ${p.summary}`).join("\n")}\n`)
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
-    .option("--property <name>", `a property to check (repeat for several; default: all): ${propertyNames.join(", ")}`, propertyName)
+    .option(
+      "--property <name>",
+      `a property to check (repeat for several; default: all): ${propertyNames.join(", ")}`,
+      propertyName,
+    )
     .option("--runs <n>", "random cases per property (default 100)", integer("--runs", 1))
     .option("--seed <s>", "seed of the random cases (default 0)", integer("--seed", 0))
-    .option("--max-steps <t>", "longest drive in steps (default: 5 slowest time constants, within 20..1000)", integer("--max-steps", 1))
+    .option(
+      "--max-steps <t>",
+      "longest drive in steps (default: 5 slowest time constants, within 20..1000)",
+      integer("--max-steps", 1),
+    )
     .option("--json", "print the report as JSON")
     .option("--out-dir <dir>", "where counterexample tables go (default: the current directory)")
     .action((file: string, opts: VerifyCommandOptions) => {
-      const report = verify(loadTarget(file), { properties: opts.property, runs: opts.runs, seed: opts.seed, maxSteps: opts.maxSteps, outDir: opts.outDir });
+      const report = verify(loadTarget(file), {
+        properties: opts.property,
+        runs: opts.runs,
+        seed: opts.seed,
+        maxSteps: opts.maxSteps,
+        outDir: opts.outDir,
+      });
       process.stdout.write(opts.json ? JSON.stringify(reportJson(report), null, 2) + "\n" : formatReport(report));
       if (!report.passed) process.exitCode = 1;
     });

@@ -35,9 +35,11 @@ function chipRuns(engine: () => Engine): boolean {
 
 export const bounded: Property = {
   name: "bounded",
-  summary: "for inputs in their declared ranges, every membrane stays within the declared rails and every state stays finite (on a chip also with random mismatch)",
+  summary:
+    "for inputs in their declared ranges, every membrane stays within the declared rails and every state stays finite (on a chip also with random mismatch)",
   check(target, options) {
-    const c = target.circuit, rails = railsOf(c);
+    const c = target.circuit,
+      rails = railsOf(c);
     const ideal = makeEngine(c, "ideal");
     const onChip = c.hardware !== null && c.hardware !== undefined && chipRuns(() => makeEngine(c, "hardware"));
     let largest = 0;
@@ -52,7 +54,13 @@ export const bounded: Property = {
         } catch (err) {
           if (!(err instanceof VleError)) throw err;
           const signal = guardSignal(err);
-          failure = { step, signal, value: valueOf(engine, signal), message: `${err.message}${seed}`, replay: { drive, mode, record: signal } };
+          failure = {
+            step,
+            signal,
+            value: valueOf(engine, signal),
+            message: `${err.message}${seed}`,
+            replay: { drive, mode, record: signal },
+          };
           return true;
         }
         for (const p of engine.populations) {
@@ -61,7 +69,13 @@ export const bounded: Property = {
             largest = Math.max(largest, Math.abs(u));
             if (clips && (u <= clips[0] || u >= clips[1])) {
               const signal = `${p.spec.name}.u[${i}]`;
-              failure = { step, signal, value: u, message: `step ${step}: population '${p.spec.name}' neuron ${i}: u = ${u} is held at the rail of [${formatRail(clips[0])}, ${formatRail(clips[1])}]: the chip saturates${seed}; shrink the weights, the bias or the input`, replay: { drive, mode, record: signal } };
+              failure = {
+                step,
+                signal,
+                value: u,
+                message: `step ${step}: population '${p.spec.name}' neuron ${i}: u = ${u} is held at the rail of [${formatRail(clips[0])}, ${formatRail(clips[1])}]: the chip saturates${seed}; shrink the weights, the bias or the input`,
+                replay: { drive, mode, record: signal },
+              };
               return true;
             }
           }
@@ -69,14 +83,37 @@ export const bounded: Property = {
       });
       return failure;
     };
-    const search = searchDrives(driveArbitrary(c, { maxSteps: options.maxSteps, seed: onChip }), (drive) => {
-      ideal.reset();
-      return run(ideal, drive, "ideal") ?? (onChip ? run(makeEngine(c, "hardware", { seed: drive.seed }), drive, "hardware") : undefined);
-    }, { ...options, stepLocal: true });
-    const within = rails ? `within the rails [${formatRail(rails[0])}, ${formatRail(rails[1])}]` : "finite (no rails declared: add rails: [lo, hi] to the description)";
+    const search = searchDrives(
+      driveArbitrary(c, { maxSteps: options.maxSteps, seed: onChip }),
+      (drive) => {
+        ideal.reset();
+        return (
+          run(ideal, drive, "ideal") ??
+          (onChip ? run(makeEngine(c, "hardware", { seed: drive.seed }), drive, "hardware") : undefined)
+        );
+      },
+      { ...options, stepLocal: true },
+    );
+    const within = rails
+      ? `within the rails [${formatRail(rails[0])}, ${formatRail(rails[1])}]`
+      : "finite (no rails declared: add rails: [lo, hi] to the description)";
     const modes = onChip ? "in ideal mode and on random chips" : "in ideal mode";
     const details = { rails: rails ?? null, largestMembrane: largest, hardwareMode: onChip };
-    if (search.failure) return { property: "bounded", status: "failed", runs: search.runs, note: `a state left ${rails ? "the rails" : "the finite numbers"}`, counterexample: { drive: search.drive, shrinks: search.shrinks, failure: search.failure }, details };
-    return { property: "bounded", status: "passed", runs: search.runs, note: `every state stayed ${within} ${modes}; largest |u| ${largest.toPrecision(4)}`, details };
+    if (search.failure)
+      return {
+        property: "bounded",
+        status: "failed",
+        runs: search.runs,
+        note: `a state left ${rails ? "the rails" : "the finite numbers"}`,
+        counterexample: { drive: search.drive, shrinks: search.shrinks, failure: search.failure },
+        details,
+      };
+    return {
+      property: "bounded",
+      status: "passed",
+      runs: search.runs,
+      note: `every state stayed ${within} ${modes}; largest |u| ${largest.toPrecision(4)}`,
+      details,
+    };
   },
 };

@@ -10,7 +10,15 @@ import { Rule } from "../../../circuits/model.js";
 import { Engine } from "../../../simulator/engine.js";
 import { driveArbitrary, type Drive } from "../drive.js";
 import { Oracle, readDescription, type OracleNetwork } from "../oracle.js";
-import { close, searchDrives, skipped, type Failure, type Property, type PropertyResult, type VerifyTarget } from "../property.js";
+import {
+  close,
+  searchDrives,
+  skipped,
+  type Failure,
+  type Property,
+  type PropertyResult,
+  type VerifyTarget,
+} from "../property.js";
 import { runDrive } from "../run.js";
 
 /** Relative agreement required between the engine and the oracle. */
@@ -22,16 +30,20 @@ function structuralMismatch(t: VerifyTarget, net: OracleNetwork): string | undef
   for (const p of net.populations) {
     if (p.kind === "input") {
       const port = c.inputs.find((q) => q.name === p.name);
-      if (!port || port.size !== p.size) return `input '${p.name}' of ${p.size} channels ${port ? `has ${port.size} in the circuit` : "is missing from the circuit"}`;
+      if (!port || port.size !== p.size)
+        return `input '${p.name}' of ${p.size} channels ${port ? `has ${port.size} in the circuit` : "is missing from the circuit"}`;
       continue;
     }
     const q = c.populations.find((x) => x.name === p.name);
-    if (!q || q.size !== p.size) return `population '${p.name}' of ${p.size} neurons ${q ? `has ${q.size} in the circuit` : "is missing from the circuit"}`;
-    if (p.kind === "output" && !c.outputs.some((o) => o.population === p.name && o.name === p.target)) return `output '${p.name}' (target '${p.target}') is not an output of the circuit`;
+    if (!q || q.size !== p.size)
+      return `population '${p.name}' of ${p.size} neurons ${q ? `has ${q.size} in the circuit` : "is missing from the circuit"}`;
+    if (p.kind === "output" && !c.outputs.some((o) => o.population === p.name && o.name === p.target))
+      return `output '${p.name}' (target '${p.target}') is not an output of the circuit`;
   }
   for (const x of net.projections) {
     const y = c.crossbars.find((k) => k.name === x.name);
-    if (!y || y.pre !== x.from || y.post !== x.to) return `projection '${x.name}' (${x.from} -> ${x.to}) ${y ? `joins ${y.pre} -> ${y.post} in the circuit` : "is missing from the circuit"}`;
+    if (!y || y.pre !== x.from || y.post !== x.to)
+      return `projection '${x.name}' (${x.from} -> ${x.to}) ${y ? `joins ${y.pre} -> ${y.post} in the circuit` : "is missing from the circuit"}`;
   }
   const extra = c.crossbars.find((k) => !net.projections.some((x) => x.name === k.name));
   if (extra) return `the circuit has crossbar '${extra.name}', which the description does not`;
@@ -41,19 +53,34 @@ function structuralMismatch(t: VerifyTarget, net: OracleNetwork): string | undef
 /** Compares engine and oracle after a step: the first signal that differs, in trace notation, with both values. */
 function firstDifference(engine: Engine, oracle: Oracle, step: number): Failure | undefined {
   const differ = (signal: string, compiled: number, reference: number): Failure | undefined =>
-    close(compiled, reference, FAITHFUL_TOLERANCE) ? undefined : {
-      step, signal, value: compiled, expected: reference,
-      message: `step ${step}: ${signal} = ${compiled} in the compiled circuit, but ${reference} by the description's equations (the oracle); a compiler pass changed the circuit's meaning`,
-    };
+    close(compiled, reference, FAITHFUL_TOLERANCE)
+      ? undefined
+      : {
+          step,
+          signal,
+          value: compiled,
+          expected: reference,
+          message: `step ${step}: ${signal} = ${compiled} in the compiled circuit, but ${reference} by the description's equations (the oracle); a compiler pass changed the circuit's meaning`,
+        };
   for (const p of engine.populations) {
-    const name = p.spec.name, s = oracle.state.get(name)!;
-    for (const [signal, a, b] of [["u", p.now.u, s.u], ["u_prosp", p.now.uProsp, s.uProsp], ["r", p.now.r, s.r], ["v", p.now.v, s.v], ["e", p.now.e, s.e]] as const) {
+    const name = p.spec.name,
+      s = oracle.state.get(name)!;
+    for (const [signal, a, b] of [
+      ["u", p.now.u, s.u],
+      ["u_prosp", p.now.uProsp, s.uProsp],
+      ["r", p.now.r, s.r],
+      ["v", p.now.v, s.v],
+      ["e", p.now.e, s.e],
+    ] as const) {
       for (let i = 0; i < p.size; i++) {
         const f = differ(`${name}.${signal}[${i}]`, a[i], b[i]);
         if (f) return f;
       }
     }
-    for (const [signal, a, b] of [["b", p.bias, oracle.bias.get(name)!], ["tau_m", p.tauM, oracle.tauM.get(name)!]] as const) {
+    for (const [signal, a, b] of [
+      ["b", p.bias, oracle.bias.get(name)!],
+      ["tau_m", p.tauM, oracle.tauM.get(name)!],
+    ] as const) {
       for (let i = 0; i < p.size; i++) {
         const f = differ(`${name}.${signal}[${i}]`, a[i], b[i]);
         if (f) return f;
@@ -61,8 +88,12 @@ function firstDifference(engine: Engine, oracle: Oracle, step: number): Failure 
     }
   }
   for (const x of engine.crossbars) {
-    const name = x.spec.name, own = x.feedback !== x.weights;
-    for (const [matrix, a, b] of [["W", x.weights, oracle.weights.get(name)!], ...(own ? [["F", x.feedback, oracle.feedback.get(name)!] as const] : [])] as const) {
+    const name = x.spec.name,
+      own = x.feedback !== x.weights;
+    for (const [matrix, a, b] of [
+      ["W", x.weights, oracle.weights.get(name)!],
+      ...(own ? [["F", x.feedback, oracle.feedback.get(name)!] as const] : []),
+    ] as const) {
       for (let k = 0; k < a.length; k++) {
         const f = differ(`${name}.${matrix}[${Math.floor(k / x.cols)},${k % x.cols}]`, a[k], b[k]);
         if (f) return f;
@@ -73,9 +104,15 @@ function firstDifference(engine: Engine, oracle: Oracle, step: number): Failure 
 }
 
 /** Row `step` of a drive as the oracle takes it: inputs by input name, targets by output population (absent rows left out). */
-function rowOf(drive: Drive, net: OracleNetwork, step: number): { inputs: Map<string, number[]>; targets: Map<string, number[]> } {
-  const inputs = new Map<string, number[]>(), targets = new Map<string, number[]>();
-  for (const g of drive.input.groups) inputs.set(g.name, Array.from(g.values.subarray(step * g.size, (step + 1) * g.size)));
+function rowOf(
+  drive: Drive,
+  net: OracleNetwork,
+  step: number,
+): { inputs: Map<string, number[]>; targets: Map<string, number[]> } {
+  const inputs = new Map<string, number[]>(),
+    targets = new Map<string, number[]>();
+  for (const g of drive.input.groups)
+    inputs.set(g.name, Array.from(g.values.subarray(step * g.size, (step + 1) * g.size)));
   for (const g of drive.target?.groups ?? []) {
     if (!g.present[step]) continue;
     const population = net.populations.find((p) => p.target === g.name);
@@ -86,39 +123,77 @@ function rowOf(drive: Drive, net: OracleNetwork, step: number): { inputs: Map<st
 
 export const compilesFaithfully: Property = {
   name: "compiles-faithfully",
-  summary: "the compiled circuit in ideal mode equals a direct evaluation of the description's equations (the oracle of every compiler pass)",
+  summary:
+    "the compiled circuit in ideal mode equals a direct evaluation of the description's equations (the oracle of every compiler pass)",
   check(target, options): PropertyResult {
     const c = target.circuit;
-    if (!target.source) return skipped("compiles-faithfully", "needs the description: give the .yaml/.json description, or a circuit whose provenance source is unchanged");
+    if (!target.source)
+      return skipped(
+        "compiles-faithfully",
+        "needs the description: give the .yaml/.json description, or a circuit whose provenance source is unchanged",
+      );
     const net = readDescription(target.source.text, target.source.file);
     const structure = structuralMismatch(target, net);
     if (structure) {
-      return { property: "compiles-faithfully", status: "failed", runs: 0, note: "the circuit's elements differ from the description's", counterexample: { shrinks: 0, failure: { step: 0, message: `${structure}; a compiler pass changed the circuit's structure` } } };
+      return {
+        property: "compiles-faithfully",
+        status: "failed",
+        runs: 0,
+        note: "the circuit's elements differ from the description's",
+        counterexample: {
+          shrinks: 0,
+          failure: { step: 0, message: `${structure}; a compiler pass changed the circuit's structure` },
+        },
+      };
     }
     // local rules learn from the targets as the engine would; others are compared on their forward dynamics
-    const local = c.learning.rule === Rule.VLE || c.learning.rule === Rule.INSTANTANEOUS || c.learning.rule === Rule.NONE;
+    const local =
+      c.learning.rule === Rule.VLE || c.learning.rule === Rule.INSTANTANEOUS || c.learning.rule === Rule.NONE;
     const learns = local && net.learning.rule !== "none" && c.learning.rule !== Rule.NONE;
     let largest = 0;
-    const search = searchDrives(driveArbitrary(c, { maxSteps: options.maxSteps, maxHold: 8, targets: local && c.outputs.length > 0 ? "random" : "none" }), (drive) => {
-      const engine = new Engine(c), oracle = new Oracle(net);
-      let failure: Failure | undefined;
-      runDrive(engine, drive, (step) => {
-        const { inputs, targets } = rowOf(drive, net, step - 1);
-        oracle.step(inputs, targets, learns && drive.target !== undefined);
-        failure = firstDifference(engine, oracle, step);
-        if (failure) failure.replay = { drive, mode: "ideal", record: failure.signal };
-        for (const p of engine.populations) {
-          const s = oracle.state.get(p.spec.name)!;
-          for (let i = 0; i < p.size; i++) largest = Math.max(largest, Math.abs(p.now.u[i] - s.u[i]) / Math.max(1, Math.abs(s.u[i])));
-        }
-        return failure !== undefined;
-      });
-      return failure;
-    }, { ...options, stepLocal: true });
+    const search = searchDrives(
+      driveArbitrary(c, {
+        maxSteps: options.maxSteps,
+        maxHold: 8,
+        targets: local && c.outputs.length > 0 ? "random" : "none",
+      }),
+      (drive) => {
+        const engine = new Engine(c),
+          oracle = new Oracle(net);
+        let failure: Failure | undefined;
+        runDrive(engine, drive, (step) => {
+          const { inputs, targets } = rowOf(drive, net, step - 1);
+          oracle.step(inputs, targets, learns && drive.target !== undefined);
+          failure = firstDifference(engine, oracle, step);
+          if (failure) failure.replay = { drive, mode: "ideal", record: failure.signal };
+          for (const p of engine.populations) {
+            const s = oracle.state.get(p.spec.name)!;
+            for (let i = 0; i < p.size; i++)
+              largest = Math.max(largest, Math.abs(p.now.u[i] - s.u[i]) / Math.max(1, Math.abs(s.u[i])));
+          }
+          return failure !== undefined;
+        });
+        return failure;
+      },
+      { ...options, stepLocal: true },
+    );
     const details = { largestRelativeDeviation: largest, learning: learns };
     if (search.failure) {
-      return { property: "compiles-faithfully", status: "failed", runs: search.runs, note: "the compiled circuit departs from the description's equations", counterexample: { drive: search.drive, shrinks: search.shrinks, failure: search.failure }, details };
+      return {
+        property: "compiles-faithfully",
+        status: "failed",
+        runs: search.runs,
+        note: "the compiled circuit departs from the description's equations",
+        counterexample: { drive: search.drive, shrinks: search.shrinks, failure: search.failure },
+        details,
+      };
     }
-    return { property: "compiles-faithfully", status: "passed", runs: search.runs, note: `engine and oracle agreed on every state and parameter${learns ? " (learning on)" : ""}; largest relative deviation of u ${largest.toExponential(2)}`, details };
+    return {
+      property: "compiles-faithfully",
+      status: "passed",
+      runs: search.runs,
+      note: `engine and oracle agreed on every state and parameter${learns ? " (learning on)" : ""}; largest relative deviation of u ${largest.toExponential(2)}`,
+      details,
+    };
   },
 };

@@ -21,7 +21,16 @@ import { makeEngine, type Mode } from "../run.js";
 function* signals(engine: Engine): Generator<[string, Float64Array, number?]> {
   for (const p of engine.populations) {
     const name = p.spec.name;
-    for (const [signal, x] of [["u", p.now.u], ["u_prosp", p.now.uProsp], ["r", p.now.r], ["v", p.now.v], ["e", p.now.e], ["b", p.bias], ["tau_m", p.tauM]] as const) yield [`${name}.${signal}`, x];
+    for (const [signal, x] of [
+      ["u", p.now.u],
+      ["u_prosp", p.now.uProsp],
+      ["r", p.now.r],
+      ["v", p.now.v],
+      ["e", p.now.e],
+      ["b", p.bias],
+      ["tau_m", p.tauM],
+    ] as const)
+      yield [`${name}.${signal}`, x];
   }
   for (const x of engine.crossbars) {
     yield [`${x.spec.name}.W`, x.weights, x.cols];
@@ -30,9 +39,18 @@ function* signals(engine: Engine): Generator<[string, Float64Array, number?]> {
 }
 
 /** Runs two engines on the same drive in lockstep; the first step and signal where they differ by a single bit. */
-function divergence(a: Engine, b: Engine, drive: Drive): { step: number; signal: string; values: [number, number] } | undefined {
+function divergence(
+  a: Engine,
+  b: Engine,
+  drive: Drive,
+): { step: number; signal: string; values: [number, number] } | undefined {
   const learning = drive.target !== undefined && a.rule !== Rule.NONE;
-  const runs = [a, b].map((engine) => ({ engine, learner: createLearner(engine, learning), input: feedStimulus(drive.input, engine), target: drive.target && feedStimulus(drive.target, engine) }));
+  const runs = [a, b].map((engine) => ({
+    engine,
+    learner: createLearner(engine, learning),
+    input: feedStimulus(drive.input, engine),
+    target: drive.target && feedStimulus(drive.target, engine),
+  }));
   const slot = Int32Array.of(0);
   for (let s = 0; s < drive.steps; s++) {
     for (const r of runs) {
@@ -40,9 +58,11 @@ function divergence(a: Engine, b: Engine, drive: Drive): { step: number; signal:
       r.target?.(slot, s);
       r.learner.step();
     }
-    const left = [...signals(a)], right = [...signals(b)];
+    const left = [...signals(a)],
+      right = [...signals(b)];
     for (let k = 0; k < left.length; k++) {
-      const [name, x, cols] = left[k], y = right[k][1];
+      const [name, x, cols] = left[k],
+        y = right[k][1];
       for (let i = 0; i < x.length; i++) {
         if (Object.is(x[i], y[i])) continue;
         const index = cols ? `[${Math.floor(i / cols)},${i % cols}]` : `[${i}]`;
@@ -59,17 +79,27 @@ export const deterministicInternals = { divergence };
 
 export const deterministic: Property = {
   name: "deterministic",
-  summary: "the same description and seeds compile to the same bytes, and the same drive and chip seed give bit-identical traces",
+  summary:
+    "the same description and seeds compile to the same bytes, and the same drive and chip seed give bit-identical traces",
   check(target, options): PropertyResult {
     const c = target.circuit;
-    const fail = (failure: Failure, drive?: Drive, shrinks = 0, runs = 0): PropertyResult => ({ property: "deterministic", status: "failed", runs, note: "two runs with the same seeds differ", counterexample: { drive, shrinks, failure } });
+    const fail = (failure: Failure, drive?: Drive, shrinks = 0, runs = 0): PropertyResult => ({
+      property: "deterministic",
+      status: "failed",
+      runs,
+      note: "two runs with the same seeds differ",
+      counterexample: { drive, shrinks, failure },
+    });
     if (target.source) {
       const bytes = encodeBinary(c);
       for (let k = 0; k < 2; k++) {
         const again = compileSource(target.source.text, target.source.file, target.pipeline);
         const where = firstDifferingField(c, again);
         if (where || Buffer.compare(Buffer.from(bytes), Buffer.from(encodeBinary(again))) !== 0) {
-          return fail({ step: 0, message: `compiling ${target.source.file} again gives a different circuit${where ? ` (first at ${where})` : " (same values, different bytes)"}` });
+          return fail({
+            step: 0,
+            message: `compiling ${target.source.file} again gives a different circuit${where ? ` (first at ${where})` : " (same values, different bytes)"}`,
+          });
         }
       }
     }
@@ -82,16 +112,37 @@ export const deterministic: Property = {
         if (!(err instanceof VleError)) throw err;
       }
     }
-    const search = searchDrives(driveArbitrary(c, { maxSteps: options.maxSteps, maxHold: 8, targets: c.outputs.length ? "random" : "none", seed: mode === "hardware" }), (drive) => {
-      const d = divergence(makeEngine(c, mode, { seed: drive.seed }), makeEngine(c, mode, { seed: drive.seed }), drive);
-      if (!d) return undefined;
-      return {
-        step: d.step, signal: d.signal, value: d.values[0], expected: d.values[1],
-        message: `step ${d.step}: ${d.signal} is ${d.values[0]} in one run and ${d.values[1]} in another with the same drive${mode === "hardware" ? ` and chip seed ${drive.seed}` : ""}`,
-        replay: { drive, mode, record: d.signal },
-      };
-    }, { ...options, stepLocal: true });
+    const search = searchDrives(
+      driveArbitrary(c, {
+        maxSteps: options.maxSteps,
+        maxHold: 8,
+        targets: c.outputs.length ? "random" : "none",
+        seed: mode === "hardware",
+      }),
+      (drive) => {
+        const d = divergence(
+          makeEngine(c, mode, { seed: drive.seed }),
+          makeEngine(c, mode, { seed: drive.seed }),
+          drive,
+        );
+        if (!d) return undefined;
+        return {
+          step: d.step,
+          signal: d.signal,
+          value: d.values[0],
+          expected: d.values[1],
+          message: `step ${d.step}: ${d.signal} is ${d.values[0]} in one run and ${d.values[1]} in another with the same drive${mode === "hardware" ? ` and chip seed ${drive.seed}` : ""}`,
+          replay: { drive, mode, record: d.signal },
+        };
+      },
+      { ...options, stepLocal: true },
+    );
     if (search.failure) return fail(search.failure, search.drive, search.shrinks, search.runs);
-    return { property: "deterministic", status: "passed", runs: search.runs, note: `${target.source ? "recompiling gave the same bytes; " : ""}every pair of ${mode}-mode runs was bit-identical` };
+    return {
+      property: "deterministic",
+      status: "passed",
+      runs: search.runs,
+      note: `${target.source ? "recompiling gave the same bytes; " : ""}every pair of ${mode}-mode runs was bit-identical`,
+    };
   },
 };

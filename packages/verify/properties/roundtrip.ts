@@ -13,27 +13,60 @@ import { firstDifferingField } from "../difference.js";
 import type { Property, PropertyResult } from "../property.js";
 
 /** A value of the circuit an edit may change: where it is and what may be written there. */
-interface Slot { path: string; set(c: Circuit, x: number | string): void; kind: "real" | "time" | "text" }
+interface Slot {
+  path: string;
+  set(c: Circuit, x: number | string): void;
+  kind: "real" | "time" | "text";
+}
 
 function slotsOf(c: Circuit): Slot[] {
   const slots: Slot[] = [
-    { path: "name", kind: "text", set: (k, x) => { k.name = String(x); } },
-    { path: "provenance.source", kind: "text", set: (k, x) => { k.provenance.source = String(x); } },
+    {
+      path: "name",
+      kind: "text",
+      set: (k, x) => {
+        k.name = String(x);
+      },
+    },
+    {
+      path: "provenance.source",
+      kind: "text",
+      set: (k, x) => {
+        k.provenance.source = String(x);
+      },
+    },
   ];
   const array = (path: string, length: number, get: (k: Circuit) => number[], kind: Slot["kind"]) => {
-    for (let i = 0; i < length; i++) slots.push({ path: `${path}[${i}]`, kind, set: (k, x) => { get(k)[i] = x as number; } });
+    for (let i = 0; i < length; i++)
+      slots.push({
+        path: `${path}[${i}]`,
+        kind,
+        set: (k, x) => {
+          get(k)[i] = x as number;
+        },
+      });
   };
   c.crossbars.forEach((x, j) => {
     array(`crossbars[${j}].weights`, x.weights.length, (k) => k.crossbars[j].weights, "real");
     array(`crossbars[${j}].feedbackWeights`, x.feedbackWeights.length, (k) => k.crossbars[j].feedbackWeights, "real");
   });
-  c.broadcasts.forEach((b, j) => array(`broadcasts[${j}].weights`, b.weights.length, (k) => k.broadcasts[j].weights, "real"));
+  c.broadcasts.forEach((b, j) =>
+    array(`broadcasts[${j}].weights`, b.weights.length, (k) => k.broadcasts[j].weights, "real"),
+  );
   c.populations.forEach((p, j) => {
     array(`populations[${j}].bias`, p.size, (k) => k.populations[j].bias, "real");
     array(`populations[${j}].tauM`, p.size, (k) => k.populations[j].tauM, "time");
     array(`populations[${j}].tauR`, p.size, (k) => k.populations[j].tauR, "time");
   });
-  c.errorCurrents.forEach((_, j) => slots.push({ path: `errorCurrents[${j}].gamma`, kind: "real", set: (k, x) => { k.errorCurrents[j].gamma = x as number; } }));
+  c.errorCurrents.forEach((_, j) =>
+    slots.push({
+      path: `errorCurrents[${j}].gamma`,
+      kind: "real",
+      set: (k, x) => {
+        k.errorCurrents[j].gamma = x as number;
+      },
+    }),
+  );
   return slots;
 }
 
@@ -55,7 +88,8 @@ function encodingsDiffer(c: Circuit): string | undefined {
   const viaJson = firstDifferingField(c, json);
   if (viaJson) return `fromJSON(toJSON(c)) through JSON text differs at ${viaJson}`;
   const again = encodeBinary(binary);
-  if (Buffer.compare(Buffer.from(bytes), Buffer.from(again)) !== 0) return `re-encoding the decoded circuit gives other bytes (${again.length} vs ${bytes.length})`;
+  if (Buffer.compare(Buffer.from(bytes), Buffer.from(again)) !== 0)
+    return `re-encoding the decoded circuit gives other bytes (${again.length} vs ${bytes.length})`;
   return undefined;
 }
 
@@ -64,11 +98,19 @@ export const roundtripInternals = { roundtripProblem };
 
 export const roundtrip: Property = {
   name: "roundtrip",
-  summary: "the circuit, and random edits of its values (extreme doubles, any text), decode from the binary and the JSON encoding to the same circuit",
+  summary:
+    "the circuit, and random edits of its values (extreme doubles, any text), decode from the binary and the JSON encoding to the same circuit",
   check(target, options): PropertyResult {
     const c = target.circuit;
     const own = roundtripProblem(c);
-    if (own) return { property: "roundtrip", status: "failed", runs: 1, note: "the circuit does not survive its encodings", counterexample: { shrinks: 0, failure: { step: 0, message: own } } };
+    if (own)
+      return {
+        property: "roundtrip",
+        status: "failed",
+        runs: 1,
+        note: "the circuit does not survive its encodings",
+        counterexample: { shrinks: 0, failure: { step: 0, message: own } },
+      };
     const slots = slotsOf(c);
     const edit = fc.record({
       slot: fc.nat({ max: slots.length - 1 }),
@@ -86,22 +128,41 @@ export const roundtrip: Property = {
       }
       return k;
     };
-    const details = fc.check(fc.property(fc.array(edit, { minLength: 1, maxLength: 6 }), (edits) => {
-      const k = edited(edits);
-      try {
-        validate(k, "edited circuit");
-      } catch (err) {
-        if (err instanceof VleError) return true; // an edit the validator rejects is not a circuit
-        throw err;
-      }
-      return roundtripProblem(k) === undefined;
-    }), { numRuns: options.runs, seed: options.seed });
+    const details = fc.check(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 6 }), (edits) => {
+        const k = edited(edits);
+        try {
+          validate(k, "edited circuit");
+        } catch (err) {
+          if (err instanceof VleError) return true; // an edit the validator rejects is not a circuit
+          throw err;
+        }
+        return roundtripProblem(k) === undefined;
+      }),
+      { numRuns: options.runs, seed: options.seed },
+    );
     if (details.failed && details.counterexample) {
       const edits = details.counterexample[0];
       problem = roundtripProblem(edited(edits)) ?? `an internal error: ${String(details.errorInstance)}`;
-      const what = edits.map((e) => `${slots[e.slot].path} = ${slots[e.slot].kind === "text" ? JSON.stringify(e.text) : slots[e.slot].kind === "time" ? `${e.time} dt` : e.real}`).join(", ");
-      return { property: "roundtrip", status: "failed", runs: details.numRuns, note: "an edited circuit does not survive its encodings", counterexample: { shrinks: details.numShrinks, failure: { step: 0, message: `with ${what}: ${problem}` } } };
+      const what = edits
+        .map(
+          (e) =>
+            `${slots[e.slot].path} = ${slots[e.slot].kind === "text" ? JSON.stringify(e.text) : slots[e.slot].kind === "time" ? `${e.time} dt` : e.real}`,
+        )
+        .join(", ");
+      return {
+        property: "roundtrip",
+        status: "failed",
+        runs: details.numRuns,
+        note: "an edited circuit does not survive its encodings",
+        counterexample: { shrinks: details.numShrinks, failure: { step: 0, message: `with ${what}: ${problem}` } },
+      };
     }
-    return { property: "roundtrip", status: "passed", runs: details.numRuns + 1, note: `the circuit and ${details.numRuns} edits of it came back field for field and byte for byte from both encodings` };
+    return {
+      property: "roundtrip",
+      status: "passed",
+      runs: details.numRuns + 1,
+      note: `the circuit and ${details.numRuns} edits of it came back field for field and byte for byte from both encodings`,
+    };
   },
 };

@@ -38,8 +38,20 @@ interface ZeroInputMap {
 function zeroInputMap(c: Circuit): ZeroInputMap {
   const offset = new Map<string, number>();
   let n = 0;
-  for (const p of c.populations) { offset.set(p.name, n); n += p.size; }
-  const m: ZeroInputMap = { n, names: [], tauM: new Float64Array(n), tauR: new Float64Array(n), bias: new Float64Array(n), phi: [], dphi: [], W: new Float64Array(n * n) };
+  for (const p of c.populations) {
+    offset.set(p.name, n);
+    n += p.size;
+  }
+  const m: ZeroInputMap = {
+    n,
+    names: [],
+    tauM: new Float64Array(n),
+    tauR: new Float64Array(n),
+    bias: new Float64Array(n),
+    phi: [],
+    dphi: [],
+    W: new Float64Array(n * n),
+  };
   for (const p of c.populations) {
     const o = offset.get(p.name)!;
     for (let i = 0; i < p.size; i++) {
@@ -55,7 +67,8 @@ function zeroInputMap(c: Circuit): ZeroInputMap {
     const pre = offset.get(x.pre);
     if (pre === undefined) continue; // an input port: zero
     const post = offset.get(x.post)!;
-    for (let i = 0; i < x.rows; i++) for (let j = 0; j < x.cols; j++) m.W[(post + i) * n + pre + j] += x.weights[i * x.cols + j];
+    for (let i = 0; i < x.rows; i++)
+      for (let j = 0; j < x.cols; j++) m.W[(post + i) * n + pre + j] += x.weights[i * x.cols + j];
   }
   return m;
 }
@@ -87,9 +100,13 @@ function solve(A: Float64Array, b: Float64Array, n: number): boolean {
 
 /** Newton's method on G(u) = u - b - W phi(u) from `u`; the root, or undefined when it does not converge. */
 function newton(m: ZeroInputMap, start: Float64Array): Float64Array | undefined {
-  const n = m.n, u = Float64Array.from(start), G = new Float64Array(n), J = new Float64Array(n * n);
+  const n = m.n,
+    u = Float64Array.from(start),
+    G = new Float64Array(n),
+    J = new Float64Array(n * n);
   for (let iteration = 0; iteration < 100; iteration++) {
-    let residual = 0, scale = 1;
+    let residual = 0,
+      scale = 1;
     for (let i = 0; i < n; i++) {
       let a = m.bias[i];
       for (let j = 0; j < n; j++) a += m.W[i * n + j] * m.phi[j](u[j]);
@@ -99,7 +116,8 @@ function newton(m: ZeroInputMap, start: Float64Array): Float64Array | undefined 
     }
     if (!Number.isFinite(residual)) return undefined;
     if (residual <= 1e-13 * scale) return u;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) J[i * n + j] = (i === j ? 1 : 0) - m.W[i * n + j] * m.dphi[j](u[j]);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) J[i * n + j] = (i === j ? 1 : 0) - m.W[i * n + j] * m.dphi[j](u[j]);
     if (!solve(J, G, n)) return undefined;
     for (let i = 0; i < n; i++) u[i] -= G[i];
   }
@@ -108,9 +126,11 @@ function newton(m: ZeroInputMap, start: Float64Array): Float64Array | undefined 
 
 /** The discrete map's Jacobian at (u*, u*), 2n x 2n, rows u' then p'. */
 function jacobian(m: ZeroInputMap, dt: number, u: Float64Array): number[][] {
-  const n = m.n, J = Array.from({ length: 2 * n }, () => new Array<number>(2 * n).fill(0));
+  const n = m.n,
+    J = Array.from({ length: 2 * n }, () => new Array<number>(2 * n).fill(0));
   for (let i = 0; i < n; i++) {
-    const a = dt / m.tauM[i], g = m.tauR[i] / m.tauM[i];
+    const a = dt / m.tauM[i],
+      g = m.tauR[i] / m.tauM[i];
     J[i][i] = 1 - a;
     J[n + i][i] = 1 - g;
     for (let j = 0; j < n; j++) {
@@ -129,35 +149,56 @@ function jacobian(m: ZeroInputMap, dt: number, u: Float64Array): number[][] {
  * carries errors back to a population with an error cell, and the broadcasts); prospective errors give
  * v' = v + dt (d - v) / tau_r, e' = v + tau_m (d - v) / tau_r, instantaneous ones v' = e' = d.
  */
-function errorJacobian(c: Circuit, m: ZeroInputMap, u: Float64Array, prospective: boolean): { J: number[][]; names: string[] } {
-  const offset = new Map<string, number>(), learning = new Map<string, number>();
-  let n = 0, k = 0;
+function errorJacobian(
+  c: Circuit,
+  m: ZeroInputMap,
+  u: Float64Array,
+  prospective: boolean,
+): { J: number[][]; names: string[] } {
+  const offset = new Map<string, number>(),
+    learning = new Map<string, number>();
+  let n = 0,
+    k = 0;
   const learns = new Set(c.errorPopulations.map((e) => e.population));
   for (const p of c.populations) {
     offset.set(p.name, n);
     n += p.size;
-    if (learns.has(p.name)) { learning.set(p.name, k); k += p.size; }
+    if (learns.has(p.name)) {
+      learning.set(p.name, k);
+      k += p.size;
+    }
   }
-  const M = k, A = Array.from({ length: M }, () => new Array<number>(M).fill(0)), D = new Array<number>(M), index = new Array<number>(M);
+  const M = k,
+    A = Array.from({ length: M }, () => new Array<number>(M).fill(0)),
+    D = new Array<number>(M),
+    index = new Array<number>(M);
   for (const [name, at] of learning) {
-    const o = offset.get(name)!, size = c.populations.find((p) => p.name === name)!.size;
-    for (let i = 0; i < size; i++) { D[at + i] = m.dphi[o + i](u[o + i]); index[at + i] = o + i; }
+    const o = offset.get(name)!,
+      size = c.populations.find((p) => p.name === name)!.size;
+    for (let i = 0; i < size; i++) {
+      D[at + i] = m.dphi[o + i](u[o + i]);
+      index[at + i] = o + i;
+    }
   }
   for (const x of c.crossbars) {
-    const pre = learning.get(x.pre), post = learning.get(x.post);
+    const pre = learning.get(x.pre),
+      post = learning.get(x.post);
     if (pre === undefined || post === undefined || x.feedback === Feedback.NO_FEEDBACK) continue;
     const F = x.feedback === Feedback.TRANSPOSE ? x.weights : x.feedbackWeights;
     for (let i = 0; i < x.rows; i++) for (let j = 0; j < x.cols; j++) A[pre + j][post + i] += F[i * x.cols + j];
   }
   for (const b of c.broadcasts) {
-    const to = learning.get(b.to), from = learning.get(b.from);
+    const to = learning.get(b.to),
+      from = learning.get(b.from);
     if (to === undefined || from === undefined) continue;
-    const size = c.populations.find((p) => p.name === b.from)!.size, rows = b.weights.length / size;
+    const size = c.populations.find((p) => p.name === b.from)!.size,
+      rows = b.weights.length / size;
     for (let i = 0; i < rows; i++) for (let j = 0; j < size; j++) A[to + i][from + j] += b.weights[i * size + j];
   }
   const J = Array.from({ length: 2 * M }, () => new Array<number>(2 * M).fill(0));
   for (let i = 0; i < M; i++) {
-    const tauM = m.tauM[index[i]], tauR = m.tauR[index[i]];
+    const tauM = m.tauM[index[i]],
+      tauR = m.tauR[index[i]];
     const [a, g] = prospective ? [c.dt / tauR, tauM / tauR] : [1, 1];
     J[i][i] = 1 - a;
     J[M + i][i] = 1 - g;
@@ -171,7 +212,11 @@ function errorJacobian(c: Circuit, m: ZeroInputMap, u: Float64Array, prospective
   return { J, names: [...names.map((s) => s.replace(".u[", ".v[")), ...names.map((s) => s.replace(".u[", ".e["))] };
 }
 
-interface Stability { radius: number; dominant: string; mode?: string }
+interface Stability {
+  radius: number;
+  dominant: string;
+  mode?: string;
+}
 
 /**
  * Spectral radius of a Jacobian over the named states, its dominant eigenvalue as text, and the state its
@@ -181,27 +226,42 @@ interface Stability { radius: number; dominant: string; mode?: string }
 function stability(J: number[][], names: string[]): Stability {
   if (J.length === 0) return { radius: 0, dominant: "0" };
   const e = new EigenvalueDecomposition(new Matrix(J), { assumeSymmetric: false });
-  const re = e.realEigenvalues, im = e.imaginaryEigenvalues;
+  const re = e.realEigenvalues,
+    im = e.imaginaryEigenvalues;
   let k = 0;
   for (let i = 1; i < re.length; i++) if (Math.hypot(re[i], im[i]) > Math.hypot(re[k], im[k])) k = i;
   // a complex pair keeps the real and imaginary parts of its eigenvector in columns k and k + 1 (first of the pair: im > 0)
-  const V = e.eigenvectorMatrix, first = im[k] < 0 ? k - 1 : k;
-  const weight = (row: number) => (im[k] === 0 ? Math.abs(V.get(row, k)) : Math.hypot(V.get(row, first), V.get(row, first + 1)));
+  const V = e.eigenvectorMatrix,
+    first = im[k] < 0 ? k - 1 : k;
+  const weight = (row: number) =>
+    im[k] === 0 ? Math.abs(V.get(row, k)) : Math.hypot(V.get(row, first), V.get(row, first + 1));
   let top = 0;
   for (let row = 1; row < J.length; row++) if (weight(row) > weight(top)) top = row;
-  const dominant = im[k] === 0 ? re[k].toPrecision(6) : `${re[k].toPrecision(6)}${im[k] < 0 ? "-" : "+"}${Math.abs(im[k]).toPrecision(6)}i`;
+  const dominant =
+    im[k] === 0
+      ? re[k].toPrecision(6)
+      : `${re[k].toPrecision(6)}${im[k] < 0 ? "-" : "+"}${Math.abs(im[k]).toPrecision(6)}i`;
   return { radius: Math.hypot(re[k], im[k]), dominant, mode: names[top] };
 }
 
 /** Runs zero input from rest until the membranes stop moving (or `cap` steps); the state reached. */
 function restState(engine: Engine, m: ZeroInputMap, cap: number): { u: Float64Array; steps: number; finite: boolean } {
-  const u = new Float64Array(m.n), last = new Float64Array(m.n);
+  const u = new Float64Array(m.n),
+    last = new Float64Array(m.n);
   engine.reset();
   const zero = withZeroTail(emptyDrive(engine), cap);
   let finite = true;
   const steps = runDrive(engine, zero, () => {
-    let k = 0, change = 0, scale = 1;
-    for (const p of engine.populations) for (const x of p.now.u) { change = Math.max(change, Math.abs(x - last[k])); scale = Math.max(scale, Math.abs(x)); u[k] = x; k++; }
+    let k = 0,
+      change = 0,
+      scale = 1;
+    for (const p of engine.populations)
+      for (const x of p.now.u) {
+        change = Math.max(change, Math.abs(x - last[k]));
+        scale = Math.max(scale, Math.abs(x));
+        u[k] = x;
+        k++;
+      }
     last.set(u);
     if (!Number.isFinite(change)) return !(finite = false);
     return change <= 1e-14 * scale;
@@ -210,27 +270,55 @@ function restState(engine: Engine, m: ZeroInputMap, cap: number): { u: Float64Ar
 }
 
 function emptyDrive(engine: Engine): Drive {
-  const groups = engine.circuit.inputs.map((p) => ({ name: p.name, size: p.size, values: new Float64Array(0), present: new Uint8Array(0) }));
+  const groups = engine.circuit.inputs.map((p) => ({
+    name: p.name,
+    size: p.size,
+    values: new Float64Array(0),
+    present: new Uint8Array(0),
+  }));
   return { steps: 0, input: { file: "<zero input>", kind: "input", samples: 1, offsets: [0], steps: [0], groups } };
 }
 
 export const settles: Property = {
   name: "settles",
-  summary: "with zero input the state returns to its fixed point, and every eigenvalue of the discrete map's Jacobian there is inside the unit circle",
+  summary:
+    "with zero input the state returns to its fixed point, and every eigenvalue of the discrete map's Jacobian there is inside the unit circle",
   check(target, options): PropertyResult {
-    const c = target.circuit, m = zeroInputMap(c), engine = makeEngine(c, "ideal");
+    const c = target.circuit,
+      m = zeroInputMap(c),
+      engine = makeEngine(c, "ideal");
     const maxTau = Math.max(...m.tauM, ...m.tauR);
-    const fail = (failure: Failure, details: Record<string, unknown>, drive?: Drive, shrinks = 0, runs = 0): PropertyResult =>
-      ({ property: "settles", status: "failed", runs, note: "the state does not return to its fixed point", counterexample: { drive, shrinks, failure }, details });
+    const fail = (
+      failure: Failure,
+      details: Record<string, unknown>,
+      drive?: Drive,
+      shrinks = 0,
+      runs = 0,
+    ): PropertyResult => ({
+      property: "settles",
+      status: "failed",
+      runs,
+      note: "the state does not return to its fixed point",
+      counterexample: { drive, shrinks, failure },
+      details,
+    });
 
     // the fixed point the zero-input dynamics reach from rest
-    const rest = restState(engine, m, Math.min(200_000, Math.ceil(100 * maxTau / c.dt)));
+    const rest = restState(engine, m, Math.min(200_000, Math.ceil((100 * maxTau) / c.dt)));
     const fixed = rest.finite ? newton(m, rest.u) : undefined;
     if (!fixed) {
       const runaway = withZeroTail(emptyDrive(engine), rest.steps);
-      return fail({ step: rest.steps, message: `with zero input from rest the membranes ${rest.finite ? "do not come to a fixed point" : "run away to infinity"} within ${rest.steps} steps (no fixed point near the rest state)`, replay: { drive: runaway, mode: "ideal" } }, {});
+      return fail(
+        {
+          step: rest.steps,
+          message: `with zero input from rest the membranes ${rest.finite ? "do not come to a fixed point" : "run away to infinity"} within ${rest.steps} steps (no fixed point near the rest state)`,
+          replay: { drive: runaway, mode: "ideal" },
+        },
+        {},
+      );
     }
-    const scale = Math.max(1, ...fixed.map(Math.abs)), tolerance = 1e-6 * scale;
+    const scale = Math.max(1, ...fixed.map(Math.abs)),
+      tolerance = 1e-6 * scale;
     const details: Record<string, unknown> = { fixedPoint: Array.from(fixed), restSteps: rest.steps };
     let stable: Stability | undefined, errors: Stability | undefined;
     if (2 * m.n <= MAX_JACOBIAN) {
@@ -238,62 +326,108 @@ export const settles: Property = {
       const prospective = c.learning.rule === Rule.VLE && c.learning.prospectiveErrors;
       const e = errorJacobian(c, m, fixed, prospective);
       errors = stability(e.J, e.names);
-      Object.assign(details, { spectralRadius: stable.radius, dominantEigenvalue: stable.dominant, dominantMode: stable.mode, errorSpectralRadius: errors.radius, errorDominantMode: errors.mode });
+      Object.assign(details, {
+        spectralRadius: stable.radius,
+        dominantEigenvalue: stable.dominant,
+        dominantMode: stable.mode,
+        errorSpectralRadius: errors.radius,
+        errorDominantMode: errors.mode,
+      });
     }
     const unstable = stable !== undefined && !(stable.radius < 1);
     const unstableErrors = errors !== undefined && !(errors.radius < 1);
     // the zero-input tail: long enough for the slowest stable mode to decay by e^-60, or for an unstable one to show
-    const slowest = Math.ceil(10 * maxTau / c.dt);
-    const tail = Math.min(200_000, stable && !unstable ? Math.max(slowest, Math.ceil(60 / -Math.log(stable.radius))) : 2 * slowest);
+    const slowest = Math.ceil((10 * maxTau) / c.dt);
+    const tail = Math.min(
+      200_000,
+      stable && !unstable ? Math.max(slowest, Math.ceil(60 / -Math.log(stable.radius))) : 2 * slowest,
+    );
 
     let longest = 0;
-    const search = searchDrives(driveArbitrary(c, { maxSteps: options.maxSteps }), (drive) => {
-      engine.reset();
-      const run = withZeroTail(drive, tail);
-      let start = -1, worst = { d: 0, k: 0, u: 0 }, returned = false, runaway = false, failStep = 0;
-      runDrive(engine, run, (step) => {
-        if (step < drive.steps) return false;
-        worst = { d: -1, k: 0, u: 0 };
-        let k = 0;
-        for (const p of engine.populations) for (const x of p.now.u) { const d = Math.abs(x - fixed[k]); if (!(d <= worst.d)) worst = { d, k, u: x }; k++; }
-        failStep = step;
-        if (start < 0) start = worst.d;
-        if (worst.d <= tolerance) return (returned = true);
-        // an unstable fixed point: stop once the state is far on its way out
-        if (unstable && !(worst.d <= 100 * Math.max(start, tolerance))) return (runaway = true);
-        return false;
-      });
-      if (returned) {
-        longest = Math.max(longest, failStep - drive.steps);
-        return undefined;
-      }
-      const signal = m.names[worst.k];
-      const [population, neuron] = [signal.slice(0, signal.lastIndexOf(".u[")), signal.slice(signal.lastIndexOf("[") + 1, -1)];
-      return {
-        step: failStep, signal, value: worst.u, expected: fixed[worst.k],
-        message: `step ${failStep}: population '${population}' neuron ${neuron}: u = ${worst.u} is ${worst.d.toPrecision(4)} from the fixed point ${fixed[worst.k]} ` +
-          `${runaway ? `and moving away (${(worst.d / Math.max(start, tolerance)).toPrecision(3)} x farther than where the input left it)` : `after ${failStep - drive.steps} steps of zero input`}`,
-        replay: { drive: truncate(run, failStep), mode: "ideal", record: signal },
-      };
-    }, options);
+    const search = searchDrives(
+      driveArbitrary(c, { maxSteps: options.maxSteps }),
+      (drive) => {
+        engine.reset();
+        const run = withZeroTail(drive, tail);
+        let start = -1,
+          worst = { d: 0, k: 0, u: 0 },
+          returned = false,
+          runaway = false,
+          failStep = 0;
+        runDrive(engine, run, (step) => {
+          if (step < drive.steps) return false;
+          worst = { d: -1, k: 0, u: 0 };
+          let k = 0;
+          for (const p of engine.populations)
+            for (const x of p.now.u) {
+              const d = Math.abs(x - fixed[k]);
+              if (!(d <= worst.d)) worst = { d, k, u: x };
+              k++;
+            }
+          failStep = step;
+          if (start < 0) start = worst.d;
+          if (worst.d <= tolerance) return (returned = true);
+          // an unstable fixed point: stop once the state is far on its way out
+          if (unstable && !(worst.d <= 100 * Math.max(start, tolerance))) return (runaway = true);
+          return false;
+        });
+        if (returned) {
+          longest = Math.max(longest, failStep - drive.steps);
+          return undefined;
+        }
+        const signal = m.names[worst.k];
+        const [population, neuron] = [
+          signal.slice(0, signal.lastIndexOf(".u[")),
+          signal.slice(signal.lastIndexOf("[") + 1, -1),
+        ];
+        return {
+          step: failStep,
+          signal,
+          value: worst.u,
+          expected: fixed[worst.k],
+          message:
+            `step ${failStep}: population '${population}' neuron ${neuron}: u = ${worst.u} is ${worst.d.toPrecision(4)} from the fixed point ${fixed[worst.k]} ` +
+            `${runaway ? `and moving away (${(worst.d / Math.max(start, tolerance)).toPrecision(3)} x farther than where the input left it)` : `after ${failStep - drive.steps} steps of zero input`}`,
+          replay: { drive: truncate(run, failStep), mode: "ideal", record: signal },
+        };
+      },
+      options,
+    );
 
     if (unstable) {
       const eigen = `eigenvalue ${stable!.dominant} of the discrete map at the fixed point has modulus ${stable!.radius.toPrecision(6)} >= 1${stable!.mode ? ` (its mode is largest at ${stable!.mode})` : ""}; the circuit is not linearly stable: weaken the recurrent or mutual excitation`;
-      const failure = search.failure ? { ...search.failure, message: `${search.failure.message}; ${eigen}` } : { step: 0, message: eigen };
+      const failure = search.failure
+        ? { ...search.failure, message: `${search.failure.message}; ${eigen}` }
+        : { step: 0, message: eigen };
       return fail(failure, details, search.drive, search.shrinks, search.runs);
     }
     if (search.failure) return fail(search.failure, details, search.drive, search.shrinks, search.runs);
     if (unstableErrors) {
       const prospective = c.learning.rule === Rule.VLE && c.learning.prospectiveErrors;
-      return fail({
-        step: 0,
-        message: `eigenvalue ${errors!.dominant} of the error cells' loop at the fixed point has modulus ${errors!.radius.toPrecision(6)} >= 1${errors!.mode ? ` (its mode is largest at ${errors!.mode})` : ""}: ` +
-          `an error sent back around a loop grows each step${prospective ? ", amplified by the prospective readout tau_m / tau_r" : ""}; weaken the feedback around the loop${prospective ? " or bring tau_r closer to tau_m" : ""}`,
-      }, details, undefined, 0, search.runs);
+      return fail(
+        {
+          step: 0,
+          message:
+            `eigenvalue ${errors!.dominant} of the error cells' loop at the fixed point has modulus ${errors!.radius.toPrecision(6)} >= 1${errors!.mode ? ` (its mode is largest at ${errors!.mode})` : ""}: ` +
+            `an error sent back around a loop grows each step${prospective ? ", amplified by the prospective readout tau_m / tau_r" : ""}; weaken the feedback around the loop${prospective ? " or bring tau_r closer to tau_m" : ""}`,
+        },
+        details,
+        undefined,
+        0,
+        search.runs,
+      );
     }
-    const linear = stable ? `spectral radius ${stable.radius.toPrecision(6)} < 1 (error cells ${errors!.radius.toPrecision(6)})` : `Jacobian of ${2 * m.n} states too large for eigenvalues (over ${MAX_JACOBIAN}): return checked only`;
+    const linear = stable
+      ? `spectral radius ${stable.radius.toPrecision(6)} < 1 (error cells ${errors!.radius.toPrecision(6)})`
+      : `Jacobian of ${2 * m.n} states too large for eigenvalues (over ${MAX_JACOBIAN}): return checked only`;
     details.longestReturn = longest;
-    return { property: "settles", status: "passed", runs: search.runs, note: `back at the fixed point after at most ${longest} steps of zero input (allowed ${tail}); ${linear}`, details };
+    return {
+      property: "settles",
+      status: "passed",
+      runs: search.runs,
+      note: `back at the fixed point after at most ${longest} steps of zero input (allowed ${tail}); ${linear}`,
+      details,
+    };
   },
 };
 
