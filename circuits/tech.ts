@@ -2,9 +2,9 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { unit as parseUnit } from "mathjs";
 import { parse as parseYaml } from "yaml";
 import { VleError } from "./errors.js";
+import { math } from "./mathjs.js";
 
 /** Where cards live: beside this module (circuits/tech), also when run from dist/ or a build below it (dist/test-build-*). */
 function cardDirectory(): string {
@@ -272,11 +272,11 @@ function toSI(written: string, unit: string, where: () => string): number {
   }
   let q;
   try {
-    q = parseUnit(written);
+    q = math().unit(written);
   } catch {
     throw new VleError(`${where()} is not a quantity in ${unit} (write e.g. "1.5 ${unit}")`);
   }
-  if (q.value === null || !q.equalBase(parseUnit(`1 ${unit}`)))
+  if (q.value === null || !q.equalBase(math().unit(`1 ${unit}`)))
     throw new VleError(`${where()} is not a quantity in ${unit}`);
   const x = q.toNumber(unit);
   if (!Number.isFinite(x)) throw new VleError(`${where()} is not finite`);

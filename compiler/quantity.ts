@@ -1,14 +1,6 @@
 // Quantities and expressions in descriptions ("10 ms", "2*dt", "0.9/sqrt(32)"), evaluated by mathjs in a restricted scope.
-import { createRequire } from "node:module";
 import type { MathNode, Unit } from "mathjs";
-
-type MathJs = typeof import("mathjs");
-let mathjs: MathJs | undefined;
-
-/** mathjs costs about a second of CPU to load, so it is loaded on the first unit or expression: commands that never meet one start fast. */
-export function math(): MathJs {
-  return (mathjs ??= createRequire(import.meta.url)("mathjs") as MathJs);
-}
+import { math } from "../circuits/mathjs.js";
 
 /** A value in an expression: a plain number or a quantity with a unit. */
 export type Value = number | Unit;

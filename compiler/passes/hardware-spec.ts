@@ -1,5 +1,4 @@
-// The description's `hardware:` section (or `--target <card>`), read with units and the card's defaults into the chip spec the hardware passes share.
-import { Unit } from "mathjs";
+// The description's `hardware:` section (or `--chip <card>`), read with units and the card's defaults into the chip spec the hardware passes share.
 import {
   chipDefaultEntries,
   chipEnergyEntries,
@@ -10,6 +9,7 @@ import {
   type TechCard,
 } from "../../circuits/tech.js";
 import { VleError } from "../../circuits/errors.js";
+import { math } from "../../circuits/mathjs.js";
 import { Rounding } from "../../circuits/model.js";
 import type { Compilation, Pass } from "../pipeline.js";
 import { Section } from "../reader.js";
@@ -251,7 +251,7 @@ function empty(s: Section, key: string): Section {
 
 /** Seconds in one `unit` (dt's unit, such as "ms"). */
 function unitSeconds(unit: string): number {
-  return new Unit(1, unit).toNumber("s");
+  return new (math().Unit)(1, unit).toNumber("s");
 }
 
 function readEffects(s: Section): Record<EffectName, boolean> {

@@ -3,16 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { VleError } from "../../circuits/errors.js";
 import { version } from "../../compiler/version.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerCompile } from "./commands/compile.js";
-import { registerSimulate } from "./commands/simulate.js";
-import { registerTrain } from "./commands/train.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerExportSpice } from "./commands/export-spice.js";
-import { registerSpiceCheck } from "./commands/spice-check.js";
-import { registerEnergy } from "./commands/energy.js";
-import { registerAlign } from "./commands/align.js";
-import { registerVerify } from "./commands/verify.js";
+import { commands } from "./commands.js";
 
 const program = new Command("vle")
   .description("compiler and cycle-accurate mixed-signal simulator for chips that learn on-chip with VLE/GLE")
@@ -20,21 +11,25 @@ const program = new Command("vle")
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-// one line per subcommand; each lives in commands/<name>.ts
-registerInspect(program);
-registerCompile(program);
-registerSimulate(program);
-registerTrain(program);
-registerDemo(program);
-registerExportSpice(program);
-registerSpiceCheck(program);
-registerEnergy(program);
-registerAlign(program);
-registerVerify(program);
+/**
+ * Loads the module of the command being run (`vle <name> ...` or `vle help <name>`) and lists the others by name and
+ * summary only, so start-up pays for one command's imports.
+ */
+async function registerCommands(argv: string[]): Promise<void> {
+  const words = argv.slice(2);
+  const name = words[0] === "help" ? words[1] : words[0];
+  for (const entry of commands) {
+    if (entry.name === name) {
+      (await entry.load()).register(program);
+      program.commands.find((c) => c.name() === entry.name)!.description(entry.summary);
+    } else program.command(entry.name).description(entry.summary);
+  }
+}
 
 /** Exit codes: 0 ok, 1 bad input or failed check, 2 usage. */
 async function main(argv: string[]): Promise<number> {
   try {
+    await registerCommands(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {

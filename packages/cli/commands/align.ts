@@ -236,9 +236,6 @@ const integer = (flag: string, min: number) => (value: string) => {
 export function registerAlign(program: Command): void {
   program
     .command("align")
-    .description(
-      "gradient alignment: cosine and norm ratio of each rule's summed update against the exact gradient of the free network (gamma = 0)",
-    )
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .option("--task <name>", "drive with a task's training sequences: lagline, delayed-xor, ...")
     .option("--input <table>", "input table (.csv/.json), with --target")

@@ -26,7 +26,6 @@ function compileAndWrite(description: string, output?: string, card?: string): {
 export function registerCompile(program: Command): void {
   program
     .command("compile")
-    .description("compile a network description (.yaml/.json) to a circuit (.pb or .json)")
     .argument("<description>", "network description file")
     .option(
       "-o, --output <file>",

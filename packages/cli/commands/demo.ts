@@ -58,7 +58,6 @@ export function demoTable(s: TrainSummary, example: string): string {
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("compile examples/lagline.yaml, train it on-chip with VLE, and show what it learned")
     .option("--progress", "show the progress bar even when stderr is not a terminal")
     .action((opts: { progress?: boolean }) => {
       const example = findExample("lagline.yaml");

@@ -91,9 +91,6 @@ export function energyCommand(path: string, options: EnergyOptions): EnergyDocum
 export function registerEnergy(program: Command): void {
   program
     .command("energy")
-    .description(
-      "energy and time of on-chip learning per component, per sample and per training run (optionally against BPTT on a digital accelerator)",
-    )
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json) with a hardware section")
     .requiredOption(
       "--task <name>",

@@ -82,9 +82,6 @@ export function registerExportSpice(program: Command): void {
   spiceFlags(
     program
       .command("export-spice")
-      .description(
-        "write a circuit as an ngspice netlist (capacitors, conductances, controlled and behavioural sources)",
-      )
       .argument("<circuit>", "description (.yaml/.json) or compiled circuit (.pb/.json)")
       .requiredOption("-o, --out <file.cir>", "netlist to write"),
   ).action((file: string, opts: SpiceCliOptions & { out: string }) => {

@@ -49,7 +49,6 @@ export function summarize(c: Circuit): string {
 export function registerInspect(program: Command): void {
   program
     .command("inspect")
-    .description("print a readable summary of a circuit (compiled .pb/.json, or a description compiled on the fly)")
     .argument("<circuit>", "compiled circuit or network description")
     .option("--json", "print the circuit's JSON form instead")
     .action((file: string, opts: { json?: boolean }) => {

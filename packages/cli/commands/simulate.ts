@@ -167,9 +167,6 @@ const positiveInteger = (flag: string) => (value: string) => {
 export function registerSimulate(program: Command): void {
   program
     .command("simulate")
-    .description(
-      "run a circuit (ideal mode, or hardware mode on its compiled chip) on an input table, learning from a target table if given, and write a trace CSV and/or VCD waveforms",
-    )
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .option("--input <table>", "input table (.csv or .json): one row per step, columns <input>[<i>], optional 'sample'")
     .option("--target <table>", "target table like the input, columns <output>[<i>]; empty cells: no target that step")

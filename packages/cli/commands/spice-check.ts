@@ -57,9 +57,6 @@ export function registerSpiceCheck(program: Command): void {
   spiceFlags(
     program
       .command("spice-check")
-      .description(
-        "run ngspice on the exported netlist and the ideal engine at fine dt on the same input; relative RMS per signal and both run times",
-      )
       .argument("<circuit>", "description (.yaml/.json) or compiled circuit (.pb/.json)")
       .option("--refine <k,...>", "engine time steps dt/k, a convergence series (default 64)")
       .option("--json", "print the report as JSON")

@@ -52,7 +52,6 @@ const integer = (flag: string, min: number) => (value: string) => {
 export function registerTrain(program: Command): void {
   program
     .command("train")
-    .description("train a circuit on a task with its on-chip learning rule; prints a JSON summary")
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .requiredOption("--task <name>", `task: ${Object.keys(taskFactories).join(", ")}`)
     .option("--epochs <n>", "epochs (default: the task's)", integer("--epochs", 0))

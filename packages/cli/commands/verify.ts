@@ -26,9 +26,6 @@ const propertyName = (value: string, previous: string[] = []) => {
 export function registerVerify(program: Command): void {
   program
     .command("verify")
-    .description(
-      "check a circuit's properties over random bounded drives (fast-check), shrinking any failure to a short counterexample that 'vle simulate --input' replays; exit 0: all pass, 1: a property failed, 2: usage",
-    )
     .addHelpText("after", `\nProperties:\n${properties.map((p) => `  ${p.name}\n      ${p.summary}`).join("\n")}\n`)
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .option(
