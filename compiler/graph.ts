@@ -39,6 +39,8 @@ export interface PopulationSpec {
   tauM?: PerNeuron;
   tauR?: PerNeuron;
   bias?: PerNeuron;
+  /** a seeded bias initializer instead of values; fan_in = the presynaptic neurons of every projection into it */
+  biasInit?: InitSpec;
   phi: Phi;
   learnBias: boolean;
   learnTauM: boolean;

@@ -17,29 +17,40 @@ export const initKinds: Record<InitKind, string> = {
 
 /** Draws a rows x cols matrix (row-major) from `kind` with `scale` and `seed`. */
 export function drawMatrix(kind: InitKind, scale: number, seed: number, rows: number, cols: number): number[] {
+  return drawValues(kind, scale, seed, rows * cols, cols, rows);
+}
+
+/** Draws `count` values from `kind` with `scale` and `seed`, for the given fan_in and fan_out. */
+export function drawValues(
+  kind: InitKind,
+  scale: number,
+  seed: number,
+  count: number,
+  fanIn: number,
+  fanOut: number,
+): number[] {
   const rng = new Random(seed);
-  const n = rows * cols;
-  const uniform = (a: number) => Array.from({ length: n }, () => a * (2 * rng.uniform() - 1));
-  const normal = (s: number) => Array.from({ length: n }, () => s * rng.normal());
+  const uniform = (a: number) => Array.from({ length: count }, () => a * (2 * rng.uniform() - 1));
+  const normal = (s: number) => Array.from({ length: count }, () => s * rng.normal());
   switch (kind) {
     case "zeros":
-      return new Array<number>(n).fill(0);
+      return new Array<number>(count).fill(0);
     case "constant":
-      return new Array<number>(n).fill(scale);
+      return new Array<number>(count).fill(scale);
     case "uniform":
       return uniform(scale);
     case "normal":
       return normal(scale);
     case "xavier":
-      return uniform(scale * Math.sqrt(6 / (cols + rows)));
+      return uniform(scale * Math.sqrt(6 / (fanIn + fanOut)));
     case "xavier-normal":
-      return normal(scale * Math.sqrt(2 / (cols + rows)));
+      return normal(scale * Math.sqrt(2 / (fanIn + fanOut)));
     case "kaiming":
-      return normal(scale * Math.sqrt(2 / cols));
+      return normal(scale * Math.sqrt(2 / fanIn));
     case "lecun":
-      return normal(scale / Math.sqrt(cols));
+      return normal(scale / Math.sqrt(fanIn));
     case "torch":
-      return uniform(scale / Math.sqrt(cols));
+      return uniform(scale / Math.sqrt(fanIn));
   }
 }
 

@@ -10,6 +10,11 @@ export interface PerNeuron {
   list?: number[];
 }
 
+/** A run in a per-neuron list: "18 x 0.6" stands for 18 neurons with value 0.6 (the value may be an expression). */
+const RUN = /^\s*(\d+)\s+x\s+(\S.*)$/;
+/** Largest run: as large as a population may be. */
+const MAX_RUN = 2 ** 20;
+
 /** A matrix as written: rows of numbers, or one scalar for every entry. */
 export interface Matrix {
   where: Where;
@@ -223,11 +228,18 @@ export class Section {
     if (node.kind === "seq") {
       if (node.items.length === 0)
         this.fail(key, "the list is empty", "give one value per neuron or a single value for all");
-      const list = node.items.map((item, i) => {
+      const list: number[] = [];
+      node.items.forEach((item, i) => {
         const w = { line: item.line, path: `${where.path}[${i}]` };
-        const x = this.value(item, w, kind);
+        const run = item.kind === "scalar" && typeof item.value === "string" ? RUN.exec(item.value) : null;
+        const count = run ? Number(run[1]) : 1;
+        if (run && (count < 1 || count > MAX_RUN))
+          fail(this.file, w, `a run of ${count} neurons`, `give a count from 1 to ${MAX_RUN}, as in '18 x 0.6'`);
+        const x = this.value(run ? { kind: "scalar", line: item.line, value: run[2] } : item, w, kind);
         this.checkRange(w, x, check);
-        return x;
+        if (list.length + count > MAX_RUN)
+          fail(this.file, w, `the list runs past ${MAX_RUN} neurons`, "use a smaller population");
+        for (let k = 0; k < count; k++) list.push(x);
       });
       return { where, list };
     }

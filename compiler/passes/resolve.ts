@@ -93,7 +93,7 @@ export const resolve: Pass = {
     readConstants(top, scope);
     const learning = readLearning(top, dt);
     const loss = readLoss(top);
-    const populations = readPopulations(top, learning.gamma);
+    const populations = readPopulations(top, learning.gamma, seed);
     const kinds = new Map(populations.map((p) => [p.name, p.kind]));
     const projections = readProjections(top, seed, kinds);
     const broadcasts = readBroadcasts(top, seed);
@@ -258,7 +258,7 @@ function items(top: Section, key: string, required: boolean, fix: string): Node[
   return top.list(key) ?? [];
 }
 
-function readPopulations(top: Section, gamma: number): PopulationSpec[] {
+function readPopulations(top: Section, gamma: number, seed: number): PopulationSpec[] {
   const nodes = items(top, "populations", true, "add a list of populations, e.g. - { name: x, kind: input, size: 1 }");
   if (nodes.length === 0)
     top.fail("populations", "the list is empty", "add at least an input and an output population");
@@ -323,7 +323,7 @@ function readPopulations(top: Section, gamma: number): PopulationSpec[] {
       ...base,
       tauM,
       tauR: s.perNeuron("tau_r", "time", { positive: true }) ?? tauM,
-      bias: s.perNeuron("bias", "plain"),
+      ...readBias(s, seed, name),
       phi: s.choice("phi", phiChoices, kind === "output" ? Phi.LINEAR : Phi.TANH),
       learnBias: learn.includes("bias"),
       learnTauM: learn.includes("tau_m"),
@@ -332,6 +332,26 @@ function readPopulations(top: Section, gamma: number): PopulationSpec[] {
       tolerance: kind === "output" ? s.number("tolerance", { fallback: 0, min: 0 }) : 0,
     };
   });
+}
+
+/** `bias:` per neuron (scalar or list), or a seeded initializer `{ kind, scale, seed }` drawn once per neuron. */
+function readBias(s: Section, seed: number, population: string): Pick<PopulationSpec, "bias" | "biasInit"> {
+  const node = s.get("bias");
+  if (node?.kind !== "map") return { bias: s.perNeuron("bias", "plain") };
+  const init = Section.of(s.file, s.scope, node, s.sub("bias"), initKeys);
+  return {
+    biasInit: {
+      where: init.where,
+      kind: init.choice("kind", initChoices),
+      scale: init.number("scale", { fallback: 1 }),
+      seed: init.number("seed", {
+        fallback: deriveSeed(seed, `${population}/bias`),
+        integer: true,
+        min: 0,
+        max: MAX_SEED,
+      }),
+    },
+  };
 }
 
 /** The initializer used when a matrix gives neither weights nor init: xavier, scale 1, seed derived from the element's name. */

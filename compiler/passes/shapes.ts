@@ -1,6 +1,7 @@
 // Pass 'shapes': description -> graph: references checked, missing sizes inferred, every per-neuron list and matrix shape checked.
 import { Loss, Phi, Rule } from "../../circuits/model.js";
 import type { Graph, GraphPopulation, GraphProjection, PopulationSpec } from "../graph.js";
+import { drawValues } from "../init.js";
 import type { Pass } from "../pipeline.js";
 import type { Matrix, PerNeuron } from "../reader.js";
 import { closest } from "../schema.js";
@@ -125,10 +126,21 @@ export const shapes: Pass = {
     }
     for (const b of d.broadcasts) matrix(b.weights, b.to, b.from);
 
+    // a bias initializer's fan_in: every presynaptic neuron of the population, as torch's nn.Linear bias
+    const fanIn = (name: string) =>
+      d.projections.filter((x) => x.to === name).reduce((n, x) => n + (size.get(x.from)?.n ?? 0), 0);
     const populations: GraphPopulation[] = d.populations.map((p) => {
       const n = size.get(p.name)?.n;
       if (n === undefined)
         fail(file, p.where, `population '${p.name}' has no size and none can be inferred`, "add size: N");
+      const init = p.biasInit;
+      if (init && ["torch", "kaiming", "lecun"].includes(init.kind) && fanIn(p.name) === 0)
+        fail(
+          file,
+          init.where,
+          `bias init '${init.kind}' scales with fan_in, and no projection enters '${p.name}'`,
+          "use kind uniform or normal, or give the bias values",
+        );
       // inputs have no membrane: their per-neuron arrays stay empty
       const expand = (v: PerNeuron | undefined, fallback: number) =>
         p.kind === "input" ? [] : v?.list ? v.list : new Array<number>(n).fill(v?.scalar ?? fallback);
@@ -137,7 +149,7 @@ export const shapes: Pass = {
         size: n,
         tauMValues: expand(p.tauM, NaN),
         tauRValues: expand(p.tauR, NaN),
-        biasValues: expand(p.bias, 0),
+        biasValues: init ? drawValues(init.kind, init.scale, init.seed, n, fanIn(p.name), n) : expand(p.bias, 0),
       };
     });
     const sizeOf = (name: string) => size.get(name)!.n;
