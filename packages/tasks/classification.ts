@@ -2,7 +2,7 @@
 import { VleError } from "../../circuits/errors.js";
 import { Loss, type Circuit } from "../../circuits/model.js";
 import { softmax } from "../../simulator/engine.js";
-import type { Dataset, Metrics, Sequence } from "./task.js";
+import type { Dataset, Metrics, ProtocolOptions, Sequence } from "./task.js";
 
 /** How a labelled signal becomes a sequence. */
 export interface ClassificationLayout {
@@ -19,6 +19,33 @@ export interface ClassificationLayout {
    */
   targetFrom: number;
   classes: number;
+  /** steps each signal sample is held for (supersampling; signalSteps counts samples); default 1 */
+  stepsPerSample?: number;
+}
+
+/**
+ * The layout with the user's protocol overrides, checked: one-line errors name the option. `samples` is the
+ * number of samples per signal; targetFrom counts steps of the sequence after supersampling.
+ */
+export function withProtocol(
+  task: string,
+  base: ClassificationLayout,
+  options: ProtocolOptions = {},
+): ClassificationLayout {
+  const stepsPerSample = options.stepsPerSample ?? base.stepsPerSample ?? 1;
+  if (!Number.isInteger(stepsPerSample) || stepsPerSample < 1)
+    throw new VleError(`task '${task}': --steps-per-sample ${stepsPerSample} must be a whole number >= 1`);
+  const tailSteps = options.answerSteps ?? base.tailSteps;
+  if (!Number.isInteger(tailSteps) || tailSteps < 0)
+    throw new VleError(`task '${task}': --answer-steps ${tailSteps} must be a whole number >= 0`);
+  const layout = { ...base, stepsPerSample, tailSteps };
+  const steps = sequenceSteps(layout);
+  const targetFrom = options.targetFrom === "last" ? steps - 1 : (options.targetFrom ?? base.targetFrom);
+  if (!Number.isInteger(targetFrom) || targetFrom < 0 || targetFrom >= steps)
+    throw new VleError(
+      `task '${task}': --target-from ${targetFrom} must be a step in [0, ${steps}) (the sequence has ${steps} steps), or 'last'`,
+    );
+  return { ...layout, targetFrom };
 }
 
 /** A labelled set of sequences; `labels` is what `classificationScore` compares against. */
@@ -26,7 +53,7 @@ export interface ClassificationDataset extends Dataset {
   readonly labels: Uint8Array;
 }
 
-export const sequenceSteps = (l: ClassificationLayout) => l.signalSteps + l.tailSteps;
+export const sequenceSteps = (l: ClassificationLayout) => l.signalSteps * (l.stepsPerSample ?? 1) + l.tailSteps;
 
 /**
  * Sequences from `count` signals (x: count x signalSteps x channels, sample-major). Inputs are copied once
@@ -39,6 +66,7 @@ export function classificationDataset(
   layout: ClassificationLayout,
 ): ClassificationDataset {
   const { signalSteps, channels, classes } = layout,
+    hold = layout.stepsPerSample ?? 1,
     steps = sequenceSteps(layout),
     count = labels.length;
   if (!(layout.targetFrom >= 0 && layout.targetFrom < steps))
@@ -48,7 +76,11 @@ export function classificationDataset(
   const signalSize = signalSteps * channels,
     size = steps * channels;
   const inputs = new Float64Array(count * size);
-  for (let k = 0; k < count; k++) for (let i = 0; i < signalSize; i++) inputs[k * size + i] = x[k * signalSize + i];
+  for (let k = 0; k < count; k++)
+    for (let t = 0; t < signalSteps; t++)
+      for (let h = 0; h < hold; h++)
+        for (let c = 0; c < channels; c++)
+          inputs[k * size + (t * hold + h) * channels + c] = x[k * signalSize + t * channels + c];
   const mask = new Uint8Array(steps).fill(1, layout.targetFrom);
   const targets = Array.from({ length: classes }, (_, c) => {
     const t = new Float64Array(steps * classes);

@@ -1,4 +1,5 @@
 // Checks the MNIST-1D generator step by step, and the generated set against statistics of the published one.
+import { loadCircuit } from "../cli/load.js";
 import { describe, expect, it } from "vitest";
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
@@ -440,6 +441,55 @@ describe("mnist1d task", () => {
     }
     expect(() => createMnist1d({ seed: 42, circuit, trainSize: 4001 })).toThrow(
       /trainSize = 4001 is more than the 4000 signals of the set; give at most 4000/,
+    );
+  });
+
+  it("the GLE protocol: length 360, target at every step, data seed 42 whatever the run seed", async () => {
+    const { createMnist1d } = await import("./mnist1d.js");
+    const circuit = loadCircuit("examples/mnist1d-gle.yaml");
+    const protocol = { targetFrom: 0, answerSteps: 0 };
+    const task = createMnist1d({ seed: 7, circuit, trainSize: 20, testSize: 10, length: 360, protocol });
+    const d = makeMnist1d({ finalLength: 360, seed: 42 });
+    expect(task.steps).toBe(360);
+    for (let k = 0; k < 20; k += 7) {
+      const seq = task.train.sequence(k);
+      expect(Array.from(seq.input)).toEqual(Array.from(d.train.x.subarray(k * 360, (k + 1) * 360)));
+      expect(Array.from(seq.mask)).toEqual(new Array(360).fill(1));
+      expect(seq.target.reduce((s, v) => s + v, 0)).toBe(360);
+    }
+    const other = createMnist1d({ seed: 8, circuit, trainSize: 20, testSize: 10, length: 360, protocol });
+    expect(other.train.sequence(3).input).toEqual(task.train.sequence(3).input);
+    const reseeded = createMnist1d({
+      seed: 7,
+      circuit,
+      trainSize: 20,
+      testSize: 10,
+      length: 360,
+      dataSeed: 1,
+      protocol,
+    });
+    expect(reseeded.train.sequence(3).input).not.toEqual(task.train.sequence(3).input);
+  });
+
+  it("steps per sample hold every sample; the target window may be the last step only", async () => {
+    const { createMnist1d } = await import("./mnist1d.js");
+    const circuit = loadCircuit("examples/mnist1d-gle.yaml");
+    const task = createMnist1d({
+      seed: 0,
+      circuit,
+      trainSize: 10,
+      testSize: 10,
+      length: 72,
+      protocol: { stepsPerSample: 5, answerSteps: 2, targetFrom: "last" },
+    });
+    const d = makeMnist1d({ finalLength: 72 });
+    expect(task.steps).toBe(362);
+    const seq = task.train.sequence(4);
+    for (let t = 0; t < 72; t++) for (let h = 0; h < 5; h++) expect(seq.input[t * 5 + h]).toBe(d.train.x[4 * 72 + t]);
+    expect(Array.from(seq.input.subarray(360))).toEqual([0, 0]);
+    expect(Array.from(seq.mask)).toEqual([...new Array(361).fill(0), 1]);
+    expect(() => createMnist1d({ seed: 0, circuit, protocol: { targetFrom: 45 } })).toThrow(
+      /task 'mnist1d': --target-from 45 must be a step in \[0, 45\) \(the sequence has 45 steps\), or 'last'/,
     );
   });
 });

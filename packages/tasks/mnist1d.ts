@@ -1,12 +1,7 @@
 // MNIST-1D (Greydanus 2020): ten one-dimensional digit templates turned into a seeded, noisy set of length-40 signals.
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
-import {
-  classificationDataset,
-  classificationScore,
-  sequenceSteps,
-  type ClassificationLayout,
-} from "./classification.js";
+import { classificationDataset, classificationScore, sequenceSteps, withProtocol } from "./classification.js";
 import { datasetSize, type TaskFactory } from "./task.js";
 
 /**
@@ -261,18 +256,26 @@ export const mnist1dProtocol = { answerSteps: 5, targetFrom: 20 } as const;
 
 /**
  * The task: one signal value per step into a single input channel, the class one-hot over 10 outputs.
- * The task seed is the generator's seed; trainSize and testSize take the first signals of the
- * published-size train (4000) and test (1000) sets.
+ * The data come from the generator seeded with `dataSeed` (default 42, the published seed), apart from the
+ * run's seed; `length` is the generator's final length (40 published, 360 for the GLE protocol). trainSize
+ * and testSize take the first signals of the published-size train (4000) and test (1000) sets.
  */
-export const createMnist1d: TaskFactory = ({ seed, trainSize, testSize }) => {
-  const data = makeMnist1d({ seed });
-  const layout: ClassificationLayout = {
-    signalSteps: data.train.length,
-    channels: 1,
-    tailSteps: mnist1dProtocol.answerSteps,
-    targetFrom: mnist1dProtocol.targetFrom,
-    classes: MNIST1D_CLASSES,
-  };
+export const createMnist1d: TaskFactory = ({ trainSize, testSize, dataSeed, length, protocol }) => {
+  const data = makeMnist1d({
+    seed: dataSeed ?? mnist1dDefaults.seed,
+    finalLength: length ?? mnist1dDefaults.finalLength,
+  });
+  const layout = withProtocol(
+    "mnist1d",
+    {
+      signalSteps: data.train.length,
+      channels: 1,
+      tailSteps: mnist1dProtocol.answerSteps,
+      targetFrom: Math.min(mnist1dProtocol.targetFrom, data.train.length - 1),
+      classes: MNIST1D_CLASSES,
+    },
+    protocol,
+  );
   const part = (set: LabelledSignals, field: "trainSize" | "testSize", given: number | undefined) => {
     const n = datasetSize("mnist1d", field, given, set.count);
     if (n > set.count)

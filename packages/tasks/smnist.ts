@@ -2,12 +2,7 @@
 import { createRequire } from "node:module";
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
-import {
-  classificationDataset,
-  classificationScore,
-  sequenceSteps,
-  type ClassificationLayout,
-} from "./classification.js";
+import { classificationDataset, classificationScore, sequenceSteps, withProtocol } from "./classification.js";
 import { datasetSize, type TaskFactory } from "./task.js";
 
 export const SMNIST_SIDE = 28;
@@ -97,7 +92,7 @@ export const smnistProtocol = {
 function createSmnist(kind: "row" | "pixel"): TaskFactory {
   const name = `smnist-${kind}`;
   const channels = kind === "row" ? SMNIST_SIDE : 1;
-  return ({ seed, trainSize, testSize }) => {
+  return ({ seed, trainSize, testSize, protocol }) => {
     const nTrain = datasetSize(name, "trainSize", trainSize, smnistSplit.train),
       nTest = datasetSize(name, "testSize", testSize, smnistSplit.test);
     const digits = loadMnistDigits();
@@ -107,13 +102,17 @@ function createSmnist(kind: "row" | "pixel"): TaskFactory {
       );
     const split = smnistSplitIndices(seed, nTrain, nTest);
     const signalSteps = SMNIST_PIXELS / channels;
-    const layout: ClassificationLayout = {
-      signalSteps,
-      channels,
-      tailSteps: smnistProtocol[kind].answerSteps,
-      targetFrom: smnistProtocol[kind].targetFrom,
-      classes: SMNIST_CLASSES,
-    };
+    const layout = withProtocol(
+      name,
+      {
+        signalSteps,
+        channels,
+        tailSteps: smnistProtocol[kind].answerSteps,
+        targetFrom: smnistProtocol[kind].targetFrom,
+        classes: SMNIST_CLASSES,
+      },
+      protocol,
+    );
     const gather = (indices: number[]) => {
       const x = new Float32Array(indices.length * SMNIST_PIXELS),
         labels = new Uint8Array(indices.length);

@@ -54,6 +54,22 @@ export interface TaskOptions {
   /** size overrides, e.g. for reduced runs in tests */
   trainSize?: number;
   testSize?: number;
+  /** the seed of generated data, apart from the run's seed (tasks that generate data; mnist1d: 42, as published) */
+  dataSeed?: number;
+  /** samples per generated signal (mnist1d's final length: 40 as published, 360 for the GLE protocol) */
+  length?: number;
+  /** how labelled signals become sequences (classification tasks), over the task's own protocol */
+  protocol?: ProtocolOptions;
+}
+
+/** Overrides of a classification task's protocol; every step count is in steps of the sequence fed. */
+export interface ProtocolOptions {
+  /** the first step that carries the target ("last": only the final step); the outputs summed over the target steps vote */
+  targetFrom?: number | "last";
+  /** zero-input steps after the signal */
+  answerSteps?: number;
+  /** steps each input sample is held for (supersampling); 1: one step per sample */
+  stepsPerSample?: number;
 }
 
 export type TaskFactory = (options: TaskOptions) => Task;
@@ -202,6 +218,40 @@ export function predict(
     outputs.push(...records);
   }
   return outputs;
+}
+
+/**
+ * The circuit's output loss over recorded outputs (from `predict`), per target step: cross-entropy of the
+ * softmax or 1/2 squared error, each output port with its own loss, summed over ports, averaged over the
+ * steps whose mask is 1. This is the loss the learning-rate schedule watches.
+ */
+export function recordedLoss(outputs: readonly Float64Array[], data: Dataset, circuit: Circuit): number {
+  let offset = 0;
+  const ports = circuit.outputs.map((o) => {
+    const size = circuit.populations.find((p) => p.name === o.population)!.size;
+    offset += size;
+    return { size, offset: offset - size, crossEntropy: o.loss === Loss.CROSS_ENTROPY };
+  });
+  const channels = offset,
+    p = new Float64Array(Math.max(1, ...ports.map((q) => q.size)));
+  let total = 0,
+    count = 0;
+  outputs.forEach((y, k) => {
+    const { target, mask } = data.sequence(k);
+    for (let s = 0; s < y.length / channels; s++) {
+      if (!mask[s]) continue;
+      count++;
+      for (const { size, offset: o, crossEntropy } of ports) {
+        const at = s * channels + o;
+        if (crossEntropy) {
+          softmax(y, at, size, p);
+          for (let c = 0; c < size; c++)
+            if (target[at + c] !== 0) total -= target[at + c] * Math.log(Math.max(p[c], 1e-300));
+        } else for (let c = 0; c < size; c++) total += 0.5 * (target[at + c] - y[at + c]) ** 2;
+      }
+    }
+  });
+  return count ? total / count : 0;
 }
 
 /** Sizes from the options or the task's defaults, checked. */

@@ -10,7 +10,18 @@ import { Random } from "../../circuits/random.js";
 import { Engine } from "../../simulator/engine.js";
 import { checkFinite } from "../../simulator/guard.js";
 import { createLearner, parseRuleSpec } from "../../simulator/learner.js";
-import { Feeder, idealEngine, predict, type EngineFactory, type Metrics, type Sequence, type Task } from "./task.js";
+import { PlateauSchedule, type PlateauOptions, type PlateauState } from "./plateau.js";
+import {
+  Feeder,
+  idealEngine,
+  predict,
+  recordedLoss,
+  type Dataset,
+  type EngineFactory,
+  type Metrics,
+  type Sequence,
+  type Task,
+} from "./task.js";
 
 export interface TrainOptions {
   /** seeds the task's data (the caller made the task with it) and the batch order */
@@ -28,12 +39,24 @@ export interface TrainOptions {
   progress?: boolean;
   /** the engine the run trains and evaluates on (default: ideal mode; hardware mode: simulator/hardware) */
   engine?: EngineFactory;
+  /** training sequences held out (a seeded draw) to validate on after every epoch; 0: none */
+  validation?: number;
+  /** ReduceLROnPlateau on the validation loss (needs `validation`) */
+  plateau?: PlateauOptions;
+  /** keep the network state from one batch to the next instead of starting every batch from zero */
+  carryState?: boolean;
+  /** called after every epoch with its record (results written as the run goes) */
+  onEpoch?: (record: EpochRecord) => void;
 }
 
 export interface EpochRecord {
   epoch: number;
   trainLoss: number;
   metrics: Metrics;
+  /** the output loss on the held-out validation sequences, when there are any */
+  validationLoss?: number;
+  /** the learning rates during the next epoch, as a multiple of the circuit's (the plateau schedule cuts it) */
+  rateScale?: number;
 }
 
 export interface TrainSummary {
@@ -44,8 +67,10 @@ export interface TrainSummary {
   epochs: number;
   batch: number;
   trainSize: number;
+  validationSize: number;
   testSize: number;
   stepsPerSequence: number;
+  carryState: boolean;
   /** test metrics before training and after the last epoch */
   initial: Metrics;
   final: Metrics;
@@ -71,6 +96,19 @@ export const listedParameterLimit = 64;
 /** The batch order's generator is seeded apart from the task's data generator. */
 const orderSeed = (seed: number) => (seed ^ 0x5bd1e995) | 0;
 
+/**
+ * The training sequences split into those trained on and `held` held out for validation: a seeded draw
+ * (its own generator, so the batch order is the same as without validation), both in ascending order.
+ */
+export function holdOut(size: number, held: number, seed: number): { train: number[]; validation: number[] } {
+  const all = Array.from({ length: size }, (_, i) => i);
+  if (held === 0) return { train: all, validation: [] };
+  const drawn = new Random((seed ^ 0x27d4eb2f) | 0).shuffle(all.slice());
+  const validation = drawn.slice(0, held).sort((a, b) => a - b);
+  const out = new Set(validation);
+  return { train: all.filter((i) => !out.has(i)), validation };
+}
+
 /** What must match between a checkpoint and the run that resumes it. */
 interface RunIdentity {
   task: string;
@@ -80,6 +118,9 @@ interface RunIdentity {
   batch: number;
   trainSize: number;
   testSize: number;
+  validation: number;
+  plateau: string;
+  carryState: boolean;
 }
 
 interface Checkpoint {
@@ -97,6 +138,8 @@ interface Checkpoint {
   /** dynamic state, only for tasks that run one continuous stream */
   state?: { populations: Record<string, Record<string, number[]>>; crossbars: Record<string, number[]> };
   running: { loss: number; count: number };
+  plateau?: PlateauState;
+  rateScale: number;
   initial: Metrics;
   history: EpochRecord[];
   wallSeconds: number;
@@ -138,6 +181,9 @@ function readCheckpoint(path: string, run: RunIdentity): Checkpoint {
     batch: "--batch",
     trainSize: "the task's train size",
     testSize: "the task's test size",
+    validation: "--validation",
+    plateau: "--plateau",
+    carryState: "--carry-state",
   };
   for (const key of Object.keys(flags) as (keyof RunIdentity)[]) {
     if (ck.run[key] !== run[key]) {
@@ -190,11 +236,22 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     throw new VleError(`--checkpoint-every ${every}: give a non-negative integer (0: only after each epoch)`);
   if (options.resume && !options.checkpoint)
     throw new VleError(`--resume needs --checkpoint <file> naming the checkpoint to continue from`);
-  const perEpoch = Math.floor(task.train.size / B);
+  const held = options.validation ?? 0;
+  if (!Number.isInteger(held) || held < 0 || held >= task.train.size)
+    throw new VleError(
+      `--validation ${held}: give a whole number of sequences from 0 to ${task.train.size - 1} (the task has ${task.train.size} training sequences)`,
+    );
+  if (options.plateau && held === 0)
+    throw new VleError(`--plateau needs --validation <n>: the schedule watches the loss on held-out training data`);
+  const split = holdOut(task.train.size, held, seed);
+  const perEpoch = Math.floor(split.train.length / B);
   if (perEpoch < 1)
     throw new VleError(
-      `task '${task.name}' has ${task.train.size} training sequences, fewer than one batch of ${B}; lower --batch`,
+      `task '${task.name}' has ${split.train.length} training sequences, fewer than one batch of ${B}; lower --batch`,
     );
+  const carry = options.carryState === true || !task.resetPerSequence;
+  const schedule = options.plateau ? new PlateauSchedule(options.plateau) : undefined;
+  const validation: Dataset = { size: held, sequence: (i) => task.train.sequence(split.validation[i]) };
 
   const rule = options.rule === undefined ? undefined : parseRuleSpec(options.rule, "--rule");
   const makeEngine = options.engine ?? idealEngine;
@@ -210,10 +267,22 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     batch: B,
     trainSize: task.train.size,
     testSize: task.test.size,
+    validation: held,
+    plateau: options.plateau ? `${options.plateau.patience}:${options.plateau.factor}` : "none",
+    carryState: carry,
   };
   const evaluate = (): Metrics => {
     const trained = engine.exportCircuit();
     return task.score(predict(trained, task, task.test, 64, makeEngine), trained);
+  };
+  const validationLoss = () => {
+    const trained = engine.exportCircuit();
+    return recordedLoss(predict(trained, task, validation, 64, makeEngine), validation, trained);
+  };
+  let rateScale = 1;
+  const scaleRates = (factor: number) => {
+    rateScale *= factor;
+    for (const p of engine.parameters) p.rate *= factor;
   };
 
   let epoch = 0,
@@ -229,6 +298,8 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     restoreParameters(engine, ck, options.checkpoint!);
     if (ck.state) restoreEngineState(engine, ck.state);
     ({ epoch, batch, history, initial, running } = ck);
+    if (schedule && ck.plateau) schedule.state = ck.plateau;
+    scaleRates(ck.rateScale);
     order.state = ck.orderState;
     epochOrderState = ck.orderState;
     wallBefore = ck.wallSeconds;
@@ -256,8 +327,10 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
         m: Array.from(p.m),
         s: Array.from(p.s),
       })),
-      state: task.resetPerSequence ? undefined : engineState(engine),
+      state: carry ? engineState(engine) : undefined,
       running,
+      plateau: schedule?.state,
+      rateScale,
       initial,
       history,
       wallSeconds: wallBefore + (performance.now() - started) / 1000,
@@ -293,9 +366,9 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
   for (; epoch < epochs; epoch++, batch = 0) {
     // the order of this epoch is replayed from the state saved before its shuffle
     order.state = epochOrderState;
-    indices = order.shuffle(Array.from({ length: task.train.size }, (_, i) => i));
+    indices = order.shuffle([...split.train]);
     for (; batch < perEpoch; ) {
-      if (task.resetPerSequence) engine.reset();
+      if (!carry) engine.reset();
       sequences.length = 0;
       for (let b = 0; b < B; b++) sequences.push(task.train.sequence(indices[batch * B + b]));
       for (let s = 0; s < task.steps; s++) {
@@ -310,10 +383,19 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
       batch++;
       if (batch === perEpoch) {
         const metrics = evaluate();
-        history.push({ epoch: epoch + 1, trainLoss: running.count ? running.loss / running.count : 0, metrics });
+        const record: EpochRecord = {
+          epoch: epoch + 1,
+          trainLoss: running.count ? running.loss / running.count : 0,
+          metrics,
+        };
+        if (held > 0) record.validationLoss = validationLoss();
+        if (schedule) scaleRates(schedule.step(record.validationLoss!));
+        if (schedule) record.rateScale = rateScale;
+        history.push(record);
         running = { loss: 0, count: 0 };
         epochOrderState = order.state;
         save(epoch + 1, 0);
+        options.onEpoch?.(record);
       } else if (every > 0 && batch % every === 0) {
         save(epoch, batch);
       }
@@ -337,9 +419,11 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     seed,
     epochs,
     batch: B,
-    trainSize: task.train.size,
+    trainSize: split.train.length,
+    validationSize: held,
     testSize: task.test.size,
     stepsPerSequence: task.steps,
+    carryState: carry,
     initial,
     final: history.at(-1)?.metrics ?? initial,
     history,

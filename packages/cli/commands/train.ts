@@ -4,6 +4,7 @@ import { writeCircuit } from "../../../circuits/codec.js";
 import { VleError } from "../../../circuits/errors.js";
 import { createTask, taskFactories } from "../../tasks/index.js";
 import { train, type TrainResult } from "../../tasks/train.js";
+import type { PlateauOptions } from "../../tasks/plateau.js";
 import { loadCircuit } from "../load.js";
 
 export interface TrainCommandOptions {
@@ -20,6 +21,14 @@ export interface TrainCommandOptions {
   output?: string;
   trainSize?: number;
   testSize?: number;
+  dataSeed?: number;
+  length?: number;
+  targetFrom?: number | "last";
+  answerSteps?: number;
+  stepsPerSample?: number;
+  validation?: number;
+  plateau?: PlateauOptions;
+  carryState?: boolean;
 }
 
 /** Loads the circuit, makes the task and trains; the task's defaults fill in epochs and batch. */
@@ -28,7 +37,19 @@ export function trainCommand(file: string, options: TrainCommandOptions): TrainR
     throw new VleError(`${options.output}: the trained circuit's file must end in .pb (binary) or .json`);
   const circuit = loadCircuit(file);
   const seed = options.seed ?? 0;
-  const task = createTask(options.task, { seed, circuit, trainSize: options.trainSize, testSize: options.testSize });
+  const task = createTask(options.task, {
+    seed,
+    circuit,
+    trainSize: options.trainSize,
+    testSize: options.testSize,
+    dataSeed: options.dataSeed,
+    length: options.length,
+    protocol: {
+      targetFrom: options.targetFrom,
+      answerSteps: options.answerSteps,
+      stepsPerSample: options.stepsPerSample,
+    },
+  });
   const result = train(circuit, task, {
     seed,
     epochs: options.epochs ?? task.defaults.epochs,
@@ -38,6 +59,9 @@ export function trainCommand(file: string, options: TrainCommandOptions): TrainR
     checkpointEvery: options.checkpointEvery,
     resume: options.resume,
     progress: options.progress ?? process.stderr.isTTY === true,
+    validation: options.validation,
+    plateau: options.plateau,
+    carryState: options.carryState,
   });
   if (options.output) writeCircuit(options.output, result.circuit);
   return result;
@@ -47,6 +71,20 @@ const integer = (flag: string, min: number) => (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < min)
     throw new VleError(`${flag} '${value}' must be an integer >= ${min}`);
   return Number(value);
+};
+
+/** --target-from: a step, or "last" */
+const targetStep = (value: string): number | "last" => (value === "last" ? value : integer("--target-from", 0)(value));
+
+/** --plateau patience:factor, as torch's ReduceLROnPlateau(patience, factor) */
+const plateau = (value: string): PlateauOptions => {
+  const m = /^(\d+):([0-9.eE+-]+)$/.exec(value);
+  const factor = m ? Number(m[2]) : NaN;
+  if (!m || !(factor > 0 && factor < 1))
+    throw new VleError(
+      `--plateau '${value}' must be patience:factor with a whole patience and 0 < factor < 1, e.g. 2:0.5`,
+    );
+  return { patience: Number(m[1]), factor };
 };
 
 export function registerTrain(program: Command): void {
@@ -68,6 +106,41 @@ export function registerTrain(program: Command): void {
     .option("-o, --output <file>", "write the trained circuit (.pb or .json)")
     .option("--train-size <n>", "training sequences (default: the task's)", integer("--train-size", 1))
     .option("--test-size <n>", "test sequences (default: the task's)", integer("--test-size", 1))
+    .option(
+      "--data-seed <s>",
+      "seed of generated data, apart from --seed (mnist1d: default 42, as published)",
+      integer("--data-seed", 0),
+    )
+    .option(
+      "--length <n>",
+      "samples per generated signal (mnist1d: 40 as published; 360 for the GLE protocol)",
+      integer("--length", 1),
+    )
+    .option(
+      "--target-from <step>",
+      "first step that carries the target, or 'last'; the outputs summed over the target steps vote",
+      targetStep,
+    )
+    .option("--answer-steps <n>", "zero-input steps after each signal", integer("--answer-steps", 0))
+    .option(
+      "--steps-per-sample <k>",
+      "steps each input sample is held for (supersampling)",
+      integer("--steps-per-sample", 1),
+    )
+    .option(
+      "--validation <n>",
+      "hold out n training sequences (seeded) and report their loss after every epoch",
+      integer("--validation", 1),
+    )
+    .option(
+      "--plateau <patience:factor>",
+      "ReduceLROnPlateau on the validation loss, e.g. 2:0.5 (needs --validation)",
+      plateau,
+    )
+    .option(
+      "--carry-state",
+      "keep the network state from batch to batch (as the GLE reference) instead of starting each from zero",
+    )
     .action((file: string, opts: TrainCommandOptions) => {
       const { summary } = trainCommand(file, opts);
       process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
