@@ -1,6 +1,7 @@
 // The task registry: tasks by name, created for a circuit and checked against its channels.
 import { VleError } from "../../circuits/errors.js";
 import { createDelayedXor } from "./delayed-xor.js";
+import { createHmmTask, hmmDefaults, parseHmmName } from "./hmm/task.js";
 import { createLagline } from "./lagline.js";
 import { createMnist1d } from "./mnist1d.js";
 import { createSmnistPixel, createSmnistRow } from "./smnist.js";
@@ -12,11 +13,17 @@ export const taskFactories: Record<string, TaskFactory> = {
   mnist1d: createMnist1d,
   "smnist-row": createSmnistRow,
   "smnist-pixel": createSmnistPixel,
+  hmm: createHmmTask(hmmDefaults),
 };
 
 /** The task `name` for the options' circuit; a one-line error for an unknown name or a circuit that does not fit. */
 export function createTask(name: string, options: TaskOptions): Task {
-  const factory = Object.hasOwn(taskFactories, name) ? taskFactories[name] : undefined;
+  // parametric names: hmm:<architecture>[:<states>]
+  const factory = name.startsWith("hmm:")
+    ? createHmmTask(parseHmmName(name))
+    : Object.hasOwn(taskFactories, name)
+      ? taskFactories[name]
+      : undefined;
   if (!factory) throw new VleError(`unknown task '${name}'; tasks: ${Object.keys(taskFactories).join(", ")}`);
   const task = factory(options);
   checkChannels(task, options.circuit);
