@@ -99,7 +99,7 @@ describe("the pipeline", () => {
     const broken: Pass = { name: "break", run: (c) => void (c.circuit!.crossbars[0].rows = 7) };
     const pipeline = [...passes.slice(0, 5), broken, ...passes.slice(5)];
     expect(() => compileSource(readFileSync("examples/lagline.yaml", "utf8"), "l.yaml", pipeline)).toThrow(
-      /^l\.yaml \(compiler pass 'break'\) 'lagline': crossbar 'x->l0': 7 rows but post 'l0' has 1 neurons$/,
+      /^l\.yaml \(compiler pass 'break'\) 'lagline': crossbar 'x_to_l0': 7 rows but post 'l0' has 1 neurons$/,
     );
   });
 });

@@ -35,11 +35,11 @@ describe("seeded initialization", () => {
     const b = compileSource(text(p2, "seed: 1\n"), "a.yaml");
     const c = compileSource(text(p1, "seed: 2\n"), "a.yaml");
     const w = (circuit: typeof a, name: string) => circuit.crossbars.find((x) => x.name === name)!.weights;
-    expect(w(a, "x->h")).toEqual(w(b, "x->h"));
-    expect(w(a, "h->y")).toEqual(w(b, "h->y"));
-    expect(w(a, "x->h")).not.toEqual(w(c, "x->h"));
-    expect(deriveSeed(1, "x->h")).not.toBe(deriveSeed(1, "h->y"));
-    expect(w(a, "x->h")).toEqual(drawMatrix("xavier", 1, deriveSeed(1, "x->h"), 30, 20));
+    expect(w(a, "x_to_h")).toEqual(w(b, "x_to_h"));
+    expect(w(a, "h_to_y")).toEqual(w(b, "h_to_y"));
+    expect(w(a, "x_to_h")).not.toEqual(w(c, "x_to_h"));
+    expect(deriveSeed(1, "x_to_h")).not.toBe(deriveSeed(1, "h_to_y"));
+    expect(w(a, "x_to_h")).toEqual(drawMatrix("xavier", 1, deriveSeed(1, "x_to_h"), 30, 20));
   });
 
   it("draws the documented distributions (bounds and variances over many entries)", () => {

@@ -52,7 +52,7 @@ describe("shape inference", () => {
       "  - { name: x, kind: input, size: 2 }\n  - { name: h, size: 4, tau_m: 1 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }",
       "  - { from: x, to: h }\n  - { from: h, to: h }\n  - { from: h, to: y }",
     );
-    const rec = c.crossbars.find((x) => x.name === "h->h")!;
+    const rec = c.crossbars.find((x) => x.name === "h_to_h")!;
     expect([rec.rows, rec.cols, rec.weights.length, rec.feedback]).toEqual([4, 4, 16, Feedback.TRANSPOSE]);
   });
 
@@ -63,13 +63,13 @@ describe("shape inference", () => {
         "  - { from: x, to: y }\n  - { from: x, to: y }",
       ),
     ).toThrow(
-      /^net\.yaml:7: projections\[1\]: the name 'x->y' is already used by projections\[0\]; give it a name of its own/,
+      /^net\.yaml:7: projections\[1\]: the name 'x_to_y' is already used by projections\[0\]; give it a name of its own/,
     );
     const c = compile(
       "  - { name: x, kind: input, size: 2 }\n  - { name: y, kind: output, size: 1, tau_m: 1 }",
       "  - { from: x, to: y }\n  - { name: second, from: x, to: y }",
     );
-    expect(c.crossbars.map((x) => x.name)).toEqual(["x->y", "second"]);
+    expect(c.crossbars.map((x) => x.name)).toEqual(["x_to_y", "second"]);
   });
 });
 

@@ -66,7 +66,7 @@ function oneNeuron(tauM: number, tauR: number, omega: number, periods: number): 
     errorCurrents: [{ errorPopulation: "e", population: "out", gamma: 1 }],
     crossbars: [
       {
-        name: "x->out",
+        name: "x_to_out",
         pre: "x",
         post: "out",
         rows: 1,
@@ -145,7 +145,7 @@ function tanhNet(period: number, tauR = 0.1): { circuit: Circuit; drive: Drive }
       crossbars: names.map((post, k) => {
         const pre = k === 0 ? "x" : names[k - 1];
         return {
-          name: `${pre}->${post}`,
+          name: `${pre}_to_${post}`,
           pre,
           post,
           rows: sizes[k + 1],

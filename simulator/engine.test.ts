@@ -34,7 +34,7 @@ const crossbar = (
   weights: number[],
   extra: Record<string, unknown> = {},
 ) => ({
-  name: `${pre}->${post}`,
+  name: `${pre}_to_${post}`,
   pre,
   post,
   rows,

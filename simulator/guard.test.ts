@@ -16,8 +16,8 @@ const circuit = (gain: number) =>
     inputs: [{ name: "x", size: 1 }],
     populations: [{ name: "a", size: 2, tauM: [1, 1], tauR: [0.5, 0.5], bias: [0, 0], phi: "LINEAR" }],
     crossbars: [
-      { name: "x->a", pre: "x", post: "a", rows: 2, cols: 1, weights: [1, 1], feedback: "NO_FEEDBACK" },
-      { name: "a->a", pre: "a", post: "a", rows: 2, cols: 2, weights: [0, 0, 0, gain], feedback: "NO_FEEDBACK" },
+      { name: "x_to_a", pre: "x", post: "a", rows: 2, cols: 1, weights: [1, 1], feedback: "NO_FEEDBACK" },
+      { name: "a_to_a", pre: "a", post: "a", rows: 2, cols: 2, weights: [0, 0, 0, gain], feedback: "NO_FEEDBACK" },
     ],
   });
 

@@ -33,9 +33,9 @@ const circuit = fromJSON({
   })),
   errorPopulations: [{ name: "o.error", population: "o" }],
   crossbars: [
-    { name: "x->h", pre: "x", post: "h", rows: 3, cols: 2, weights: [1, 0, 0, 1, 1, 1], feedback: "NO_FEEDBACK" },
+    { name: "x_to_h", pre: "x", post: "h", rows: 3, cols: 2, weights: [1, 0, 0, 1, 1, 1], feedback: "NO_FEEDBACK" },
     {
-      name: "h->o",
+      name: "h_to_o",
       pre: "h",
       post: "o",
       rows: 2,

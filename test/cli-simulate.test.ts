@@ -22,7 +22,7 @@ function readTrace(path: string): { header: string[]; rows: Record<string, numbe
 /**
  * x[2] -> a[2] (linear, tau_r = tau_m: each rate is exactly its input of the previous step, LE) and
  * an output o[1] (linear, at rest: no input) whose error cell sees d = beta (y - 0) with instantaneous errors,
- * so the trace shows exactly which input and target row drove which step. W of x->a is plastic.
+ * so the trace shows exactly which input and target row drove which step. W of x_to_a is plastic.
  */
 const probe = (rule: string) =>
   fromJSON({
@@ -41,7 +41,7 @@ const probe = (rule: string) =>
     ],
     crossbars: [
       {
-        name: "x->a",
+        name: "x_to_a",
         pre: "x",
         post: "a",
         rows: 2,
@@ -74,7 +74,7 @@ const targetCsv = write(
 describe("vle simulate (in process)", () => {
   it("input row k drives step k+1, target row k is the error of step k+1, empty rows have none", () => {
     const out = at("inference.csv");
-    const s = simulate(inferenceFile, { input: inputCsv, target: targetCsv, record: "a.r,o.e,x->a.W", out });
+    const s = simulate(inferenceFile, { input: inputCsv, target: targetCsv, record: "a.r,o.e,x_to_a.W", out });
     expect(s).toMatchObject({ samples: 1, steps: [steps], batch: 1, learned: undefined, rows: steps });
     const { header, rows } = readTrace(out);
     expect(header).toEqual([
@@ -83,10 +83,10 @@ describe("vle simulate (in process)", () => {
       "a.r[0]",
       "a.r[1]",
       "o.e[0]",
-      "x->a.W[0,0]",
-      "x->a.W[0,1]",
-      "x->a.W[1,0]",
-      "x->a.W[1,1]",
+      "x_to_a.W[0,0]",
+      "x_to_a.W[0,1]",
+      "x_to_a.W[1,0]",
+      "x_to_a.W[1,1]",
     ]);
     rows.forEach((row, k) => {
       expect(row.step).toBe(k + 1);
@@ -98,7 +98,7 @@ describe("vle simulate (in process)", () => {
       // phi' is 0 in the zero state before step 1, 1 after; no target -> no error
       const y = ys(k);
       expect(row["o.e[0]"]).toBeCloseTo(k === 0 || y === undefined ? 0 : 0.5 * y, 14);
-      expect(row["x->a.W[0,1]"]).toBe(2); // rule none: nothing learns
+      expect(row["x_to_a.W[0,1]"]).toBe(2); // rule none: nothing learns
     });
   });
 
@@ -117,7 +117,7 @@ describe("vle simulate (in process)", () => {
         errorPopulations: [{ name: "o.error", population: "o" }],
         crossbars: [
           {
-            name: "x->o",
+            name: "x_to_o",
             pre: "x",
             post: "o",
             rows: 1,
@@ -133,7 +133,7 @@ describe("vle simulate (in process)", () => {
     );
     const learned = at("learned.csv"),
       plain = at("plain.csv");
-    expect(simulate(learner, { input: inputCsv, target: targetCsv, record: "x->o.W", out: learned }).learned).toBe(
+    expect(simulate(learner, { input: inputCsv, target: targetCsv, record: "x_to_o.W", out: learned }).learned).toBe(
       "vle",
     );
     const W = [0.3, -0.2];
@@ -150,13 +150,13 @@ describe("vle simulate (in process)", () => {
       dphi = 1;
       W[0] += 0.2 * e * x[0];
       W[1] += 0.2 * e * x[1];
-      expect(row["x->o.W[0,0]"]).toBeCloseTo(W[0], 13);
-      expect(row["x->o.W[0,1]"]).toBeCloseTo(W[1], 13);
+      expect(row["x_to_o.W[0,0]"]).toBeCloseTo(W[0], 13);
+      expect(row["x_to_o.W[0,1]"]).toBeCloseTo(W[1], 13);
     });
     expect(Math.abs(W[0] - 0.3)).toBeGreaterThan(0.01);
     // without a target there is nothing to learn from
-    expect(simulate(learner, { input: inputCsv, record: "x->o.W", out: plain }).learned).toBeUndefined();
-    for (const row of readTrace(plain).rows) expect([row["x->o.W[0,0]"], row["x->o.W[0,1]"]]).toEqual([0.3, -0.2]);
+    expect(simulate(learner, { input: inputCsv, record: "x_to_o.W", out: plain }).learned).toBeUndefined();
+    for (const row of readTrace(plain).rows) expect([row["x_to_o.W[0,0]"], row["x_to_o.W[0,1]"]]).toEqual([0.3, -0.2]);
   });
 
   it("several samples: reset between them sequentially, and --batch gives the same inference rows", () => {
@@ -243,7 +243,7 @@ describe("the vle command", () => {
       "--target",
       target,
       "--record",
-      "l1.r,l0->l1.W,l0.tau_m",
+      "l1.r,l0_to_l1.W,l0.tau_m",
       "--out",
       out,
     );
@@ -253,8 +253,8 @@ describe("the vle command", () => {
       `simulated 'lagline': 1 sample, 50 steps, learning on (vle); wrote ${out} (50 rows x 5 columns)\n`,
     );
     const { header, rows } = readTrace(out);
-    expect(header).toEqual(["step", "t", "l1.r[0]", "l0->l1.W[0,0]", "l0.tau_m[0]"]);
-    expect(rows[49]["l0->l1.W[0,0]"]).not.toBe(1.3); // the example starts at 1.3 and learns
+    expect(header).toEqual(["step", "t", "l1.r[0]", "l0_to_l1.W[0,0]", "l0.tau_m[0]"]);
+    expect(rows[49]["l0_to_l1.W[0,0]"]).not.toBe(1.3); // the example starts at 1.3 and learns
   });
 
   it("bad input: exit 1, one line on stderr, no trace", () => {
@@ -280,8 +280,8 @@ describe("the vle command", () => {
         inputs: [{ name: "x", size: 1 }],
         populations: [{ name: "a", size: 2, tauM: [1, 1], tauR: [0.5, 0.5], bias: [0, 0], phi: "LINEAR" }],
         crossbars: [
-          { name: "x->a", pre: "x", post: "a", rows: 2, cols: 1, weights: [1, 1], feedback: "NO_FEEDBACK" },
-          { name: "a->a", pre: "a", post: "a", rows: 2, cols: 2, weights: [0, 0, 0, 1e100], feedback: "NO_FEEDBACK" },
+          { name: "x_to_a", pre: "x", post: "a", rows: 2, cols: 1, weights: [1, 1], feedback: "NO_FEEDBACK" },
+          { name: "a_to_a", pre: "a", post: "a", rows: 2, cols: 2, weights: [0, 0, 0, 1e100], feedback: "NO_FEEDBACK" },
         ],
       }),
     );

@@ -33,7 +33,7 @@ const run = (file: string, extra: Record<string, unknown>) =>
   simulate(file, {
     input: at("in.csv"),
     target: at("target.csv"),
-    record: "l0.r,l1.r,l1.e,x->l0.W,l0->l1.W",
+    record: "l0.r,l1.r,l1.e,x_to_l0.W,l0_to_l1.W",
     ...extra,
   });
 

@@ -36,7 +36,7 @@ describe("tiling a projection larger than a core", () => {
 
   it("spreads the crossbars over several cores with partial sums routed", () => {
     const h = tiled.hardware!;
-    expect(h.tiles.filter((t) => t.crossbar === "x->h").length).toBeGreaterThan(3);
+    expect(h.tiles.filter((t) => t.crossbar === "x_to_h").length).toBeGreaterThan(3);
     expect(new Set(h.tiles.map((t) => t.core)).size).toBeGreaterThan(2);
     expect(h.routes.some((r) => r.flow === 1)).toBe(true); // PARTIAL_SUM
   });

@@ -176,13 +176,13 @@ describe("the detectors", () => {
   it("deterministic names the first step and signal where two runs differ by one bit", () => {
     const c = features();
     const [a, b] = [new Engine(c), new Engine(c)];
-    const x = b.crossbars.find((k) => k.spec.name === "g->y")!;
+    const x = b.crossbars.find((k) => k.spec.name === "g_to_y")!;
     x.weights[1] = x.weights[1] * (1 + Number.EPSILON); // one ulp
     const drive = fc.sample(driveArbitrary(c, { maxSteps: 10, targets: "always" }), { seed: 3, numRuns: 1 })[0];
     const d = deterministicInternals.divergence(a, b, drive)!;
     expect(d).toBeDefined();
     // g's rates reach y through that weight in the first step with nonzero g rates; W itself differs from the start
-    expect(d.signal).toMatch(/^(y\.(u|u_prosp|r|v|e)\[\d\]|g->y\.W\[0,1\])$/);
+    expect(d.signal).toMatch(/^(y\.(u|u_prosp|r|v|e)\[\d\]|g_to_y\.W\[0,1\])$/);
     expect(Object.is(d.values[0], d.values[1])).toBe(false);
   });
 

@@ -114,7 +114,7 @@ describe("known-bad fixtures fail the intended property with a short counterexam
     const cx = r.counterexample!;
     expect(cx.drive!.steps).toBeLessThanOrEqual(SHORT);
     expect(cx.failure.message).toMatch(/cosine with the exact descent direction -\d/);
-    expect(cx.failure.signal).toBe("x->h.W");
+    expect(cx.failure.signal).toBe("x_to_h.W");
     const trace = join(dir, "descends.csv");
     const run = vle(
       "simulate",
@@ -241,7 +241,7 @@ describe("compiles-faithfully is the oracle of every compiler pass", () => {
     const r = check("good-features", "compiles-faithfully", 10, pipeline);
     expect(r.status).toBe("failed");
     expect(r.counterexample!.failure.message).toMatch(
-      /^projection 'u->h' \(u -> h\) is missing from the circuit; a compiler pass changed the circuit's structure/,
+      /^projection 'u_to_h' \(u -> h\) is missing from the circuit; a compiler pass changed the circuit's structure/,
     );
   });
 });

@@ -45,8 +45,26 @@ function chain(learning: Record<string, unknown> = {}, extra: Record<string, unk
       { errorPopulation: "l1.error", population: "l1", gamma: 0.5 },
     ],
     crossbars: [
-      { name: "x->l0", pre: "x", post: "l0", rows: 1, cols: 1, weights: [0.6], plastic: true, feedback: "NO_FEEDBACK" },
-      { name: "l0->l1", pre: "l0", post: "l1", rows: 1, cols: 1, weights: [1.3], plastic: true, feedback: "TRANSPOSE" },
+      {
+        name: "x_to_l0",
+        pre: "x",
+        post: "l0",
+        rows: 1,
+        cols: 1,
+        weights: [0.6],
+        plastic: true,
+        feedback: "NO_FEEDBACK",
+      },
+      {
+        name: "l0_to_l1",
+        pre: "l0",
+        post: "l1",
+        rows: 1,
+        cols: 1,
+        weights: [1.3],
+        plastic: true,
+        feedback: "TRANSPOSE",
+      },
     ],
     outputs: [{ name: "y", population: "l1", loss: "MSE", beta: 0.01 }],
     learning: { rule: "VLE", eta: 0.05, etaTau: 0.02, prospectiveErrors: true, optimizer: "SGD", ...learning },
@@ -121,7 +139,7 @@ describe("exportSpice", () => {
         .filter((p) => ["W", "tau_m"].includes(p.quantity))
         .map((p) => p.signal)
         .sort(),
-    ).toEqual(["l0->l1.W[0,0]", "l0.tau_m[0]", "x->l0.W[0,0]"]);
+    ).toEqual(["l0.tau_m[0]", "l0_to_l1.W[0,0]", "x_to_l0.W[0,0]"]);
   });
 
   it("gives Adam two moment nodes per parameter with bias corrections on the optimizer's schedule", () => {

@@ -54,7 +54,7 @@ export type ProbeTiming = "state" | "prospective";
 
 /** A recorded signal: its trace name (as `vle simulate` names columns) and the ngspice node carrying it. */
 export interface SpiceProbe {
-  /** the trace column name, e.g. "l0.u_prosp[0]", "x->l0.W[0,1]" */
+  /** the trace column name, e.g. "l0.u_prosp[0]", "x_to_l0.W[0,1]" */
   signal: string;
   /** population or crossbar name */
   element: string;

@@ -388,7 +388,7 @@ function readProjections(top: Section, seed: number, kinds: Map<string, Populati
     const s = Section.of(top.file, top.scope, node, `projections[${i}]`, projectionKeys);
     const from = s.string("from"),
       to = s.string("to");
-    const name = s.has("name") ? s.name("name") : `${from}->${to}`;
+    const name = s.has("name") ? s.name("name") : `${from}_to_${to}`;
     const fromInput = kinds.get(from) === "input";
     let feedback: ProjectionSpec["feedback"] = {
       where: s.at("feedback"),

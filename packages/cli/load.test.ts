@@ -36,7 +36,7 @@ describe("loadCircuit", () => {
     json.crossbars[0].rows = 99;
     writeFileSync(at("broken.json"), JSON.stringify(json));
     expect(() => loadCircuit(at("broken.json"))).toThrow(
-      new RegExp(`^${at("broken.json")} 'recurrent': crossbar 'u->h': 99 rows but post 'h' has 16 neurons$`),
+      new RegExp(`^${at("broken.json")} 'recurrent': crossbar 'u_to_h': 99 rows but post 'h' has 16 neurons$`),
     );
   });
 

@@ -29,7 +29,7 @@ export interface CheckOptions extends SpiceOptions {
   ngspice?: string;
 }
 
-/** One compared signal group, e.g. "l0.r" (all neurons of l0) or "x->l0.W". */
+/** One compared signal group, e.g. "l0.r" (all neurons of l0) or "x_to_l0.W". */
 export interface SignalComparison {
   signal: string;
   /** relative RMS difference ||engine - ngspice|| / ||ngspice|| over the grid, per refinement; null when ngspice's signal is all zero */

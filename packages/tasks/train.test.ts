@@ -29,8 +29,8 @@ function twoPortCircuit(): Circuit {
     ],
     populations: [{ name: "p", size: 2, tauM: [1, 1], tauR: [0.1, 0.1], bias: [0, 0], phi: "LINEAR" }],
     crossbars: [
-      { name: "a->p", pre: "a", post: "p", rows: 2, cols: 1, weights: [1, 2], feedback: "NO_FEEDBACK" },
-      { name: "b->p", pre: "b", post: "p", rows: 2, cols: 2, weights: [0.5, -1, 3, 0.25], feedback: "NO_FEEDBACK" },
+      { name: "a_to_p", pre: "a", post: "p", rows: 2, cols: 1, weights: [1, 2], feedback: "NO_FEEDBACK" },
+      { name: "b_to_p", pre: "b", post: "p", rows: 2, cols: 2, weights: [0.5, -1, 3, 0.25], feedback: "NO_FEEDBACK" },
     ],
     outputs: [{ name: "p.target", population: "p", loss: "MSE", beta: 0.1 }],
   });

@@ -136,7 +136,7 @@ export function readDescription(text: string, file: string): OracleNetwork {
     raw: x,
     from: String(x.from),
     to: String(x.to),
-    name: x.name === undefined ? `${x.from}->${x.to}` : String(x.name),
+    name: x.name === undefined ? `${x.from}_to_${x.to}` : String(x.name),
   }));
   const broadIn = ((d.broadcasts ?? []) as Json[]).map((b) => ({ raw: b, from: String(b.from), to: String(b.to) }));
 

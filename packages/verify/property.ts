@@ -37,7 +37,7 @@ export interface Replay {
 export interface Failure {
   /** the engine step (as the trace's `step` column, from 1) at which the check failed; 0 before any step */
   step: number;
-  /** the failing signal in trace notation (h.u[0], y.r[1], x->h.W[0,1], h.tau_m[0]); undefined when no single signal fails */
+  /** the failing signal in trace notation (h.u[0], y.r[1], x_to_h.W[0,1], h.tau_m[0]); undefined when no single signal fails */
   signal?: string;
   /** one line: what went wrong there */
   message: string;

@@ -8,7 +8,7 @@ import { VleError } from "../../circuits/errors.js";
 import { Engine } from "../engine.js";
 import { TraceRecorder, parseRecordSelection } from "./trace.js";
 
-// x[1] -> l0[2] (no error cell) -> l1[1] (error cell, output), W of l0->l1 plastic, tau_m of l1 plastic
+// x[1] -> l0[2] (no error cell) -> l1[1] (error cell, output), W of l0_to_l1 plastic, tau_m of l1 plastic
 const circuit = () =>
   fromJSON({
     version: 1,
@@ -23,9 +23,9 @@ const circuit = () =>
     errorPopulations: [{ name: "l1.error", population: "l1" }],
     errorCurrents: [{ errorPopulation: "l1.error", population: "l1", gamma: 1 }],
     crossbars: [
-      { name: "x->l0", pre: "x", post: "l0", rows: 2, cols: 1, weights: [1, -1], feedback: "NO_FEEDBACK" },
+      { name: "x_to_l0", pre: "x", post: "l0", rows: 2, cols: 1, weights: [1, -1], feedback: "NO_FEEDBACK" },
       {
-        name: "l0->l1",
+        name: "l0_to_l1",
         pre: "l0",
         post: "l1",
         rows: 1,
@@ -54,21 +54,34 @@ describe("--record selection", () => {
   const engine = new Engine(circuit());
 
   it("names columns population.signal[i], crossbar.W[i,j], population.tau_m[i]", () => {
-    expect(parseRecordSelection("l1.r,l0.u,x->l0.W,l0.tau_m", engine).columns).toEqual([
+    expect(parseRecordSelection("l1.r,l0.u,x_to_l0.W,l0.tau_m", engine).columns).toEqual([
       "l1.r[0]",
       "l0.u[0]",
       "l0.u[1]",
-      "x->l0.W[0,0]",
-      "x->l0.W[1,0]",
+      "x_to_l0.W[0,0]",
+      "x_to_l0.W[1,0]",
       "l0.tau_m[0]",
       "l0.tau_m[1]",
     ]);
-    expect(parseRecordSelection(" l0.u_prosp[1] , l0->l1.W[0,1], l1.e, l1.v, l0.u_prosp[1]", engine).columns).toEqual([
-      "l0.u_prosp[1]",
-      "l0->l1.W[0,1]",
+    expect(parseRecordSelection(" l0.u_prosp[1] , l0_to_l1.W[0,1], l1.e, l1.v, l0.u_prosp[1]", engine).columns).toEqual(
+      ["l0.u_prosp[1]", "l0_to_l1.W[0,1]", "l1.e[0]", "l1.v[0]"],
+    );
+  });
+
+  it("a bare signal selects it in every population or crossbar that has it", () => {
+    expect(parseRecordSelection("r", engine).columns).toEqual(["l0.r[0]", "l0.r[1]", "l1.r[0]"]);
+    expect(parseRecordSelection("e,W", engine).columns).toEqual([
       "l1.e[0]",
-      "l1.v[0]",
+      "x_to_l0.W[0,0]",
+      "x_to_l0.W[1,0]",
+      "l0_to_l1.W[0,0]",
+      "l0_to_l1.W[0,1]",
     ]);
+    expect(errorOf(() => parseRecordSelection("q", engine))).toMatch(/^--record 'q': no population or crossbar has/);
+  });
+
+  it("reads crossbar names in the old form (x->l0) as the shell-safe one (x_to_l0)", () => {
+    expect(parseRecordSelection("x->l0.W[1,0]", engine).columns).toEqual(["x_to_l0.W[1,0]"]);
   });
 
   it("all: every signal the circuit has (v, e only with an error cell) and every parameter", () => {
@@ -90,10 +103,10 @@ describe("--record selection", () => {
       "l0.b[1]",
       "l1.tau_m[0]",
       "l1.b[0]",
-      "x->l0.W[0,0]",
-      "x->l0.W[1,0]",
-      "l0->l1.W[0,0]",
-      "l0->l1.W[0,1]",
+      "x_to_l0.W[0,0]",
+      "x_to_l0.W[1,0]",
+      "l0_to_l1.W[0,0]",
+      "l0_to_l1.W[0,1]",
     ]);
   });
 
@@ -105,16 +118,16 @@ describe("--record selection", () => {
       "--record 'l0.e': population 'l0' has no error cell, so no e; signals: u, u_prosp, r, tau_m, b",
     );
     expect(errorOf(() => parseRecordSelection("zz.r", engine))).toBe(
-      "--record 'zz.r': no population or crossbar named 'zz'; populations: l0, l1; crossbars: x->l0, l0->l1",
+      "--record 'zz.r': no population or crossbar named 'zz'; populations: l0, l1; crossbars: x_to_l0, l0_to_l1",
     );
-    expect(errorOf(() => parseRecordSelection("x->l0.F", engine))).toBe(
-      "--record 'x->l0.F': unknown signal 'F' of crossbar 'x->l0'; signals: W",
+    expect(errorOf(() => parseRecordSelection("x_to_l0.F", engine))).toBe(
+      "--record 'x_to_l0.F': unknown signal 'F' of crossbar 'x_to_l0'; signals: W",
     );
     expect(errorOf(() => parseRecordSelection("l0.r[2]", engine))).toMatch(
       /population 'l0' has 2 neurons; index them \[0\]\.\.\[1\]/,
     );
-    expect(errorOf(() => parseRecordSelection("x->l0.W[0]", engine))).toMatch(
-      /crossbar 'x->l0' is 2x1; index it \[post,pre\]/,
+    expect(errorOf(() => parseRecordSelection("x_to_l0.W[0]", engine))).toMatch(
+      /crossbar 'x_to_l0' is 2x1; index it \[post,pre\]/,
     );
     expect(errorOf(() => parseRecordSelection("l1", engine))).toMatch(/--record 'l1': write <population>\.<signal>/);
     expect(errorOf(() => parseRecordSelection("l1.r,,l0.r", engine))).toMatch(/an empty item/);
@@ -126,7 +139,7 @@ describe("trace rows", () => {
     const dir = mkdtempSync(join(tmpdir(), "vle-trace-"));
     const path = join(dir, "trace.csv");
     const engine = new Engine(circuit(), { batch: 2 });
-    const selection = parseRecordSelection("l1.r,l0.u,l1.e,l0->l1.W,l1.tau_m", engine);
+    const selection = parseRecordSelection("l1.r,l0.u,l1.e,l0_to_l1.W,l1.tau_m", engine);
     const recorder = new TraceRecorder(path, engine, selection, true);
     const expected: number[][] = [];
     const slots = Int32Array.of(4, 7);
@@ -154,7 +167,9 @@ describe("trace rows", () => {
     expect(existsSync(path)).toBe(false); // streamed to a temporary file until close
     recorder.close();
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
-    expect(lines[0]).toBe('step,t,sample,l1.r[0],l0.u[0],l0.u[1],l1.e[0],"l0->l1.W[0,0]","l0->l1.W[0,1]",l1.tau_m[0]');
+    expect(lines[0]).toBe(
+      'step,t,sample,l1.r[0],l0.u[0],l0.u[1],l1.e[0],"l0_to_l1.W[0,0]","l0_to_l1.W[0,1]",l1.tau_m[0]',
+    );
     expect(lines).toHaveLength(61);
     lines.slice(1).forEach((line, k) => {
       const cells = line.split(",").map(Number);

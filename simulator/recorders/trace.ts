@@ -6,7 +6,8 @@
 //   <population>.tau_m[<i>], <population>.b[<i>]
 //   <crossbar>.W[<i>,<j>]         (and <crossbar>.F[<i>,<j>] for random or learned feedback), i = post, j = pre
 // The selection (`--record`) is a comma-separated list of `<element>.<signal>`, optionally with an index
-// (`l1.r[2]`, `x->l0.W[0,1]`), or `all`.
+// (`l1.r[2]`, `x_to_l0.W[0,1]`), a bare signal for that signal of every population or crossbar that has it (`r`,
+// `e`, `W`), or `all`. Crossbar names in the old form (`x->l0`, before names became shell-safe) are still read.
 import { VleError } from "../../circuits/errors.js";
 import type { CrossbarState, Engine, PopulationSignals, PopulationState } from "../engine.js";
 import { AtomicTextFile } from "./atomic-text.js";
@@ -56,14 +57,25 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
       for (const x of engine.crossbars) for (const name of matricesOf(x)) addCrossbar(x, name, undefined, item);
       continue;
     }
+    if (/^[A-Za-z_]+$/.test(item)) {
+      const populations = engine.populations.filter((p) => [...signalsOf(p), "tau_m", "b"].includes(item));
+      const crossbars = engine.crossbars.filter((x) => matricesOf(x).includes(item));
+      if (populations.length + crossbars.length === 0)
+        throw new VleError(
+          `--record '${item}': no population or crossbar has a signal '${item}'; signals: u, u_prosp, r, v, e, tau_m, b (populations), W, F (crossbars)`,
+        );
+      for (const p of populations) addPopulation(p, item, undefined, item);
+      for (const x of crossbars) addCrossbar(x, item, undefined, item);
+      continue;
+    }
     const m = /^(.+)\.([A-Za-z_]+)(?:\[([\d,\s]+)\])?$/.exec(item);
     if (!m)
       throw new VleError(
-        `--record '${item}': write <population>.<signal> or <crossbar>.W, optionally indexed (l1.r, l1.r[0], x->l0.W[0,1]), or all`,
+        `--record '${item}': write <population>.<signal> or <crossbar>.W, optionally indexed (l1.r, l1.r[0], x_to_l0.W[0,1]), or all`,
       );
     const [, element, signal, index] = m;
     const population = engine.populations.find((p) => p.spec.name === element);
-    const crossbar = engine.crossbars.find((x) => x.spec.name === element);
+    const crossbar = engine.crossbars.find((x) => sameCrossbar(x.spec.name, element));
     const indices = index?.split(",").map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : NaN));
     if (population) addPopulation(population, signal, indices, item);
     else if (crossbar) addCrossbar(crossbar, signal, indices, item);
@@ -114,6 +126,9 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+/** A crossbar name as written, in the current (`x_to_l0`) or the old (`x->l0`) form, against a circuit's name in either. */
+const sameCrossbar = (name: string, written: string) =>
+  name.replaceAll("->", "_to_") === written.replaceAll("->", "_to_");
 const signalsOf = (p: PopulationState): NeuronSignal[] =>
   (Object.keys(neuronSignals) as NeuronSignal[]).filter((s) => p.learns || !errorSignals.includes(s));
 const matricesOf = (x: CrossbarState): string[] => (x.feedback === x.weights ? ["W"] : ["W", "F"]);

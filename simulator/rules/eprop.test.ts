@@ -87,12 +87,12 @@ describe("eprop equals the exact gradient where its learning signal is the total
     for (const [what, s] of cases) {
       const c = randomCircuit(s, "EPROP");
       const err = errors(c, randomDrive(c, 40, 2, 3));
-      expect(err.get("x->h1.W"), what).toBeGreaterThan(1e-4);
+      expect(err.get("x_to_h1.W"), what).toBeGreaterThan(1e-4);
       // without recurrence the output's own arrays stay exact
-      if (!s.recurrent) expect(err.get("h1->out.W"), what).toBeLessThan(1e-10);
+      if (!s.recurrent) expect(err.get("h1_to_out.W"), what).toBeLessThan(1e-10);
     }
     const exact = randomCircuit(shape, "EPROP");
-    expect(errors(exact, randomDrive(exact, 40, 2, 3)).get("x->h1.W")).toBeLessThan(1e-10);
+    expect(errors(exact, randomDrive(exact, 40, 2, 3)).get("x_to_h1.W")).toBeLessThan(1e-10);
   });
 
   it("a plastic population no learning signal reaches is refused with a one-line error", () => {

@@ -59,7 +59,7 @@ export function randomCircuit(shape: CircuitShape, rule: keyof typeof Rule = "BP
   const connect = (pre: string, post: string, rows: number, cols: number, scale: number, fromInput = false) => {
     const feedback = fromInput ? "NO_FEEDBACK" : post === "out" && shape.feedback ? shape.feedback : "TRANSPOSE";
     crossbars.push({
-      name: `${pre}->${post}`,
+      name: `${pre}_to_${post}`,
       pre,
       post,
       rows,
