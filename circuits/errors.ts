@@ -10,3 +10,11 @@ export class VleError extends Error {
 export function check(ok: boolean, message: string | (() => string)): asserts ok {
   if (!ok) throw new VleError(typeof message === "string" ? message : message());
 }
+
+/** A command used wrongly (a bad flag value or combination of flags): the CLI exits 2 instead of 1. */
+export class UsageError extends VleError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

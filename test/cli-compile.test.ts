@@ -66,6 +66,7 @@ describe("vle compile", () => {
     expectOneLineError(
       vle("compile", "examples/lagline.yaml", "-o", at("out.txt")),
       `vle: ${at("out.txt")}: the output must end in .pb (binary) or .json`,
+      2,
     );
     expect(existsSync(at("out.txt"))).toBe(false);
   });

@@ -6,9 +6,12 @@ import { expect, inject } from "vitest";
 export const vle = (...args: string[]) =>
   spawnSync(process.execPath, [inject("vleCli"), ...args], { encoding: "utf8" });
 
-/** Asserts a failed run: exit 1, exactly one line on stderr, starting with `match` (text) or matching it (pattern), no stack trace. */
-export function expectOneLineError(run: ReturnType<typeof vle>, match: string | RegExp): void {
-  expect(run.status, run.stderr).toBe(1);
+/**
+ * Asserts a failed run: exit 1 (bad input; 2 for a usage error), exactly one line on stderr, starting with `match`
+ * (text) or matching it (pattern), no stack trace.
+ */
+export function expectOneLineError(run: ReturnType<typeof vle>, match: string | RegExp, status: 1 | 2 = 1): void {
+  expect(run.status, run.stderr).toBe(status);
   const lines = run.stderr.split("\n").filter((l) => l !== "");
   expect(lines, run.stderr).toHaveLength(1);
   if (typeof match === "string") expect(lines[0].startsWith(match), lines[0]).toBe(true);

@@ -76,7 +76,7 @@ describe("vle train and vle demo", () => {
     expect(s.final.recovered).toBe(true);
     expect(s.final.maxWeightError).toBeLessThanOrEqual(0.02);
     expect(s.final.maxTauMError).toBeLessThanOrEqual(0.05);
-    expect(Object.keys(s.parameters).sort()).toStrictEqual(["l0->l1.W", "l0.tau_m", "l1.tau_m", "x->l0.W"]);
+    expect(Object.keys(s.parameters).sort()).toStrictEqual(["l0.tau_m", "l0_to_l1.W", "l1.tau_m", "x_to_l0.W"]);
     expect(s.wallSeconds).toBeGreaterThan(0);
   });
 
@@ -91,7 +91,7 @@ describe("vle train and vle demo", () => {
     expect(s.final.recovered).toBe(true);
   });
 
-  it("bad input gives exit 1 and one line naming the problem", () => {
+  it("bad input gives exit 1 (a bad flag value 2) and one line naming the problem", () => {
     expectOneLineError(
       vle("train", "examples/lagline.yaml", "--task", "nope"),
       /^vle: unknown task 'nope'; tasks: lagline, delayed-xor/,
@@ -107,6 +107,7 @@ describe("vle train and vle demo", () => {
     expectOneLineError(
       vle("train", "examples/lagline.yaml", "--task", "lagline", "--epochs", "x"),
       /^vle: --epochs 'x' must be an integer >= 0/,
+      2,
     );
     expectOneLineError(
       vle("train", "examples/lagline.yaml", "--task", "lagline", "--resume", "--checkpoint", at("none.json")),

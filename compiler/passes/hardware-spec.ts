@@ -239,9 +239,9 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   return spec;
 }
 
-/** A card problem: at the description's card field, or at --target when the card came from the command line. */
+/** A card problem: at the description's card field, or at --chip when the card came from the command line. */
 function cardError(c: Compilation, s: Section, target: string | undefined, err: VleError): never {
-  if (target !== undefined) throw new VleError(`--target ${target}: ${err.message}`);
+  if (target !== undefined) throw new VleError(`--chip ${target}: ${err.message}`);
   fail(c.file, s.at("card"), err.message);
 }
 
@@ -324,9 +324,9 @@ function readNoise(s: Section): HardwareSpec["noise"] {
   };
 }
 
-/** Replaces the quantize pass of `pipeline` by one that targets `card` (vle compile --target). */
+/** Replaces the quantize pass of `pipeline` by one that targets `card` (vle compile --chip). */
 export function withTarget(pipeline: readonly Pass[], card: string, quantizeFor: (target: string) => Pass): Pass[] {
   if (!pipeline.some((p) => p.name === "quantize"))
-    throw new VleError("this compiler pipeline has no hardware passes, so --target cannot apply");
+    throw new VleError("this compiler pipeline has no hardware passes, so --chip cannot apply");
   return pipeline.map((p) => (p.name === "quantize" ? quantizeFor(card) : p));
 }

@@ -23,7 +23,7 @@ export interface Quantization {
 const decided = new WeakMap<Compilation, Quantization>();
 export const quantization = (c: Compilation) => decided.get(c);
 
-/** The quantize pass for the description's own hardware section, or for `target` (vle compile --target). */
+/** The quantize pass for the description's own hardware section, or for `target` (vle compile --chip). */
 export function quantizePass(target?: string): Pass {
   return {
     name: "quantize",

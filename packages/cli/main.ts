@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `vle` command: registers every subcommand and turns errors into one line and an exit code.
 import { Command, CommanderError } from "commander";
-import { VleError } from "../../circuits/errors.js";
+import { UsageError, VleError } from "../../circuits/errors.js";
 import { version } from "../../compiler/version.js";
 import { commands } from "./commands.js";
 
@@ -9,7 +9,12 @@ const program = new Command("vle")
   .description("compiler and cycle-accurate mixed-signal simulator for chips that learn on-chip with VLE/GLE")
   .version(version)
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  .configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    // usage errors in the same one-line form as every other error; a flag parser's message already names the flag
+    outputError: (s, write) =>
+      write(`vle: ${s.replace(/^error: /, "").replace(/^option '[^']*' argument '[^']*' is invalid\. /, "")}`),
+  });
 
 /**
  * Loads the module of the command being run (`vle <name> ...` or `vle help <name>`) and lists the others by name and
@@ -36,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof VleError) {
       process.stderr.write(`vle: ${err.message}\n`);
-      return 1;
+      return err instanceof UsageError ? 2 : 1;
     }
     const e = err as Error;
     process.stderr.write(

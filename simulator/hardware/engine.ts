@@ -225,7 +225,7 @@ export class HardwareEngine extends Engine {
     super(circuit, options);
     if (!circuit.hardware)
       throw new VleError(
-        `circuit '${circuit.name}' has no hardware section, so it cannot run in hardware mode; compile it with a target (vle compile --target <card>)`,
+        `circuit '${circuit.name}' has no hardware section, so it cannot run in hardware mode; compile it with a target (vle compile --chip <card>)`,
       );
     if (!this.learnsOnline && this.rule !== Rule.NONE) {
       throw new VleError(

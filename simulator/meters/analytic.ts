@@ -142,7 +142,7 @@ export function analyticCounts(c: Circuit, work: Workload): OpCounts {
   const h = c.hardware;
   if (!h)
     throw new VleError(
-      `circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --target <card>)`,
+      `circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --chip <card>)`,
     );
   const f = tickFlow(c, h);
   const ticks = work.samples * work.ticks;

@@ -79,7 +79,7 @@ export function chipEnergy(c: Circuit, counts: OpCounts, card: TechCard): Energy
   const h = c.hardware;
   if (!h)
     throw new VleError(
-      `circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --target <card>)`,
+      `circuit '${c.name}' has no hardware section; compile it for a chip (vle compile --chip <card>)`,
     );
   requireEntries(card, chipEnergyEntries, "the energy model");
   const e = (name: Parameters<typeof entry>[1]) => entry(card, name);

@@ -1,6 +1,6 @@
 // `vle align`: how close each learning rule's summed update comes to the exact gradient of the free network, per array and in total.
 import type { Command } from "commander";
-import { VleError } from "../../../circuits/errors.js";
+import { UsageError, VleError } from "../../../circuits/errors.js";
 import { Rule, type Circuit } from "../../../circuits/model.js";
 import {
   measureAlignment,
@@ -14,6 +14,7 @@ import { feedStimulus, readStimulus } from "../../../simulator/stimulus.js";
 import { createTask } from "../../tasks/index.js";
 import { Feeder, type Sequence } from "../../tasks/task.js";
 import { loadCircuit } from "../load.js";
+import { integer } from "../options.js";
 
 export interface AlignOptions {
   task?: string;
@@ -58,7 +59,7 @@ function perEngine(bind: (engine: Engine) => (s: number) => void): (engine: Engi
 function checkWindow(window: number | undefined, available: number, what: string): number {
   if (window === undefined) return available;
   if (!Number.isInteger(window) || window < 1)
-    throw new VleError(`--window ${window} must be a positive integer (steps)`);
+    throw new UsageError(`--window ${window} must be a positive integer (steps)`);
   if (window > available)
     throw new VleError(`--window ${window} exceeds the ${available} steps of ${what}; lower --window`);
   return window;
@@ -95,7 +96,7 @@ function tableDrive(
   B: number,
 ): { drive: Drive; source: string } {
   if (!options.input || !options.target)
-    throw new VleError(`give --input <table> and --target <table> together (or --task <name>)`);
+    throw new UsageError(`give --input <table> and --target <table> together (or --task <name>)`);
   const input = readStimulus(options.input, circuit, "input");
   const target = readStimulus(options.target, circuit, "target");
   if (target.samples !== input.samples)
@@ -126,12 +127,12 @@ function tableDrive(
 export function align(file: string, options: AlignOptions): AlignResult {
   const circuit = loadCircuit(file);
   if ((options.task === undefined) === (options.input === undefined && options.target === undefined)) {
-    throw new VleError(`give either --task <name> or --input <table> --target <table>`);
+    throw new UsageError(`give either --task <name> or --input <table> --target <table>`);
   }
   const B = options.batch ?? 1,
     first = options.sample ?? 0;
-  if (!Number.isInteger(B) || B < 1) throw new VleError(`--batch ${B} must be a positive integer`);
-  if (!Number.isInteger(first) || first < 0) throw new VleError(`--sample ${first} must be a non-negative integer`);
+  if (!Number.isInteger(B) || B < 1) throw new UsageError(`--batch ${B} must be a positive integer`);
+  if (!Number.isInteger(first) || first < 0) throw new UsageError(`--sample ${first} must be a non-negative integer`);
   const { drive, source } =
     options.task !== undefined ? taskDrive(circuit, options, first, B) : tableDrive(circuit, options, first, B);
 
@@ -148,7 +149,7 @@ export function align(file: string, options: AlignOptions): AlignResult {
         ...(circuit.learning.window >= 1 ? [`tbptt:${circuit.learning.window}`] : []),
         "bptt",
       ];
-  if (names.length === 0) throw new VleError(`--rules is empty; give e.g. vle,eprop,bptt`);
+  if (names.length === 0) throw new UsageError(`--rules is empty; give e.g. vle,eprop,bptt`);
   const specs: RuleSpec[] = names.map((name) => parseRuleSpec(name, "--rules"));
   const skipped: SkippedRule[] = [];
   // e-prop needs a learning-signal route to every plastic population; by default it is left out where there is none
@@ -226,12 +227,6 @@ export function alignmentText({ circuit, source, report, skipped }: AlignResult)
   ];
   return lines.join("\n");
 }
-
-const integer = (flag: string, min: number) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < min)
-    throw new VleError(`${flag} '${value}' must be an integer >= ${min}`);
-  return Number(value);
-};
 
 export function registerAlign(program: Command): void {
   program

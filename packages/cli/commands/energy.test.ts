@@ -22,10 +22,10 @@ describe("vle energy", () => {
       /^--counts 'guessed' must be analytic or simulated$/,
     );
     expect(() => energyCommand("examples/lagline.yaml", { task: "lagline" })).toThrow(
-      /has no hardware section; add hardware: \{ card: analog-65nm \} to the description or give --target analog-65nm$/,
+      /has no hardware section; add hardware: \{ card: analog-65nm \} to the description or give --chip analog-65nm$/,
     );
-    expect(() => energyCommand("examples/lagline.yaml", { task: "lagline", target: "digital-accelerator" })).toThrow(
-      /^--target digital-accelerator: technology card 'digital-accelerator' .* is missing entries .* needed by the hardware passes and the energy model/,
+    expect(() => energyCommand("examples/lagline.yaml", { task: "lagline", chip: "digital-accelerator" })).toThrow(
+      /^--chip digital-accelerator: technology card 'digital-accelerator' .* is missing entries .* needed by the hardware passes and the energy model/,
     );
   });
 });

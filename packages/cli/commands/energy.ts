@@ -1,6 +1,6 @@
 // `vle energy`: energy and time of on-chip learning of a task per component, sample and training run, optionally against BPTT on a digital accelerator.
 import type { Command } from "commander";
-import { VleError } from "../../../circuits/errors.js";
+import { UsageError, VleError } from "../../../circuits/errors.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { writeFileAtomic } from "../../../circuits/files.js";
 import { compileFile, passes } from "../../../compiler/index.js";
@@ -13,11 +13,12 @@ import { Feeder } from "../../tasks/task.js";
 import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from "../../report/energy.js";
 import { energySvg } from "../../report/energy-svg.js";
 import { loadCircuit } from "../load.js";
+import { integer, renamedOption } from "../options.js";
 
 export interface EnergyOptions {
   task: string;
-  /** compile the description for this card (descriptions only) */
-  target?: string;
+  /** compile the description for this technology card (descriptions only) */
+  chip?: string;
   vs?: string;
   accelerator?: string;
   seed?: number;
@@ -27,17 +28,17 @@ export interface EnergyOptions {
   samples?: number;
 }
 
-/** The chip circuit: a description compiled (for `target` if given) or a compiled circuit; it must describe a chip. */
-function chipCircuit(path: string, target?: string): Circuit {
+/** The chip circuit: a description compiled (for `chip` if given) or a compiled circuit; it must describe a chip. */
+function chipCircuit(path: string, chip?: string): Circuit {
   const description = /\.ya?ml$/i.test(path);
-  if (target !== undefined && !description)
-    throw new VleError(
-      `--target applies to descriptions (.yaml); '${path}' is compiled already: compile its description with --target`,
+  if (chip !== undefined && !description)
+    throw new UsageError(
+      `--chip applies to descriptions (.yaml); '${path}' is compiled already: compile its description with --chip`,
     );
-  const c = target !== undefined ? compileFile(path, withTarget(passes, target, quantizePass)) : loadCircuit(path);
+  const c = chip !== undefined ? compileFile(path, withTarget(passes, chip, quantizePass)) : loadCircuit(path);
   if (!c.hardware)
     throw new VleError(
-      `${path}: circuit '${c.name}' has no hardware section; add hardware: { card: analog-65nm } to the description or give --target analog-65nm`,
+      `${path}: circuit '${c.name}' has no hardware section; add hardware: { card: analog-65nm } to the description or give --chip analog-65nm`,
     );
   return c;
 }
@@ -77,11 +78,11 @@ export function simulatedCounts(c: Circuit, taskName: string, seed: number, samp
 
 export function energyCommand(path: string, options: EnergyOptions): EnergyDocument {
   if (options.vs !== undefined && options.vs !== "bptt")
-    throw new VleError(`--vs '${options.vs}': the only baseline is bptt`);
+    throw new UsageError(`--vs '${options.vs}': the only baseline is bptt`);
   const source = options.counts ?? "analytic";
   if (source !== "analytic" && source !== "simulated")
-    throw new VleError(`--counts '${source}' must be analytic or simulated`);
-  const c = chipCircuit(path, options.target);
+    throw new UsageError(`--counts '${source}' must be analytic or simulated`);
+  const c = chipCircuit(path, options.chip);
   const seed = options.seed ?? 0;
   const run = runShape(c, options.task, seed);
   const counts = source === "simulated" ? simulatedCounts(c, options.task, seed, options.samples ?? 1) : undefined;
@@ -89,14 +90,14 @@ export function energyCommand(path: string, options: EnergyOptions): EnergyDocum
 }
 
 export function registerEnergy(program: Command): void {
-  program
+  const command = program
     .command("energy")
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json) with a hardware section")
     .requiredOption(
       "--task <name>",
       "the task whose training run is measured (sequence length, samples, epochs, batch)",
     )
-    .option("--target <card>", "compile the description for this technology card (circuits/tech)")
+    .option("--chip <card>", "compile the description for this technology card (circuits/tech)")
     .option("--json", "print the report as JSON")
     .option("--vs <baseline>", "compare with a baseline: bptt (fp32 and int8, with sweeps over T and network size)")
     .option("--accelerator <card>", "technology card of the BPTT accelerator", "digital-accelerator")
@@ -106,18 +107,14 @@ export function registerEnergy(program: Command): void {
       "operation counts: analytic (from the compiled dataflow) or simulated (hardware mode on the task's training sequences)",
       "analytic",
     )
-    .option("--samples <n>", "training sequences simulated with --counts simulated", (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new VleError(`--samples '${v}' must be a positive integer`);
-      return Number(v);
-    })
-    .option("--seed <n>", "task seed", (v: string) => {
-      if (!/^\d+$/.test(v)) throw new VleError(`--seed '${v}' must be a non-negative integer`);
-      return Number(v);
-    })
-    .action((path: string, opts: EnergyOptions & { json?: boolean; svg?: string }) => {
+    .option("--samples <n>", "training sequences simulated with --counts simulated", integer("--samples", 1))
+    .option("--seed <n>", "task seed", integer("--seed", 0));
+  renamedOption(command, "--target", "--chip").action(
+    (path: string, opts: EnergyOptions & { json?: boolean; svg?: string }) => {
       const doc = energyCommand(path, opts);
       if (opts.svg) writeFileAtomic(opts.svg, energySvg(doc));
       process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatEnergy(doc) + "\n");
       if (opts.svg && !opts.json) process.stdout.write(`wrote ${opts.svg}\n`);
-    });
+    },
+  );
 }

@@ -1,6 +1,6 @@
 // `vle export-spice`: writes a circuit as an ngspice netlist, with PWL sources from input and target tables.
 import type { Command } from "commander";
-import { VleError } from "../../../circuits/errors.js";
+import { UsageError } from "../../../circuits/errors.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { writeFileAtomic } from "../../../circuits/files.js";
 import { exportSpice, type SpiceNetlist, type SpiceOptions } from "../../../compiler/exporters/spice.js";
@@ -24,7 +24,7 @@ export interface SpiceCliOptions {
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
-  if (!(Number.isFinite(x) && x > 0)) throw new VleError(`${flag} ${value} must be a positive number`);
+  if (!(Number.isFinite(x) && x > 0)) throw new UsageError(`${flag} ${value} must be a positive number`);
   return x;
 }
 
@@ -32,7 +32,7 @@ function positive(value: string | undefined, flag: string): number | undefined {
 export function spiceOptions(circuit: Circuit, opts: SpiceCliOptions): SpiceOptions {
   const sample = opts.sample === undefined ? 0 : Number(opts.sample);
   if (!Number.isInteger(sample) || sample < 0)
-    throw new VleError(`--sample ${opts.sample} must be a sample number (0, 1, ...)`);
+    throw new UsageError(`--sample ${opts.sample} must be a sample number (0, 1, ...)`);
   const input = opts.input
     ? stimulusWaveforms(readStimulus(opts.input, circuit, "input"), circuit.dt, sample)
     : undefined;

@@ -1,6 +1,6 @@
 // `vle simulate`: runs a circuit on an input table (learning from a target table if given) and writes a trace CSV.
 import type { Command } from "commander";
-import { VleError } from "../../../circuits/errors.js";
+import { UsageError, VleError } from "../../../circuits/errors.js";
 import { Rule, enumName } from "../../../circuits/model.js";
 import { Engine } from "../../../simulator/engine.js";
 import { checkFinite } from "../../../simulator/guard.js";
@@ -10,6 +10,7 @@ import { TraceRecorder, parseRecordSelection } from "../../../simulator/recorder
 import { VcdRecorder } from "../../../simulator/recorders/vcd.js";
 import { feedStimulus, readStimulus, type Stimulus } from "../../../simulator/stimulus.js";
 import { loadCircuit } from "../load.js";
+import { integer } from "../options.js";
 
 export interface SimulateOptions {
   /** input table (.csv/.json); may be left out when the circuit has no inputs and `steps` is given */
@@ -63,7 +64,7 @@ function stepsPerSample(samples: number, tables: Stimulus[], steps?: number): nu
 export function simulate(circuitFile: string, options: SimulateOptions): SimulateSummary {
   const circuit = loadCircuit(circuitFile);
   if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1)) {
-    throw new VleError(`--steps ${options.steps} must be a positive integer`);
+    throw new UsageError(`--steps ${options.steps} must be a positive integer`);
   }
   if (!options.input && circuit.inputs.length > 0) {
     throw new VleError(
@@ -71,7 +72,7 @@ export function simulate(circuitFile: string, options: SimulateOptions): Simulat
     );
   }
   if (!options.input && options.steps === undefined)
-    throw new VleError(`without --input, give the number of steps with --steps`);
+    throw new UsageError(`without --input, give the number of steps with --steps`);
 
   const input = options.input ? readStimulus(options.input, circuit, "input") : undefined;
   const target = options.target ? readStimulus(options.target, circuit, "target") : undefined;
@@ -98,11 +99,11 @@ export function simulate(circuitFile: string, options: SimulateOptions): Simulat
 
   const B = options.batch ? samples : 1;
   const mode = options.mode ?? "ideal";
-  if (mode !== "ideal" && mode !== "hardware") throw new VleError(`--mode ${mode}: give ideal or hardware`);
+  if (mode !== "ideal" && mode !== "hardware") throw new UsageError(`--mode ${mode}: give ideal or hardware`);
   if (options.seed !== undefined && mode !== "hardware")
-    throw new VleError(`--seed seeds the chip's mismatch, noise and rounding; use it with --mode hardware`);
+    throw new UsageError(`--seed seeds the chip's mismatch, noise and rounding; use it with --mode hardware`);
   if (!options.out && !options.vcd)
-    throw new VleError(`nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both`);
+    throw new UsageError(`nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both`);
   const engine =
     mode === "hardware"
       ? new HardwareEngine(circuit, { batch: B, seed: options.seed })
@@ -153,30 +154,19 @@ export function simulate(circuitFile: string, options: SimulateOptions): Simulat
   };
 }
 
-const nonNegativeInteger = (flag: string) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) > 2 ** 32 - 1)
-    throw new VleError(`${flag} '${value}' must be a non-negative integer`);
-  return Number(value);
-};
-
-const positiveInteger = (flag: string) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new VleError(`${flag} '${value}' must be a positive integer`);
-  return Number(value);
-};
-
 export function registerSimulate(program: Command): void {
   program
     .command("simulate")
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .option("--input <table>", "input table (.csv or .json): one row per step, columns <input>[<i>], optional 'sample'")
     .option("--target <table>", "target table like the input, columns <output>[<i>]; empty cells: no target that step")
-    .option("--steps <n>", "steps per sample (default: the input's rows)", positiveInteger("--steps"))
+    .option("--steps <n>", "steps per sample (default: the input's rows)", integer("--steps", 1))
     .option(
       "--record <signals>",
-      "what to record: e.g. l1.r,l0.u,x->l0.W,l0.tau_m, or all (default: r of every population)",
+      "what to record: e.g. l1.r,l0.u,x_to_l0.W,l0.tau_m, or all (default: r of every population)",
     )
     .option("--batch", "run all samples of the table at once as one batch (updates use the batch mean)")
-    .option("--out <trace.csv>", "trace file to write")
+    .option("-o, --out <trace.csv>", "trace file to write")
     .option(
       "--vcd <waves.vcd>",
       "VCD waveforms of the recorded signals (hardware mode adds ADC codes and weight levels: <population>.r_code, .e_code, <crossbar>.W_code)",
@@ -189,7 +179,7 @@ export function registerSimulate(program: Command): void {
     .option(
       "--seed <n>",
       "hardware mode: seed of mismatch, thermal noise and stochastic rounding (default: the chip's)",
-      nonNegativeInteger("--seed"),
+      integer("--seed", 0, 2 ** 32 - 1),
     )
     .action((file: string, opts: SimulateOptions, command: Command) => {
       if (!opts.out && !opts.vcd)

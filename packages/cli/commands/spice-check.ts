@@ -1,6 +1,6 @@
 // `vle spice-check`: cross-validates the ideal engine against ngspice on the same circuit and input, signal by signal.
 import type { Command } from "commander";
-import { VleError } from "../../../circuits/errors.js";
+import { UsageError } from "../../../circuits/errors.js";
 import { writeFileAtomic } from "../../../circuits/files.js";
 import { spiceCheck, type CheckReport } from "../../spice/check.js";
 import { formatReport, reportSummary } from "../../spice/table.js";
@@ -20,7 +20,7 @@ function parseRefine(text: string): number[] {
   const ks = text.split(",").map((s) => Number(s.trim()));
   const bad = ks.find((k) => !Number.isInteger(k) || k < 1);
   if (bad !== undefined || ks.length === 0)
-    throw new VleError(
+    throw new UsageError(
       `--refine ${text}: give positive integers separated by commas, e.g. 16,64 (the engine runs at dt / k)`,
     );
   return ks;
@@ -38,7 +38,7 @@ export function runSpiceCheck(
   const tolerance = opts.tolerance === undefined ? Infinity : Number(opts.tolerance);
   const parameterTolerance = opts.parameterTolerance === undefined ? Infinity : Number(opts.parameterTolerance);
   if (!(tolerance > 0) || !(parameterTolerance > 0))
-    throw new VleError(`--tolerance and --parameter-tolerance must be positive numbers (relative, e.g. 0.01)`);
+    throw new UsageError(`--tolerance and --parameter-tolerance must be positive numbers (relative, e.g. 0.01)`);
   const failures: string[] = [];
   for (const s of report.signals) {
     const rel = s.relRms[s.relRms.length - 1];

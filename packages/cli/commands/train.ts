@@ -1,11 +1,12 @@
 // `vle train`: trains a circuit on a task with its learning rule, checkpointing and resuming exactly; prints a JSON summary.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
-import { VleError } from "../../../circuits/errors.js";
+import { UsageError } from "../../../circuits/errors.js";
 import { createTask, taskFactories } from "../../tasks/index.js";
 import { train, type TrainResult } from "../../tasks/train.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
 import { loadCircuit } from "../load.js";
+import { integer, renamedOption } from "../options.js";
 
 export interface TrainCommandOptions {
   task: string;
@@ -18,7 +19,7 @@ export interface TrainCommandOptions {
   resume?: boolean;
   progress?: boolean;
   /** write the trained circuit here (.pb or .json) */
-  output?: string;
+  out?: string;
   trainSize?: number;
   testSize?: number;
   dataSeed?: number;
@@ -33,8 +34,8 @@ export interface TrainCommandOptions {
 
 /** Loads the circuit, makes the task and trains; the task's defaults fill in epochs and batch. */
 export function trainCommand(file: string, options: TrainCommandOptions): TrainResult {
-  if (options.output !== undefined && !/\.(pb|json)$/i.test(options.output))
-    throw new VleError(`${options.output}: the trained circuit's file must end in .pb (binary) or .json`);
+  if (options.out !== undefined && !/\.(pb|json)$/i.test(options.out))
+    throw new UsageError(`${options.out}: the trained circuit's file must end in .pb (binary) or .json`);
   const circuit = loadCircuit(file);
   const seed = options.seed ?? 0;
   const task = createTask(options.task, {
@@ -63,15 +64,9 @@ export function trainCommand(file: string, options: TrainCommandOptions): TrainR
     plateau: options.plateau,
     carryState: options.carryState,
   });
-  if (options.output) writeCircuit(options.output, result.circuit);
+  if (options.out) writeCircuit(options.out, result.circuit);
   return result;
 }
-
-const integer = (flag: string, min: number) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < min)
-    throw new VleError(`${flag} '${value}' must be an integer >= ${min}`);
-  return Number(value);
-};
 
 /** --target-from: a step, or "last" */
 const targetStep = (value: string): number | "last" => (value === "last" ? value : integer("--target-from", 0)(value));
@@ -81,14 +76,14 @@ const plateau = (value: string): PlateauOptions => {
   const m = /^(\d+):([0-9.eE+-]+)$/.exec(value);
   const factor = m ? Number(m[2]) : NaN;
   if (!m || !(factor > 0 && factor < 1))
-    throw new VleError(
+    throw new InvalidArgumentError(
       `--plateau '${value}' must be patience:factor with a whole patience and 0 < factor < 1, e.g. 2:0.5`,
     );
   return { patience: Number(m[1]), factor };
 };
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command("train")
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
     .requiredOption("--task <name>", `task: ${Object.keys(taskFactories).join(", ")}`)
@@ -103,7 +98,7 @@ export function registerTrain(program: Command): void {
       "continue from --checkpoint with the same settings (--epochs may be raised); ends exactly where an uninterrupted run would",
     )
     .option("--progress", "show the progress bar even when stderr is not a terminal")
-    .option("-o, --output <file>", "write the trained circuit (.pb or .json)")
+    .option("-o, --out <file>", "write the trained circuit (.pb or .json)")
     .option("--train-size <n>", "training sequences (default: the task's)", integer("--train-size", 1))
     .option("--test-size <n>", "test sequences (default: the task's)", integer("--test-size", 1))
     .option(
@@ -140,9 +135,9 @@ export function registerTrain(program: Command): void {
     .option(
       "--carry-state",
       "keep the network state from batch to batch (as the GLE reference) instead of starting each from zero",
-    )
-    .action((file: string, opts: TrainCommandOptions) => {
-      const { summary } = trainCommand(file, opts);
-      process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-    });
+    );
+  renamedOption(command, "--output", "--out").action((file: string, opts: TrainCommandOptions) => {
+    const { summary } = trainCommand(file, opts);
+    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+  });
 }

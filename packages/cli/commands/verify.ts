@@ -1,5 +1,6 @@
 // `vle verify`: property-based verification of a circuit (bounded, settles, compiles-faithfully, quantization-bound, descends, deterministic, roundtrip).
 import { InvalidArgumentError, type Command } from "commander";
+import { integer } from "../options.js";
 import { formatReport, loadTarget, propertyNames, properties, reportJson, verify } from "../../verify/index.js";
 
 export interface VerifyCommandOptions {
@@ -10,12 +11,6 @@ export interface VerifyCommandOptions {
   json?: boolean;
   outDir?: string;
 }
-
-const integer = (flag: string, min: number) => (value: string) => {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > 2 ** 31 - 1)
-    throw new InvalidArgumentError(`${flag} '${value}' must be an integer >= ${min}`);
-  return Number(value);
-};
 
 const propertyName = (value: string, previous: string[] = []) => {
   if (!propertyNames.includes(value))

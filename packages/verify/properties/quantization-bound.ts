@@ -20,7 +20,7 @@ export const quantizationBound: Property = {
     if (!c.hardware)
       return skipped(
         "quantization-bound",
-        "no hardware section: compile the description with a chip (hardware: or vle compile --target <card>)",
+        "no hardware section: compile the description with a chip (hardware: or vle compile --chip <card>)",
       );
     if (c.outputs.length === 0) return skipped("quantization-bound", "the circuit has no outputs to compare");
     try {
