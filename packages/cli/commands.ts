@@ -39,6 +39,11 @@ export const commands: readonly CommandEntry[] = [
     load: () => import("./commands/train.js").then(module("registerTrain")),
   },
   {
+    name: "evaluate",
+    summary: "score a trained circuit on test data (your own file, or a built-in task's test set), learning off",
+    load: () => import("./commands/evaluate.js").then(module("registerEvaluate")),
+  },
+  {
     name: "demo",
     summary: "compile examples/lagline.yaml, train it on-chip with VLE, and show what it learned",
     load: () => import("./commands/demo.js").then(module("registerDemo")),

@@ -38,6 +38,8 @@ export interface Task {
   readonly test: Dataset;
   /** the metric a run is judged by, and which way is better */
   readonly headline: { name: string; better: "lower" | "higher" };
+  /** what a reader of the results must know about the data (e.g. that it is a subset not comparable with published figures) */
+  readonly note?: string;
   /** training settings that reach the task's goal with its example circuit */
   readonly defaults: { epochs: number; batch: number };
   /**

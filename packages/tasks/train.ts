@@ -71,6 +71,8 @@ export interface TrainSummary {
   testSize: number;
   stepsPerSequence: number;
   carryState: boolean;
+  /** the task's note on its data, when it has one */
+  note?: string;
   /** test metrics before training and after the last epoch */
   initial: Metrics;
   final: Metrics;
@@ -424,6 +426,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     testSize: task.test.size,
     stepsPerSequence: task.steps,
     carryState: carry,
+    ...(task.note ? { note: task.note } : {}),
     initial,
     final: history.at(-1)?.metrics ?? initial,
     history,

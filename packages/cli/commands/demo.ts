@@ -59,9 +59,9 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .option("--progress", "show the progress bar even when stderr is not a terminal")
-    .action((opts: { progress?: boolean }) => {
+    .action(async (opts: { progress?: boolean }) => {
       const example = findExample("lagline.yaml");
-      const { summary } = trainCommand(example, { task: "lagline", progress: opts.progress });
+      const { summary } = await trainCommand(example, { task: "lagline", progress: opts.progress });
       process.stdout.write(
         demoTable(summary, relative(process.cwd(), example) || example) +
           "\n\n" +

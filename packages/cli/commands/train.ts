@@ -1,15 +1,14 @@
-// `vle train`: trains a circuit on a task with its learning rule, checkpointing and resuming exactly; prints a JSON summary.
+// `vle train`: trains a circuit on a task or the user's data with its learning rule, checkpointing and resuming exactly; prints a JSON summary.
 import { InvalidArgumentError, type Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
 import { UsageError } from "../../../circuits/errors.js";
-import { createTask, taskFactories } from "../../tasks/index.js";
-import { train, type TrainResult } from "../../tasks/train.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
+import { train, type TrainResult } from "../../tasks/train.js";
 import { loadCircuit } from "../load.js";
 import { integer, renamedOption } from "../options.js";
+import { chooseTask, taskOptions, type TaskChoice } from "../task-options.js";
 
-export interface TrainCommandOptions {
-  task: string;
+export interface TrainCommandOptions extends TaskChoice {
   epochs?: number;
   seed?: number;
   batch?: number;
@@ -20,37 +19,18 @@ export interface TrainCommandOptions {
   progress?: boolean;
   /** write the trained circuit here (.pb or .json) */
   out?: string;
-  trainSize?: number;
-  testSize?: number;
-  dataSeed?: number;
-  length?: number;
-  targetFrom?: number | "last";
-  answerSteps?: number;
-  stepsPerSample?: number;
   validation?: number;
   plateau?: PlateauOptions;
   carryState?: boolean;
 }
 
-/** Loads the circuit, makes the task and trains; the task's defaults fill in epochs and batch. */
-export function trainCommand(file: string, options: TrainCommandOptions): TrainResult {
+/** Loads the circuit, makes the task (built-in or from data files) and trains; the task's defaults fill in epochs and batch. */
+export async function trainCommand(file: string, options: TrainCommandOptions): Promise<TrainResult> {
   if (options.out !== undefined && !/\.(pb|json)$/i.test(options.out))
     throw new UsageError(`${options.out}: the trained circuit's file must end in .pb (binary) or .json`);
   const circuit = loadCircuit(file);
   const seed = options.seed ?? 0;
-  const task = createTask(options.task, {
-    seed,
-    circuit,
-    trainSize: options.trainSize,
-    testSize: options.testSize,
-    dataSeed: options.dataSeed,
-    length: options.length,
-    protocol: {
-      targetFrom: options.targetFrom,
-      answerSteps: options.answerSteps,
-      stepsPerSample: options.stepsPerSample,
-    },
-  });
+  const task = await chooseTask(circuit, seed, options);
   const result = train(circuit, task, {
     seed,
     epochs: options.epochs ?? task.defaults.epochs,
@@ -68,9 +48,6 @@ export function trainCommand(file: string, options: TrainCommandOptions): TrainR
   return result;
 }
 
-/** --target-from: a step, or "last" */
-const targetStep = (value: string): number | "last" => (value === "last" ? value : integer("--target-from", 0)(value));
-
 /** --plateau patience:factor, as torch's ReduceLROnPlateau(patience, factor) */
 const plateau = (value: string): PlateauOptions => {
   const m = /^(\d+):([0-9.eE+-]+)$/.exec(value);
@@ -86,9 +63,12 @@ export function registerTrain(program: Command): void {
   const command = program
     .command("train")
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
-    .requiredOption("--task <name>", `task: ${Object.keys(taskFactories).join(", ")}`)
     .option("--epochs <n>", "epochs (default: the task's)", integer("--epochs", 0))
-    .option("--seed <s>", "seed of the task's data and the batch order (default 0)", integer("--seed", 0))
+    .option(
+      "--seed <s>",
+      "seed of the run: batch order, validation split (and a task's data unless --data-seed)",
+      integer("--seed", 0),
+    )
     .option("--batch <b>", "sequences per batch (default: the task's)", integer("--batch", 1))
     .option("--rule <rule>", "override the circuit's rule: vle, instantaneous, bptt, tbptt:K, eprop, none")
     .option("--checkpoint <file>", "write a checkpoint (JSON) after every epoch")
@@ -99,29 +79,7 @@ export function registerTrain(program: Command): void {
     )
     .option("--progress", "show the progress bar even when stderr is not a terminal")
     .option("-o, --out <file>", "write the trained circuit (.pb or .json)")
-    .option("--train-size <n>", "training sequences (default: the task's)", integer("--train-size", 1))
-    .option("--test-size <n>", "test sequences (default: the task's)", integer("--test-size", 1))
-    .option(
-      "--data-seed <s>",
-      "seed of generated data, apart from --seed (mnist1d: default 42, as published)",
-      integer("--data-seed", 0),
-    )
-    .option(
-      "--length <n>",
-      "samples per generated signal (mnist1d: 40 as published; 360 for the GLE protocol)",
-      integer("--length", 1),
-    )
-    .option(
-      "--target-from <step>",
-      "first step that carries the target, or 'last'; the outputs summed over the target steps vote",
-      targetStep,
-    )
-    .option("--answer-steps <n>", "zero-input steps after each signal", integer("--answer-steps", 0))
-    .option(
-      "--steps-per-sample <k>",
-      "steps each input sample is held for (supersampling)",
-      integer("--steps-per-sample", 1),
-    )
+    .option("--test <file>", "with --data: the test set (same format); without it the training data are scored")
     .option(
       "--validation <n>",
       "hold out n training sequences (seeded) and report their loss after every epoch",
@@ -136,8 +94,12 @@ export function registerTrain(program: Command): void {
       "--carry-state",
       "keep the network state from batch to batch (as the GLE reference) instead of starting each from zero",
     );
-  renamedOption(command, "--output", "--out").action((file: string, opts: TrainCommandOptions) => {
-    const { summary } = trainCommand(file, opts);
+  taskOptions(
+    command,
+    "train on your own data: .npz or .h5 with x [N,T] or [N,T,C] and labels y [N] or targets [N,T,K]; .csv (one row per step, a sample column); or x=x.npy,y=y.npy",
+  );
+  renamedOption(command, "--output", "--out").action(async (file: string, opts: TrainCommandOptions) => {
+    const { summary } = await trainCommand(file, opts);
     process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
   });
 }
