@@ -29,7 +29,13 @@ export interface EnergyOptions {
 }
 
 /** The chip circuit: a description compiled (for `chip` if given) or a compiled circuit; it must describe a chip. */
-function chipCircuit(path: string, chip?: string): Circuit {
+function chipCircuit(path: string | Circuit, chip?: string): Circuit {
+  if (typeof path !== "string") {
+    if (chip !== undefined)
+      throw new UsageError(`--chip applies to descriptions; circuit '${path.name}' is compiled already`);
+    if (!path.hardware) throw new VleError(`circuit '${path.name}' has no hardware section; compile it with --chip`);
+    return path;
+  }
   const description = /\.ya?ml$/i.test(path);
   if (chip !== undefined && !description)
     throw new UsageError(
@@ -76,7 +82,7 @@ export function simulatedCounts(c: Circuit, taskName: string, seed: number, samp
   return scaleCounts(engine.opCounts(), 1 / n);
 }
 
-export function energyCommand(path: string, options: EnergyOptions): EnergyDocument {
+export function energyCommand(path: string | Circuit, options: EnergyOptions): EnergyDocument {
   if (options.vs !== undefined && options.vs !== "bptt")
     throw new UsageError(`--vs '${options.vs}': the only baseline is bptt`);
   const source = options.counts ?? "analytic";

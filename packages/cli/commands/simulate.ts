@@ -1,7 +1,7 @@
 // `vle simulate`: runs a circuit on an input table (learning from a target table if given) and writes a trace CSV.
 import type { Command } from "commander";
 import { UsageError, VleError } from "../../../circuits/errors.js";
-import { Rule, enumName } from "../../../circuits/model.js";
+import { Rule, enumName, type Circuit } from "../../../circuits/model.js";
 import { Engine } from "../../../simulator/engine.js";
 import { checkFinite } from "../../../simulator/guard.js";
 import { createLearner } from "../../../simulator/learner.js";
@@ -61,14 +61,14 @@ function stepsPerSample(samples: number, tables: Stimulus[], steps?: number): nu
   });
 }
 
-export function simulate(circuitFile: string, options: SimulateOptions): SimulateSummary {
-  const circuit = loadCircuit(circuitFile);
+export function simulate(circuitFile: string | Circuit, options: SimulateOptions): SimulateSummary {
+  const circuit = typeof circuitFile === "string" ? loadCircuit(circuitFile) : circuitFile;
   if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1)) {
     throw new UsageError(`--steps ${options.steps} must be a positive integer`);
   }
   if (!options.input && circuit.inputs.length > 0) {
     throw new VleError(
-      `${circuitFile}: circuit '${circuit.name}' has inputs (${circuit.inputs.map((p) => p.name).join(", ")}); give them with --input <csv|json>`,
+      `${typeof circuitFile === "string" ? `${circuitFile}: ` : ""}circuit '${circuit.name}' has inputs (${circuit.inputs.map((p) => p.name).join(", ")}); give them with --input <csv|json>`,
     );
   }
   if (!options.input && options.steps === undefined)

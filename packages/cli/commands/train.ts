@@ -1,6 +1,7 @@
 // `vle train`: trains a circuit on a task or the user's data with its learning rule, checkpointing and resuming exactly; prints a JSON summary.
 import { InvalidArgumentError, type Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
+import type { Circuit } from "../../../circuits/model.js";
 import { UsageError } from "../../../circuits/errors.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
 import { train, type TrainResult } from "../../tasks/train.js";
@@ -24,11 +25,11 @@ export interface TrainCommandOptions extends TaskChoice {
   carryState?: boolean;
 }
 
-/** Loads the circuit, makes the task (built-in or from data files) and trains; the task's defaults fill in epochs and batch. */
-export async function trainCommand(file: string, options: TrainCommandOptions): Promise<TrainResult> {
+/** Loads the circuit (unless given one), makes the task (built-in or from data files) and trains; the task's defaults fill in epochs and batch. */
+export async function trainCommand(file: string | Circuit, options: TrainCommandOptions): Promise<TrainResult> {
   if (options.out !== undefined && !/\.(pb|json)$/i.test(options.out))
     throw new UsageError(`${options.out}: the trained circuit's file must end in .pb (binary) or .json`);
-  const circuit = loadCircuit(file);
+  const circuit = typeof file === "string" ? loadCircuit(file) : file;
   const seed = options.seed ?? 0;
   const task = await chooseTask(circuit, seed, options);
   const result = train(circuit, task, {
