@@ -23,10 +23,10 @@ describe("technology cards", () => {
     }
     const acc = loadCard("digital-accelerator");
     requireEntries(acc, acceleratorEntries, "test");
-    // units reach SI: 40.5 fJ, 1 GHz, 40 MB in bytes, 1555 GB/s in bytes/s
+    // units reach SI: 40.5 fJ, 1 GHz, 1 MB in bytes, 1555 GB/s in bytes/s
     expect(loadCard("analog-65nm").entries.get("crossbar_read_energy")!.value).toBeCloseTo(40.5e-15, 20);
     expect(loadCard("analog-65nm").entries.get("clock")!.value).toBe(1e9);
-    expect(acc.entries.get("sram_capacity")!.value).toBe(40e6);
+    expect(acc.entries.get("sram_capacity")!.value).toBe(1e6);
     expect(acc.entries.get("dram_bandwidth")!.value).toBeCloseTo(1555e9, 0);
   });
 

@@ -40,6 +40,10 @@ export const entrySchema = {
   noc_energy_per_bit_hop: ["J", "energy to move one bit across one mesh hop (router + link)"],
   sram_leakage_per_bit: ["W", "static leakage of one stored weight bit"],
   idle_cycle_energy: ["J", "energy of one core-cycle in which the core's pipeline has no work"],
+  digital_energy_factor: [
+    "1",
+    "energy factor of the card's node at its supply (Stillmaker and Baas 2017): digital energies from another card scale by the ratio of the two factors",
+  ],
   // the chip's design defaults (compiler hardware passes)
   clock: ["Hz", "digital clock f_clk"],
   max_acceleration: ["1", "largest acceleration factor the analog core is designed for"],
@@ -60,18 +64,23 @@ export const entrySchema = {
   membrane_capacitance: ["F", "membrane (and error cell) capacitance C_m"],
   membrane_volts_per_unit: ["V", "volts per model unit of membrane potential"],
   temperature: ["K", "operating temperature (kT/C noise)"],
-  // the digital accelerator of the BPTT baseline (simulator/meters/bptt-baseline.ts)
+  // the digital accelerator of the BPTT baseline (simulator/meters/bptt-baseline.ts), at the node of its own digital_energy_factor
   mac_energy_fp32: ["J", "one fp32 multiply-accumulate"],
+  mac_energy_fp16: ["J", "one fp16 multiply with fp32 accumulate"],
   mac_energy_int8: ["J", "one int8 multiply with int32 accumulate"],
   elementwise_energy_fp32: ["J", "one fp32 elementwise operation (add)"],
+  elementwise_energy_fp16: ["J", "one fp16 elementwise operation (add)"],
   elementwise_energy_int8: ["J", "one int8/int32 elementwise operation (add)"],
-  sram_read_energy_per_bit: ["J", "on-chip SRAM read, per bit"],
-  sram_write_energy_per_bit: ["J", "on-chip SRAM write, per bit"],
-  dram_energy_per_bit: ["J", "off-chip DRAM access, per bit"],
-  sram_capacity: ["B", "on-chip SRAM available for weights, activations and gradients"],
-  mac_rate_fp32: ["s^-1", "peak fp32 MACs per second"],
-  mac_rate_int8: ["s^-1", "peak int8 MACs per second"],
+  register_file_energy_per_bit: ["J", "register file (processing-element scratchpad) access, per bit"],
+  register_file_capacity: ["B", "register files of all processing elements together"],
+  sram_read_energy_per_bit: ["J", "on-chip SRAM (global buffer) read, per bit"],
+  sram_write_energy_per_bit: ["J", "on-chip SRAM (global buffer) write, per bit"],
+  sram_capacity: ["B", "on-chip SRAM (global buffer)"],
+  dram_energy_per_bit: ["J", "off-chip DRAM access, per bit (an interface figure: not scaled with the logic node)"],
   dram_bandwidth: ["B/s", "off-chip memory bandwidth"],
+  mac_units: ["1", "multiply-accumulate units working in parallel"],
+  accelerator_clock: ["Hz", "clock of the accelerator's datapath"],
+  op_latency_cycles: ["1", "cycles from an operation's last input to its result (pipeline depth and reduction)"],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type EntryName = keyof typeof entrySchema;
@@ -91,6 +100,7 @@ export const chipEnergyEntries = [
   "sram_leakage_per_bit",
   "idle_cycle_energy",
   "membrane_capacitance",
+  "digital_energy_factor",
 ] as const satisfies readonly EntryName[];
 
 /** The design defaults the hardware passes take when the description leaves a value out. */
@@ -121,17 +131,23 @@ export const chipDefaultEntries = [
 
 /** The entries of the BPTT baseline's digital accelerator. */
 export const acceleratorEntries = [
+  "digital_energy_factor",
   "mac_energy_fp32",
+  "mac_energy_fp16",
   "mac_energy_int8",
   "elementwise_energy_fp32",
+  "elementwise_energy_fp16",
   "elementwise_energy_int8",
+  "register_file_energy_per_bit",
+  "register_file_capacity",
   "sram_read_energy_per_bit",
   "sram_write_energy_per_bit",
-  "dram_energy_per_bit",
   "sram_capacity",
-  "mac_rate_fp32",
-  "mac_rate_int8",
+  "dram_energy_per_bit",
   "dram_bandwidth",
+  "mac_units",
+  "accelerator_clock",
+  "op_latency_cycles",
 ] as const satisfies readonly EntryName[];
 
 export const sourceKinds = ["published", "transcription", "derived", "physics", "assumption"] as const;

@@ -10,6 +10,8 @@ import { chipEnergy } from "../simulator/meters/energy.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
 import { energyDocument, formatEnergy, scaleHidden } from "../packages/report/energy.js";
 import { energySvg } from "../packages/report/energy-svg.js";
+import { accelergyActionCounts } from "../packages/report/accelergy.js";
+import { parse } from "yaml";
 import { chipSection, tiledDescription } from "./helpers.js";
 
 /** x (10) -> h (12, tanh, recurrent) -> y (3) on small cores, so crossbars tile and partial sums travel. */
@@ -115,24 +117,70 @@ describe("chip energy", () => {
 });
 
 describe("BPTT baseline", () => {
-  it("prices MACs and activation storage, and spills to DRAM past the SRAM, raising the energy per step", () => {
+  const fp32 = (c: Circuit, T: number, batch = 8, chip?: typeof card) =>
+    bpttEnergy(c, { ticks: T, batch, precision: "fp32" }, accelerator, chip);
+
+  it("keeps weights in the register file when they fit, fills it, then the SRAM, then spills to DRAM", () => {
     const c = tiled();
-    const per = (T: number) => bpttEnergy(c, { ticks: T, samples: 8, batch: 8, precision: "fp32" }, accelerator);
-    const small = per(100);
-    expect(small.lines.find((l) => l.component === "forward MACs")!.energy).toBeCloseTo(8 * 100 * 300 * 4.6e-12, 20);
+    const small = fp32(c, 10);
+    expect(small.storage.parameters).toBe("register file");
+    // 8 sequences x 15 neurons x 2 values x 4 bytes = 960 bytes per step
+    expect(small.storage.activationBytes).toBe(10 * 960);
+    expect(small.storage.activations["register file"]).toBe(9600);
+    expect(small.lines.find((l) => l.component === "forward MACs")!.energy).toBeCloseTo(8 * 10 * 300 * 4.6e-12, 20);
     expect(small.total).toBeCloseTo(
       small.lines.reduce((a, l) => a + l.energy, 0),
       20,
     );
-    expect(small.storage.spilledBytes).toBe(0);
-    // 8 sequences x 15 neurons x 3 values x 4 bytes = 1440 bytes per step: 40 MB hold about 27 800 steps
-    const knee = Math.floor(small.storage.sramFreeBytes / (8 * 15 * 3 * 4));
-    expect(per(knee).storage.spilledBytes).toBe(0);
-    const big = per(10 * knee);
-    expect(big.storage.spilledBytes).toBeGreaterThan(0);
-    expect(big.total / (10 * knee)).toBeGreaterThan(1.5 * (per(knee).total / knee));
-    const int8 = bpttEnergy(c, { ticks: 100, samples: 8, batch: 8, precision: "int8" }, accelerator);
-    expect(int8.total).toBeLessThan(small.total);
+    const rf = 84e3 - small.storage.parameterBytes;
+    const long = fp32(c, Math.ceil((rf + 1e6 + 960 * 50) / 960));
+    expect(long.storage.activations["register file"]).toBe(rf);
+    expect(long.storage.activations.SRAM).toBe(1e6);
+    expect(long.storage.spilledBytes).toBeGreaterThan(0);
+    // spilled steps cost DRAM energy: energy per step grows past the knee
+    expect(long.total / long.storage.activationBytes).toBeGreaterThan(small.total / small.storage.activationBytes);
+    // a network whose weights and gradients exceed the register file keeps them in the SRAM
+    expect(fp32(scaleHidden(c, 8), 10).storage.parameters).toBe("SRAM");
+  });
+
+  it("scales digital energies to the chip's node by the ratio of energy factors, DRAM unscaled", () => {
+    const c = tiled();
+    const T = 5000;
+    const at45 = fp32(c, T);
+    const at65 = fp32(c, T, 8, card);
+    const factor =
+      card.entries.get("digital_energy_factor")!.value / accelerator.entries.get("digital_energy_factor")!.value;
+    expect(at65.nodeScale).toBeCloseTo(factor, 12);
+    for (const [a, b] of at45.lines.map((l, i) => [l, at65.lines[i]] as const)) {
+      expect(b.component).toBe(a.component);
+      expect(b.unitEnergy / a.unitEnergy).toBeCloseTo(a.component.includes("DRAM") ? 1 : factor, 12);
+    }
+    expect(at65.lines.some((l) => l.component.includes("DRAM"))).toBe(true);
+  });
+
+  it("counts only the backward work BPTT needs, and prices fp16 and int8 below fp32", () => {
+    const c = tiled();
+    // x -> h is plastic but x is an input: no transposed read of it; h -> h and h -> y are read transposed
+    const r = fp32(c, 1, 1);
+    expect(r.lines.find((l) => l.component === "backward MACs")!.amount).toBe(144 + 36 + 300);
+    const e = (p: "fp32" | "fp16" | "int8") => bpttEnergy(c, { ticks: 100, batch: 8, precision: p }, accelerator).total;
+    expect(e("fp16")).toBeLessThan(e("fp32"));
+    expect(e("int8")).toBeLessThan(e("fp16"));
+  });
+
+  it("takes T sequential steps: latency linear in T, each step a chain of operations on the MAC units", () => {
+    const c = tiled();
+    const a = fp32(c, 100, 1),
+      b = fp32(c, 1000, 1);
+    expect(a.latency.forwardStepCycles).toBe(b.latency.forwardStepCycles);
+    // forward: 3 crossbar products and 2 populations' elementwise work, each ceil(work / 168) + 4 cycles
+    const op = (w: number) => Math.ceil(w / 168) + 4;
+    expect(a.latency.forwardStepCycles).toBe(op(120) + op(144) + op(36) + op(12 * 5) + op(3 * 5));
+    const clock = 200e6;
+    expect(b.latency.seconds).toBeCloseTo(
+      (1000 * (b.latency.forwardStepCycles + b.latency.backwardStepCycles) + b.latency.updateCycles) / clock,
+      15,
+    );
   });
 });
 
@@ -143,7 +191,8 @@ describe("energy report", () => {
     const doc = energyDocument(c, run, { vsBptt: true });
     expect(doc.lines.reduce((a, l) => a + l.energy, 0)).toBe(doc.total);
     expect(doc.perRun.energy).toBeCloseTo(doc.perSample.energy * 50, 15);
-    expect(doc.vs!.ratio.fp32).toBeCloseTo(doc.vs!.bptt.fp32.perSample.energy / doc.perSample.energy, 12);
+    for (const p of ["fp32", "fp16", "int8"] as const)
+      expect(doc.vs!.ratio[p]).toBeCloseTo(doc.vs!.bptt[p].perSample.energy / doc.perSample.energy, 12);
     expect(doc.vs!.bptt.fp32.lines.reduce((a, l) => a + l.energy, 0)).toBeCloseTo(
       doc.vs!.bptt.fp32.perSample.energy,
       18,
@@ -153,10 +202,35 @@ describe("energy report", () => {
     const text = formatEnergy(doc);
     expect(text).toMatch(/ADC conversions\s+\d+\s+x 2\.80 pJ/);
     expect(text).toMatch(/total \(sum of the lines\)/);
-    expect(text).toMatch(/ratio BPTT \/ chip energy per sample: fp32 [\d.]+x, int8 [\d.]+x/);
+    expect(text).toMatch(
+      /ratio BPTT \/ chip energy per sample \(same node\): fp32 [\d.]+x, fp16 [\d.]+x, int8 [\d.]+x/,
+    );
     const svg = energySvg(doc);
     expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg.match(/<polyline/g)).toHaveLength(3);
+    expect(svg.match(/<polyline/g)).toHaveLength(4);
+  });
+
+  it("exports the run's action counts in Accelergy's format: chip counts x samples, the baseline's x batches", () => {
+    const c = tiled();
+    const run = { task: "test", ticks: 20, targetTicks: 20, samples: 40, batch: 10 };
+    const doc = energyDocument(c, run, { vsBptt: true });
+    const file = parse(accelergyActionCounts(doc));
+    expect(file.action_counts.version).toBe(0.4);
+    // flatten as Accelergy does: subtree names joined with dots down to each local component
+    const flat = new Map<string, number>();
+    const walk = (prefix: string, node: { name: string; local?: any[]; subtree?: any[] }) => {
+      const here = prefix ? `${prefix}.${node.name}` : node.name;
+      for (const l of node.local ?? [])
+        for (const a of l.action_counts) flat.set(`${here}.${l.name}.${a.name}`, a.counts);
+      for (const s of node.subtree ?? []) walk(here, s);
+    };
+    for (const s of file.action_counts.subtree) walk("", s);
+    expect(flat.get("system.chip.crossbar.read_forward")).toBe(40 * doc.counts.perSample.crossbarForwardReads);
+    expect(flat.get("system.chip.adc.convert")).toBe(40 * doc.counts.perSample.adcConversions);
+    expect(flat.get("system.chip.noc.packet_hop")).toBe(40 * doc.counts.perSample.packetHops);
+    const macs = doc.vs!.bptt.int8.lines.find((l) => l.component === "forward MACs")!.amount;
+    expect(flat.get("system.bptt_int8.mac.forward_MACs")).toBe(Math.round(40 * macs));
+    expect([...flat.values()].every((n) => Number.isInteger(n) && n > 0)).toBe(true);
   });
 
   it("lays a scaled network out again on more cores", () => {

@@ -1,4 +1,5 @@
 // The energy report as an SVG: the chip's breakdown per component, and with --vs bptt the per-sample totals and their growth with T.
+import { precisions } from "../../simulator/meters/bptt-baseline.js";
 import { joules, type EnergyDocument, type SweepRow } from "./energy.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -40,13 +41,12 @@ function breakdown(doc: EnergyDocument, y0: number, width: number): { svg: strin
   return { svg: parts.join("\n"), height: 40 + lines.length * row };
 }
 
-/** Log-scale bars of the per-sample totals: chip, BPTT fp32, BPTT int8. */
+/** Log-scale bars of the per-sample totals: chip, BPTT at each precision. */
 function totals(doc: EnergyDocument, y0: number, width: number): { svg: string; height: number } {
   const v = doc.vs!;
   const bars: [string, number][] = [
     ["chip (VLE on-chip)", doc.perSample.energy],
-    ["BPTT fp32", v.bptt.fp32.perSample.energy],
-    ["BPTT int8", v.bptt.int8.perSample.energy],
+    ...precisions.map((p): [string, number] => [`BPTT ${p}`, v.bptt[p].perSample.energy]),
   ];
   const lo = Math.floor(Math.log10(Math.min(...bars.map((b) => b[1])))) - 1;
   const hi = Math.ceil(Math.log10(Math.max(...bars.map((b) => b[1]))));
@@ -55,7 +55,7 @@ function totals(doc: EnergyDocument, y0: number, width: number): { svg: string; 
     row = 26;
   const x = (e: number) => (barWidth * (Math.log10(e) - lo)) / (hi - lo);
   const parts = [
-    `<text x="10" y="${y0 + 16}" font-weight="bold">Per sample, log scale: BPTT / chip = ${v.ratio.fp32.toPrecision(3)}x (fp32), ${v.ratio.int8.toPrecision(3)}x (int8)</text>`,
+    `<text x="10" y="${y0 + 16}" font-weight="bold">Per sample, log scale: BPTT / chip = ${precisions.map((p) => `${v.ratio[p].toPrecision(3)}x (${p})`).join(", ")}</text>`,
   ];
   bars.forEach(([name, e], i) => {
     const y = y0 + 30 + i * row;
@@ -68,7 +68,7 @@ function totals(doc: EnergyDocument, y0: number, width: number): { svg: string; 
   return { svg: parts.join("\n"), height: 40 + bars.length * row };
 }
 
-/** Log-log lines of energy per sample against T for the chip and both BPTT variants. */
+/** Log-log lines of energy per sample against T for the chip and BPTT at each precision. */
 function growth(rows: SweepRow[], y0: number, width: number): { svg: string; height: number } {
   const h = 220,
     left = 80,
@@ -76,7 +76,7 @@ function growth(rows: SweepRow[], y0: number, width: number): { svg: string; hei
     top = y0 + 30,
     bottom = top + h;
   const xs = rows.map((r) => Math.log10(r.value));
-  const ys = rows.flatMap((r) => [r.chip, r.fp32, r.int8].map(Math.log10));
+  const ys = rows.flatMap((r) => [r.chip, ...precisions.map((p) => r.bptt[p])].map(Math.log10));
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const [y0l, y1l] = [Math.floor(Math.min(...ys)), Math.ceil(Math.max(...ys))];
   const px = (v: number) => left + ((right - left) * (Math.log10(v) - x0)) / Math.max(1e-9, x1 - x0);
@@ -93,8 +93,11 @@ function growth(rows: SweepRow[], y0: number, width: number): { svg: string; hei
     parts.push(`<text x="${left - 6}" y="${py(10 ** d) + 4}" text-anchor="end">1e${d} J</text>`);
   const series: [string, (r: SweepRow) => number, string][] = [
     ["chip", (r) => r.chip, colors[0]],
-    ["BPTT fp32", (r) => r.fp32, colors[1]],
-    ["BPTT int8", (r) => r.int8, colors[2]],
+    ...precisions.map((p, i): [string, (r: SweepRow) => number, string] => [
+      `BPTT ${p}`,
+      (r) => r.bptt[p],
+      colors[i + 1],
+    ]),
   ];
   series.forEach(([name, get, color], i) => {
     const pts = rows.map((r) => `${px(r.value).toFixed(1)},${py(get(r)).toFixed(1)}`).join(" ");

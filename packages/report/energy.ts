@@ -4,7 +4,7 @@ import { cloneCircuit, type Circuit } from "../../circuits/model.js";
 import { loadCard, type TechCard } from "../../circuits/tech.js";
 import { remapChip } from "../../compiler/passes/route.js";
 import { analyticCounts } from "../../simulator/meters/analytic.js";
-import { bpttEnergy, type BpttReport, type Precision } from "../../simulator/meters/bptt-baseline.js";
+import { bpttEnergy, precisions, type BpttReport, type Precision } from "../../simulator/meters/bptt-baseline.js";
 import type { OpCounts } from "../../simulator/meters/counts.js";
 import { chipEnergy, type EnergyLine, type EnergyReport } from "../../simulator/meters/energy.js";
 
@@ -33,12 +33,12 @@ export interface SweepRow {
   synapses: number;
   cores: number;
   chip: number;
-  fp32: number;
-  int8: number;
+  /** BPTT energy per sample at each precision */
+  bptt: Record<Precision, number>;
   chipSeconds: number;
-  fp32Seconds: number;
-  int8Seconds: number;
-  /** bytes of the BPTT batch's activation store past the SRAM (fp32) */
+  /** BPTT latency per sample (fp32) */
+  bpttSeconds: number;
+  /** bytes of the BPTT batch's activation store in DRAM (fp32) */
   spilled: number;
 }
 
@@ -68,6 +68,10 @@ export interface EnergyDocument {
         perRun: { energy: number; seconds: number };
         lines: EnergyLine[];
         storage: BpttReport["storage"];
+        latency: BpttReport["latency"];
+        nodeScale: number;
+        /** action counts of one batch of `run.batch` sequences */
+        actions: BpttReport["actions"];
       }
     >;
     ratio: Record<Precision, number>;
@@ -94,21 +98,13 @@ export function compare(
   counts?: OpCounts,
 ): Comparison {
   const chip = chipPerSample(c, run, card, counts);
-  // the baseline trains a whole batch, so its per-sample figures are per batch / batch size
   const bptt = Object.fromEntries(
-    (["fp32", "int8"] as const).map((p) => [
-      p,
-      bpttEnergy(c, { ticks: run.ticks, samples: run.batch, batch: run.batch, precision: p }, accelerator),
-    ]),
+    precisions.map((p) => [p, bpttEnergy(c, { ticks: run.ticks, batch: run.batch, precision: p }, accelerator, card)]),
   ) as Record<Precision, BpttReport>;
-  return {
-    chip,
-    bptt,
-    ratio: {
-      fp32: bptt.fp32.perSample.energy / chip.perSample.energy,
-      int8: bptt.int8.perSample.energy / chip.perSample.energy,
-    },
-  };
+  const ratio = Object.fromEntries(
+    precisions.map((p) => [p, bptt[p].perSample.energy / chip.perSample.energy]),
+  ) as Record<Precision, number>;
+  return { chip, bptt, ratio };
 }
 
 /** The circuit with every hidden population (neither input nor output) `factor` times as large, its chip laid out again. */
@@ -147,11 +143,9 @@ function sweepRow(c: Circuit, value: number, run: RunShape, card: TechCard, acce
     synapses: c.crossbars.reduce((a, x) => a + x.rows * x.cols, 0),
     cores: c.hardware!.cores.length,
     chip: k.chip.perSample.energy,
-    fp32: k.bptt.fp32.perSample.energy,
-    int8: k.bptt.int8.perSample.energy,
+    bptt: Object.fromEntries(precisions.map((p) => [p, k.bptt[p].perSample.energy])) as Record<Precision, number>,
     chipSeconds: k.chip.perSample.seconds,
-    fp32Seconds: k.bptt.fp32.perSample.seconds,
-    int8Seconds: k.bptt.int8.perSample.seconds,
+    bpttSeconds: k.bptt.fp32.perSample.seconds,
     spilled: k.bptt.fp32.storage.spilledBytes,
   };
 }
@@ -217,10 +211,15 @@ export function energyDocument(
       perRun: { energy: r.perSample.energy * run.samples, seconds: r.perSample.seconds * run.samples },
       lines: perSampleLines(r),
       storage: r.storage,
+      latency: r.latency,
+      nodeScale: r.nodeScale,
+      actions: r.actions,
     });
     doc.vs = {
       accelerator: { name: accelerator.name, title: accelerator.title },
-      bptt: { fp32: bpttDoc(k.bptt.fp32), int8: bpttDoc(k.bptt.int8) },
+      bptt: Object.fromEntries(precisions.map((p) => [p, bpttDoc(k.bptt[p])])) as NonNullable<
+        EnergyDocument["vs"]
+      >["bptt"],
       ratio: k.ratio,
       assumptions: k.bptt.fp32.assumptions,
       sweepT: sweepLength(c, run, card, accelerator),
@@ -296,19 +295,30 @@ export function formatEnergy(doc: EnergyDocument): string {
   );
   if (doc.vs) {
     const v = doc.vs;
-    for (const p of ["fp32", "int8"] as const) {
+    for (const p of precisions) {
       const b = v.bptt[p];
       out.push("");
-      out.push(`BPTT ${p} on ${v.accelerator.name} (${v.accelerator.title}), batch ${r.batch}, per sample:`);
+      out.push(
+        `BPTT ${p} on ${v.accelerator.name} (${v.accelerator.title}) at the chip's node (digital energies x ${b.nodeScale.toPrecision(3)}), batch ${r.batch}, per sample:`,
+      );
       const total = b.lines.reduce((a, l) => a + l.energy, 0);
       out.push(formatLines(b.lines, total, (l) => (total > 0 ? l.energy / total : 0)));
+      const s = b.storage;
       out.push(
-        `per sample: ${joules(b.perSample.energy)} in >= ${quantity(b.perSample.seconds, "s")} (roofline lower bound); per training run: ${joules(b.perRun.energy)} in >= ${quantity(b.perRun.seconds, "s")}; activation store of a batch ${quantity(b.storage.activationBytes, "B")}, spilled to DRAM ${quantity(b.storage.spilledBytes, "B")}`,
+        `per sample: ${joules(b.perSample.energy)}; latency of a batch ${quantity(b.latency.seconds, "s")} (${r.ticks} forward steps of ${b.latency.forwardStepCycles} cycles, ${r.ticks} backward steps of ${b.latency.backwardStepCycles}, update ${b.latency.updateCycles}), ${quantity(b.perSample.seconds, "s")} per sample; per training run: ${joules(b.perRun.energy)} in ${quantity(b.perRun.seconds, "s")}`,
+      );
+      out.push(
+        `storage: parameters ${quantity(s.parameterBytes, "B")} in the ${s.parameters}; activations of a batch ${quantity(s.activationBytes, "B")}: ${Object.entries(
+          s.activations,
+        )
+          .filter(([, n]) => n > 0)
+          .map(([l, n]) => `${quantity(n, "B")} in ${l}`)
+          .join(", ")}`,
       );
     }
     out.push("");
     out.push(
-      `ratio BPTT / chip energy per sample: fp32 ${v.ratio.fp32.toPrecision(3)}x, int8 ${v.ratio.int8.toPrecision(3)}x`,
+      `ratio BPTT / chip energy per sample (same node): ${precisions.map((p) => `${p} ${v.ratio[p].toPrecision(3)}x`).join(", ")}`,
     );
     out.push("");
     out.push("sweep over sequence length T (per sample; network fixed):");
@@ -349,13 +359,11 @@ function formatSweep(rows: SweepRow[], what: string): string {
     "synapses",
     "cores",
     "chip",
-    "BPTT fp32",
-    "BPTT int8",
-    "fp32/chip",
-    "int8/chip",
+    ...precisions.map((p) => `BPTT ${p}`),
+    ...precisions.map((p) => `${p}/chip`),
     "chip time",
-    "fp32 time >=",
-    "spilled (fp32)",
+    "fp32 time",
+    "in DRAM (fp32)",
   ];
   const body = rows.map((r) => [
     String(r.value),
@@ -363,12 +371,10 @@ function formatSweep(rows: SweepRow[], what: string): string {
     String(r.synapses),
     String(r.cores),
     joules(r.chip),
-    joules(r.fp32),
-    joules(r.int8),
-    `${(r.fp32 / r.chip).toPrecision(3)}x`,
-    `${(r.int8 / r.chip).toPrecision(3)}x`,
+    ...precisions.map((p) => joules(r.bptt[p])),
+    ...precisions.map((p) => `${(r.bptt[p] / r.chip).toPrecision(3)}x`),
     quantity(r.chipSeconds, "s"),
-    quantity(r.fp32Seconds, "s"),
+    quantity(r.bpttSeconds, "s"),
     quantity(r.spilled, "B"),
   ]);
   const all = [header, ...body];

@@ -1,198 +1,283 @@
-// The BPTT baseline: energy and time of training the same network by backpropagation through time on a digital accelerator (fp32 or int8), from a card.
+// The BPTT baseline: energy and latency of training the same network by backpropagation through time on a digital accelerator at the chip's node, with a register file / SRAM / DRAM hierarchy.
 import { acceleratorEntries, entry, requireEntries, type TechCard } from "../../circuits/tech.js";
 import type { Circuit } from "../../circuits/model.js";
 import type { EnergyLine } from "./energy.js";
 
-export type Precision = "fp32" | "int8";
+export const precisions = ["fp32", "fp16", "int8"] as const;
+export type Precision = (typeof precisions)[number];
 
 export interface BpttWorkload {
   /** time steps per sequence */
   ticks: number;
-  /** sequences trained on */
-  samples: number;
-  /** sequences per batch: weights are read once per step for the whole batch, and the batch's activations are stored together */
+  /** sequences per batch: trained together, weights read once per step for the batch, one update per batch */
   batch: number;
   precision: Precision;
 }
 
+/** Where a stored quantity sits: the innermost level with room for it. */
+export type Level = "register file" | "SRAM" | "DRAM";
+
 export interface BpttReport {
   card: string;
   precision: Precision;
+  /** digital energies x this factor: the chip's node over the accelerator's (1 when no chip card is given) */
+  nodeScale: number;
+  node: string;
+  /** the lines of one batch */
   lines: EnergyLine[];
   total: number;
-  /** accelerator time of the run (s): per batch, the larger of compute at peak MAC rate and DRAM traffic at peak bandwidth */
-  seconds: number;
-  samples: number;
+  batch: number;
+  /** per sample: the batch's energy / batch; seconds = the batch's latency / batch (B sequences run side by side) */
   perSample: { energy: number; seconds: number };
-  /** the activation store of one batch and how much of it spills past the SRAM */
-  storage: { activationBytes: number; sramFreeBytes: number; spilledBytes: number };
+  /** latency of one batch: T sequential forward steps, T sequential backward steps and the update */
+  latency: { forwardStepCycles: number; backwardStepCycles: number; updateCycles: number; seconds: number };
+  storage: {
+    parameterBytes: number;
+    parameters: Level;
+    /** the batch's stored activations (2 values per neuron and step) and the bytes held at each level */
+    activationBytes: number;
+    activations: Record<Level, number>;
+    spilledBytes: number;
+  };
+  /** the counts of one batch by component and action, for Accelergy */
+  actions: AcceleratorAction[];
   assumptions: string[];
 }
 
-/** Elementwise operations per neuron and step: forward (input + bias, leak, Euler step, prospective readout, phi, phi') and backward (their adjoints, the error and the tau gradient). */
-export const ELEMENTWISE_FORWARD = 6;
-export const ELEMENTWISE_BACKWARD = 10;
-/** Values stored per neuron and step for the backward sweep: the rate r (for dW), phi' (for the error) and the error delta (for the dW product after the sweep). */
-export const STORED_PER_NEURON_STEP = 3;
+/** One Accelergy action: `count` actions of `action` on `component`, each moving `bits` (0 for compute). */
+export interface AcceleratorAction {
+  component: "mac" | "register_file" | "sram" | "dram";
+  action: string;
+  count: number;
+  bits: number;
+}
 
-export const bpttAssumptions = [
-  `the network of the circuit (its crossbars as dense matrices, exact transposes for the backward pass; feedback and broadcast matrices unused)`,
-  `per step: forward MACs = synapses; backward MACs = 2 x synapses (W^T delta, and delta r^T for dW computed as one product over the sequence after the sweep)`,
-  `${ELEMENTWISE_FORWARD} forward and ${ELEMENTWISE_BACKWARD} backward elementwise operations per neuron and step`,
-  `${STORED_PER_NEURON_STEP} values stored per neuron and step (r, phi', delta): O(N T) per sequence, the whole batch resident; what exceeds the SRAM left after weights and gradients is written to and read back from DRAM`,
-  `weights are read once per step for the whole batch (forward and backward), from SRAM when weights and gradients fit, else from DRAM; one update per batch reads weights and gradients and writes weights`,
-  `int8: int8 weights and activations, int32 accumulators and gradients; fp32: everything 32 bit`,
-  `time: per batch, the larger of all MACs and elementwise operations at the peak MAC rate and the DRAM traffic at the peak bandwidth (no latency of the T sequential steps, no static power: optimistic for BPTT)`,
+/**
+ * Elementwise operations per neuron and step. Forward: input + bias, leak, Euler step, prospective readout, phi.
+ * Backward (populations that need an error): phi' recomputed from the stored u~, the error product, the error
+ * cell's leak and step, its prospective readout, the bias and tau gradients, and the carry to the previous step.
+ */
+export const ELEMENTWISE_FORWARD = 5;
+export const ELEMENTWISE_BACKWARD = 11;
+/** Values stored per neuron and step for the backward sweep: r (for the dW products) and u~ (phi' is recomputed). */
+export const STORED_PER_NEURON_STEP = 2;
+const GRADIENT_BITS = 32;
+
+const bitsOf: Record<Precision, number> = { fp32: 32, fp16: 16, int8: 8 };
+
+/**
+ * Populations whose error BPTT must compute: those holding parameters (plastic bias or tau_m, or the post of a
+ * plastic crossbar) and every population downstream of one (their errors carry the gradient back to it).
+ */
+export function needsError(c: Circuit): Set<string> {
+  const need = new Set<string>();
+  for (const p of c.populations) if (p.plasticBias || p.plasticTauM) need.add(p.name);
+  for (const x of c.crossbars) if (x.plastic) need.add(x.post);
+  let grown = true;
+  while (grown) {
+    grown = false;
+    for (const x of c.crossbars)
+      if (need.has(x.pre) && !need.has(x.post)) {
+        need.add(x.post);
+        grown = true;
+      }
+  }
+  return need;
+}
+
+/** Crossbars BPTT reads transposed: the post needs an error and the pre is a population that needs one too. */
+function transposedCrossbars(c: Circuit, need: Set<string>): Circuit["crossbars"] {
+  return c.crossbars.filter((x) => need.has(x.post) && need.has(x.pre));
+}
+
+export const bpttAssumptions = (r: BpttReport, units: number, clockHz: number) => [
+  `the circuit's network (crossbars as dense matrices; exact transposes; feedback and broadcast matrices unused) trained by BPTT in ${r.precision}: ${r.precision === "int8" ? "int8 weights and activations, int32 accumulators" : r.precision === "fp16" ? "fp16 weights and activations, fp32 accumulators" : "everything 32 bit"}, gradients ${GRADIENT_BITS} bit`,
+  `digital energies are the accelerator card's (${r.card}) x ${r.nodeScale.toPrecision(3)} = digital_energy_factor of ${r.node} / that of the accelerator's node (Stillmaker and Baas 2017); DRAM energy is not scaled`,
+  `per step and sample: forward MACs = synapses; backward MACs = synapses read transposed (pre and post need an error) + synapses of plastic crossbars (dW accumulated as the sweep goes)`,
+  `${ELEMENTWISE_FORWARD} forward elementwise operations per neuron and step, ${ELEMENTWISE_BACKWARD} backward per neuron that needs an error`,
+  `${STORED_PER_NEURON_STEP} values stored per neuron and step (r and u~; phi' recomputed): O(N T B), placed in the register file left after the parameters, then the SRAM, then DRAM`,
+  `weights and gradients stay in the innermost level that holds them all (here: ${r.storage.parameters}); weights are read once per step for the whole batch, forward and backward; the gradient of a plastic synapse is read and written once per step (the batch summed in the MAC's accumulator)`,
+  `one SGD update per batch of ${r.batch}: read weight and gradient, write weight, 2 elementwise operations per parameter`,
+  `time: T forward steps then T backward steps, each a chain of dependent operations on ${units} MAC units at ${clockHz / 1e6} MHz (work / units + op_latency_cycles per operation), DRAM traffic of a step overlapped with its compute (the larger counts); no static power (optimistic for BPTT)`,
   `inputs and targets are not counted (the chip needs them too)`,
 ];
 
-/** Energy and time of BPTT training of the circuit's network on the accelerator `card`. */
-export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard): BpttReport {
+/** Energy and latency of BPTT training of the circuit's network on the accelerator `card`, scaled to `chip`'s node. */
+export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard, chip?: TechCard): BpttReport {
   requireEntries(card, acceleratorEntries, "the BPTT baseline");
+  if (chip) requireEntries(chip, ["digital_energy_factor"], "the BPTT baseline (scaling to the chip's node)");
   const e = (name: Parameters<typeof entry>[1]) => entry(card, name);
-  const int8 = work.precision === "int8";
+  const nodeScale = chip ? entry(chip, "digital_energy_factor") / e("digital_energy_factor") : 1;
+  const p = work.precision;
   const T = work.ticks;
   const B = Math.max(1, work.batch);
-  const batches = Math.ceil(work.samples / B);
+  const bits = bitsOf[p];
+  const need = needsError(c);
   const synapses = c.crossbars.reduce((a, x) => a + x.rows * x.cols, 0);
-  const neurons = c.populations.reduce((a, p) => a + p.size, 0);
+  const plasticSynapses = c.crossbars.reduce((a, x) => a + (x.plastic ? x.rows * x.cols : 0), 0);
+  const transposed = transposedCrossbars(c, need);
+  const transposedSynapses = transposed.reduce((a, x) => a + x.rows * x.cols, 0);
+  const neurons = c.populations.reduce((a, q) => a + q.size, 0);
+  const errorNeurons = c.populations.reduce((a, q) => a + (need.has(q.name) ? q.size : 0), 0);
   const cellParameters = c.populations.reduce(
-    (a, p) => a + (p.plasticBias ? p.size : 0) + (p.plasticTauM ? p.size : 0),
+    (a, q) => a + (q.plasticBias ? q.size : 0) + (q.plasticTauM ? q.size : 0),
     0,
   );
-  const parameters = c.crossbars.reduce((a, x) => a + (x.plastic ? x.rows * x.cols : 0), 0) + cellParameters;
-  const weightBits = int8 ? 8 : 32;
-  const activationBits = int8 ? 8 : 32;
-  const gradientBits = 32;
-  const mac = int8 ? e("mac_energy_int8") : e("mac_energy_fp32");
-  const elementwise = int8 ? e("elementwise_energy_int8") : e("elementwise_energy_fp32");
-  const sramRead = e("sram_read_energy_per_bit");
-  const sramWrite = e("sram_write_energy_per_bit");
-  const dram = e("dram_energy_per_bit");
-  const capacityBytes = e("sram_capacity");
+  const parameters = plasticSynapses + cellParameters;
 
-  // where weights and gradients live, and how much SRAM is left for the batch's activations
-  const parameterBytes = (synapses * weightBits + parameters * gradientBits) / 8;
-  const parametersFit = parameterBytes <= capacityBytes;
-  const weightReadPerBit = parametersFit ? sramRead : dram;
-  const weightWritePerBit = parametersFit ? sramWrite : dram;
-  const sramFreeBytes = Math.max(0, capacityBytes - (parametersFit ? parameterBytes : 0));
-  const activationBytes = (B * neurons * T * STORED_PER_NEURON_STEP * activationBits) / 8;
-  const spilledBytes = Math.max(0, activationBytes - sramFreeBytes);
-  const spilledFraction = activationBytes > 0 ? spilledBytes / activationBytes : 0;
-  const storedBitsPerSample = neurons * T * STORED_PER_NEURON_STEP * activationBits;
+  const scaled = (name: Parameters<typeof entry>[1]) => e(name) * nodeScale;
+  const mac = scaled(`mac_energy_${p}`);
+  const elementwise = scaled(`elementwise_energy_${p}`);
+  const read: Record<Level, number> = {
+    "register file": scaled("register_file_energy_per_bit"),
+    SRAM: scaled("sram_read_energy_per_bit"),
+    DRAM: e("dram_energy_per_bit"),
+  };
+  const write: Record<Level, number> = {
+    "register file": scaled("register_file_energy_per_bit"),
+    SRAM: scaled("sram_write_energy_per_bit"),
+    DRAM: e("dram_energy_per_bit"),
+  };
+  const entryOf = (level: Level, w: boolean) =>
+    level === "register file"
+      ? "register_file_energy_per_bit"
+      : level === "SRAM"
+        ? w
+          ? "sram_write_energy_per_bit"
+          : "sram_read_energy_per_bit"
+        : "dram_energy_per_bit";
 
-  const n = work.samples;
-  const lines: Omit<EnergyLine, "energy">[] = [
-    {
-      component: "forward MACs",
-      count: "MACs",
-      amount: n * T * synapses,
-      unitEnergy: mac,
-      formula: `mac_energy_${work.precision}`,
-      entries: [`mac_energy_${work.precision}`],
-    },
-    {
-      component: "backward MACs",
-      count: "MACs",
-      amount: n * 2 * T * synapses,
-      unitEnergy: mac,
-      formula: `mac_energy_${work.precision}`,
-      entries: [`mac_energy_${work.precision}`],
-    },
-    {
-      component: "elementwise operations",
-      count: "operations",
-      amount: n * T * neurons * (ELEMENTWISE_FORWARD + ELEMENTWISE_BACKWARD),
-      unitEnergy: elementwise,
-      formula: `elementwise_energy_${work.precision}`,
-      entries: [`elementwise_energy_${work.precision}`],
-    },
-    {
-      component: `weight reads (${parametersFit ? "SRAM" : "DRAM"})`,
-      count: "bits",
-      amount: batches * 2 * T * synapses * weightBits,
-      unitEnergy: weightReadPerBit,
-      formula: parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit",
-      entries: [parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit"],
-    },
-    {
-      component: "activation stores (SRAM)",
-      count: "bits",
-      amount: n * storedBitsPerSample * (1 - spilledFraction),
-      unitEnergy: sramWrite,
-      formula: "sram_write_energy_per_bit",
-      entries: ["sram_write_energy_per_bit"],
-    },
-    {
-      component: "activation loads (SRAM)",
-      count: "bits",
-      amount: n * storedBitsPerSample * (1 - spilledFraction),
-      unitEnergy: sramRead,
-      formula: "sram_read_energy_per_bit",
-      entries: ["sram_read_energy_per_bit"],
-    },
-    {
-      component: "activation stores (DRAM spill)",
-      count: "bits",
-      amount: n * storedBitsPerSample * spilledFraction,
-      unitEnergy: dram,
-      formula: "dram_energy_per_bit",
-      entries: ["dram_energy_per_bit"],
-    },
-    {
-      component: "activation loads (DRAM spill)",
-      count: "bits",
-      amount: n * storedBitsPerSample * spilledFraction,
-      unitEnergy: dram,
-      formula: "dram_energy_per_bit",
-      entries: ["dram_energy_per_bit"],
-    },
-    {
-      component: "weight update reads",
-      count: "bits",
-      amount: batches * parameters * (weightBits + gradientBits),
-      unitEnergy: weightReadPerBit,
-      formula: parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit",
-      entries: [parametersFit ? "sram_read_energy_per_bit" : "dram_energy_per_bit"],
-    },
-    {
-      component: "weight update writes",
-      count: "bits",
-      amount: batches * parameters * weightBits,
-      unitEnergy: weightWritePerBit,
-      formula: parametersFit ? "sram_write_energy_per_bit" : "dram_energy_per_bit",
-      entries: [parametersFit ? "sram_write_energy_per_bit" : "dram_energy_per_bit"],
-    },
-    {
-      component: "weight update arithmetic",
-      count: "operations",
-      amount: batches * parameters * 2,
-      unitEnergy: elementwise,
-      formula: `elementwise_energy_${work.precision}`,
-      entries: [`elementwise_energy_${work.precision}`],
-    },
-  ];
+  // placement: parameters innermost where they all fit, then the activations fill what is left, level by level
+  const capacity: Record<Level, number> = {
+    "register file": e("register_file_capacity"),
+    SRAM: e("sram_capacity"),
+    DRAM: Infinity,
+  };
+  const parameterBytes = (synapses * bits + parameters * GRADIENT_BITS) / 8;
+  const levels: Level[] = ["register file", "SRAM", "DRAM"];
+  const parametersAt = levels.find((l) => parameterBytes <= capacity[l])!;
+  const activationBytes = (B * neurons * T * STORED_PER_NEURON_STEP * bits) / 8;
+  const activations = { "register file": 0, SRAM: 0, DRAM: 0 } as Record<Level, number>;
+  let left = activationBytes;
+  for (const l of levels) {
+    const free = Math.max(0, capacity[l] - (l === parametersAt ? parameterBytes : 0));
+    activations[l] = Math.min(left, free);
+    left -= activations[l];
+  }
+  const share = (l: Level) => (activationBytes > 0 ? activations[l] / activationBytes : 0);
+
+  const storedBits = B * T * neurons * STORED_PER_NEURON_STEP * bits;
+  const lines: Omit<EnergyLine, "energy">[] = [];
+  const actions: AcceleratorAction[] = [];
+  const add = (
+    component: string,
+    count: EnergyLine["count"],
+    amount: number,
+    unitEnergy: number,
+    entryName: string,
+    action?: AcceleratorAction,
+  ) => {
+    const scaledEntry = entryName !== "dram_energy_per_bit";
+    lines.push({
+      component,
+      count,
+      amount,
+      unitEnergy,
+      formula: scaledEntry && nodeScale !== 1 ? `${entryName} x ${nodeScale.toPrecision(3)} (node)` : entryName,
+      entries: scaledEntry && chip ? [entryName, "digital_energy_factor"] : [entryName],
+    });
+    if (action && amount > 0) actions.push(action);
+  };
+  const macs = (name: string, n: number) =>
+    add(name, "MACs", n, mac, `mac_energy_${p}`, {
+      component: "mac",
+      action: name.replace(/ /g, "_"),
+      count: n,
+      bits: 0,
+    });
+  macs("forward MACs", B * T * synapses);
+  macs("backward MACs", B * T * (transposedSynapses + plasticSynapses));
+  const ew = B * T * (neurons * ELEMENTWISE_FORWARD + errorNeurons * ELEMENTWISE_BACKWARD);
+  add("elementwise operations", "operations", ew, elementwise, `elementwise_energy_${p}`, {
+    component: "mac",
+    action: "elementwise",
+    count: ew,
+    bits: 0,
+  });
+  const component = (l: Level) => (l === "register file" ? "register_file" : l === "SRAM" ? "sram" : "dram");
+  const memory = (name: string, level: Level, w: boolean, amountBits: number, width: number) =>
+    add(`${name} (${level})`, "bits", amountBits, w ? write[level] : read[level], entryOf(level, w), {
+      component: component(level),
+      action: w ? "write" : "read",
+      count: amountBits / width,
+      bits: width,
+    });
+  memory("weight reads", parametersAt, false, T * (synapses + transposedSynapses) * bits, bits);
+  memory("gradient reads", parametersAt, false, T * parameters * GRADIENT_BITS, GRADIENT_BITS);
+  memory("gradient writes", parametersAt, true, T * parameters * GRADIENT_BITS, GRADIENT_BITS);
+  for (const l of levels) {
+    if (share(l) === 0) continue;
+    memory("activation stores", l, true, storedBits * share(l), bits);
+    memory("activation loads", l, false, storedBits * share(l), bits);
+  }
+  memory("update: weight and gradient reads", parametersAt, false, parameters * (bits + GRADIENT_BITS), bits);
+  memory("update: weight writes", parametersAt, true, parameters * bits, bits);
+  add("update arithmetic", "operations", 2 * parameters, elementwise, `elementwise_energy_${p}`, {
+    component: "mac",
+    action: "update",
+    count: 2 * parameters,
+    bits: 0,
+  });
   const priced = lines.map((l) => ({ ...l, energy: l.amount * l.unitEnergy }));
   const total = priced.reduce((a, l) => a + l.energy, 0);
 
-  // time per batch: roofline of compute and DRAM traffic
-  const rate = int8 ? e("mac_rate_int8") : e("mac_rate_fp32");
-  const opsPerBatch = B * T * (3 * synapses + neurons * (ELEMENTWISE_FORWARD + ELEMENTWISE_BACKWARD)) + 2 * parameters;
-  const dramBitsPerBatch =
-    2 * B * storedBitsPerSample * spilledFraction +
-    (parametersFit ? 0 : 2 * T * synapses * weightBits + parameters * (2 * weightBits + gradientBits));
-  const batchSeconds = Math.max(opsPerBatch / rate, dramBitsPerBatch / 8 / e("dram_bandwidth"));
-  const seconds = batches * batchSeconds;
-  return {
+  // latency: every operation of a step waits for the one before it; its work is spread over the MAC units
+  const units = e("mac_units"),
+    opLatency = e("op_latency_cycles"),
+    clock = e("accelerator_clock");
+  const op = (work: number) => (work > 0 ? Math.ceil(work / units) + opLatency : 0);
+  const forwardCompute =
+    c.crossbars.reduce((a, x) => a + op(B * x.rows * x.cols), 0) +
+    c.populations.reduce((a, q) => a + op(B * q.size * ELEMENTWISE_FORWARD), 0);
+  const backwardCompute =
+    transposed.reduce((a, x) => a + op(B * x.rows * x.cols), 0) +
+    c.crossbars.reduce((a, x) => a + (x.plastic ? op(B * x.rows * x.cols) : 0), 0) +
+    c.populations.reduce((a, q) => a + (need.has(q.name) ? op(B * q.size * ELEMENTWISE_BACKWARD) : 0), 0);
+  // DRAM traffic of one step in cycles at the memory bandwidth: spilled activations, and parameters when they live there
+  const dramCycles = (stepBits: number) => Math.ceil(((stepBits / 8) * clock) / e("dram_bandwidth"));
+  const spilledPerStep = (storedBits * share("DRAM")) / Math.max(1, T);
+  const parametersInDram = parametersAt === "DRAM";
+  const forwardStepCycles = Math.max(
+    forwardCompute,
+    dramCycles(spilledPerStep + (parametersInDram ? synapses * bits : 0)),
+  );
+  const backwardStepCycles = Math.max(
+    backwardCompute,
+    dramCycles(spilledPerStep + (parametersInDram ? transposedSynapses * bits + 2 * parameters * GRADIENT_BITS : 0)),
+  );
+  const updateCycles = op(2 * parameters);
+  const seconds = (T * (forwardStepCycles + backwardStepCycles) + updateCycles) / clock;
+
+  const report: BpttReport = {
     card: card.name,
-    precision: work.precision,
+    precision: p,
+    nodeScale,
+    node: chip ? chip.node : card.node,
     lines: priced,
     total,
-    seconds,
-    samples: n,
-    perSample: { energy: total / Math.max(1, n), seconds: seconds / Math.max(1, n) },
-    storage: { activationBytes, sramFreeBytes, spilledBytes },
-    assumptions: bpttAssumptions,
+    batch: B,
+    perSample: { energy: total / B, seconds: seconds / B },
+    latency: { forwardStepCycles, backwardStepCycles, updateCycles, seconds },
+    storage: {
+      parameterBytes,
+      parameters: parametersAt,
+      activationBytes,
+      activations,
+      spilledBytes: activations.DRAM,
+    },
+    actions,
+    assumptions: [],
   };
+  report.assumptions = bpttAssumptions(report, units, clock);
+  return report;
 }

@@ -12,6 +12,7 @@ import { createTask } from "../../tasks/index.js";
 import { Feeder } from "../../tasks/task.js";
 import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from "../../report/energy.js";
 import { energySvg } from "../../report/energy-svg.js";
+import { accelergyActionCounts } from "../../report/accelergy.js";
 import { loadCircuit } from "../load.js";
 import { integer, renamedOption } from "../options.js";
 
@@ -105,9 +106,16 @@ export function registerEnergy(program: Command): void {
     )
     .option("--chip <card>", "compile the description for this technology card (circuits/tech)")
     .option("--json", "print the report as JSON")
-    .option("--vs <baseline>", "compare with a baseline: bptt (fp32 and int8, with sweeps over T and network size)")
+    .option(
+      "--vs <baseline>",
+      "compare with a baseline: bptt (fp32, fp16 and int8 at the chip's node, with sweeps over T and network size)",
+    )
     .option("--accelerator <card>", "technology card of the BPTT accelerator", "digital-accelerator")
     .option("--svg <file>", "write a bar chart of the breakdown (and with --vs bptt, the comparison and growth with T)")
+    .option(
+      "--accelergy <file>",
+      "write the training run's action counts (chip, and with --vs bptt the baseline) in Accelergy's action-count format",
+    )
     .option(
       "--counts <source>",
       "operation counts: analytic (from the compiled dataflow) or simulated (hardware mode on the task's training sequences)",
@@ -116,11 +124,13 @@ export function registerEnergy(program: Command): void {
     .option("--samples <n>", "training sequences simulated with --counts simulated", integer("--samples", 1))
     .option("--seed <n>", "task seed", integer("--seed", 0));
   renamedOption(command, "--target", "--chip").action(
-    (path: string, opts: EnergyOptions & { json?: boolean; svg?: string }) => {
+    (path: string, opts: EnergyOptions & { json?: boolean; svg?: string; accelergy?: string }) => {
       const doc = energyCommand(path, opts);
       if (opts.svg) writeFileAtomic(opts.svg, energySvg(doc));
+      if (opts.accelergy) writeFileAtomic(opts.accelergy, accelergyActionCounts(doc));
       process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatEnergy(doc) + "\n");
       if (opts.svg && !opts.json) process.stdout.write(`wrote ${opts.svg}\n`);
+      if (opts.accelergy && !opts.json) process.stdout.write(`wrote ${opts.accelergy}\n`);
     },
   );
 }
