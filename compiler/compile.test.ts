@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { decodeBinary, encodeBinary, fromJSON, toJSON } from "../circuits/codec.js";
 import { Feedback, IR_VERSION, Optimizer, Phi, Rule } from "../circuits/model.js";
-import { compileFile, compileSource, passes, type Pass } from "./index.js";
+import { compileFile, compileSource, definePass, passes } from "./index.js";
 import { version } from "./version.js";
 
 const examples = ["examples/lagline.yaml", "examples/delayed-xor.yaml", "examples/recurrent.yaml"];
@@ -87,16 +87,22 @@ describe("the pipeline", () => {
       "resolve",
       "shapes",
       "lower",
-      "error paths",
+      "error-paths",
+      "read-target",
       "quantize",
-      "map to cores",
+      "place",
       "route",
+      "settle-timing",
       "emit",
     ]);
   });
 
   it("validates the circuit after every pass, naming the pass that broke it", () => {
-    const broken: Pass = { name: "break", run: (c) => void (c.circuit!.crossbars[0].rows = 7) };
+    const broken = definePass({
+      name: "break",
+      needs: ["circuit"],
+      run: ({ circuit }) => void (circuit.crossbars[0].rows = 7),
+    });
     const pipeline = [...passes.slice(0, 5), broken, ...passes.slice(5)];
     expect(() => compileSource(readFileSync("examples/lagline.yaml", "utf8"), "l.yaml", pipeline)).toThrow(
       /^l\.yaml \(compiler pass 'break'\) 'lagline': crossbar 'x_to_l0': 7 rows but post 'l0' has 1 neurons$/,

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { VleError } from "../circuits/errors.js";
-import { compileFile, compileSource, passes, type Pass } from "./index.js";
+import { compileFile, compileSource, definePass, passes, type Pass } from "./index.js";
 
 /** The error message compiling `text` gives (fails the test if it compiles). */
 function errorOf(text: string, file = "net.yaml", pipeline?: Pass[]): string {
@@ -175,12 +175,17 @@ describe("error messages name file, line and field", () => {
   });
 
   it("a section key claimed by a pass in the pipeline is accepted", () => {
-    const hardware: Pass = { name: "hardware", sections: ["hardware"], run() {} };
+    const hardware = definePass({
+      name: "hardware",
+      needs: [],
+      sections: ["hardware"],
+      run: () => ({ target: undefined }),
+    });
     const pipeline = passes.filter((p) => !p.sections?.includes("hardware"));
     expect(() => compileSource(good + "hardware: { clock: 100 MHz }\n", "net.yaml", pipeline)).toThrow(
       /^net\.yaml:10: hardware: unknown key; valid keys: name, dt, seed/,
     );
-    pipeline.splice(pipeline.findIndex((p) => p.name === "error paths") + 1, 0, hardware);
+    pipeline.splice(pipeline.findIndex((p) => p.name === "error-paths") + 1, 0, hardware);
     expect(() => compileSource(good + "hardware: { clock: 100 MHz }\n", "net.yaml", pipeline)).not.toThrow();
   });
 

@@ -2,9 +2,14 @@
 import { readFileSync } from "node:fs";
 import { VleError } from "../circuits/errors.js";
 import type { Circuit } from "../circuits/model.js";
-import { passes, runPipeline, type Pass } from "./pipeline.js";
+import type { Pass } from "./pass.js";
+import { passes, runPipeline } from "./pipeline.js";
 
-export { passes, runPipeline, type Compilation, type Pass } from "./pipeline.js";
+export { passes, runPipeline } from "./pipeline.js";
+export { definePass, type Pass } from "./pass.js";
+export type { Stages, StageName } from "./stages.js";
+export { withTarget } from "./passes/read-target.js";
+export { remapChip } from "./remap-chip.js";
 export { Section } from "./reader.js";
 export { evaluate, toModelTime, toUnit, QuantityError, type Scope, type Value } from "./quantity.js";
 export { fail, type Where } from "./source.js";

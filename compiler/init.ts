@@ -1,6 +1,6 @@
-// Seeded weight initializers: one draw per entry in row-major [post][pre] order, from circuits/random.ts.
+// Weight initializers: a description's matrix as values, drawn one entry at a time in row-major [post][pre] order (circuits/random.ts).
 import { Random } from "../circuits/random.js";
-import type { InitKind } from "./graph.js";
+import type { InitKind, MatrixSpec } from "./graph.js";
 
 /** The initializers and what `scale` means for each (fan_in = pre size = cols, fan_out = post size = rows). */
 export const initKinds: Record<InitKind, string> = {
@@ -52,6 +52,14 @@ export function drawValues(
     case "torch":
       return uniform(scale / Math.sqrt(fanIn));
   }
+}
+
+/** A matrix spec as row-major rows x cols values: explicit rows, one scalar for all entries, or a seeded draw. */
+export function materialize(spec: MatrixSpec, rows: number, cols: number): number[] {
+  if (spec.weights?.rows) return spec.weights.rows.flat();
+  if (spec.weights) return new Array<number>(rows * cols).fill(spec.weights.scalar!);
+  const init = spec.init!;
+  return drawMatrix(init.kind, init.scale, init.seed, rows, cols);
 }
 
 /** A 31-bit seed from the description's seed and an element's name, so reordering elements keeps every draw. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { writeCircuit } from "../circuits/codec.js";
-import { passes, type Pass } from "../compiler/index.js";
+import { definePass, passes, type Pass } from "../compiler/index.js";
 import { loadTarget, verify, type PropertyResult } from "../packages/verify/index.js";
 
 /** Random cases per property for the known-good fixtures: 200 in CI, 1000 with `npm run fuzz` (VLE_VERIFY_RUNS). */
@@ -156,64 +156,87 @@ describe("known-good fixtures pass every property", () => {
 
 /** A pipeline with `faulty` run right after the pass named `after`. */
 const broken = (after: string, faulty: Pass) => passes.flatMap((p) => (p.name === after ? [p, faulty] : [p]));
-const faults: { what: string; after: string; run: Pass["run"] }[] = [
+const faults: { what: string; after: string; pass: Pass }[] = [
   {
     what: "resolve doubles the loss's beta",
     after: "resolve",
-    run: (c) => {
-      c.description!.loss.beta *= 2;
-    },
+    pass: definePass({
+      name: "faulty resolve",
+      needs: ["description"],
+      run: ({ description }) => void (description.loss.beta *= 2),
+    }),
   },
   {
     what: "shapes reverses a per-neuron bias list",
     after: "shapes",
-    run: (c) => {
-      c.graph!.populations.find((p) => p.name === "h")!.biasValues.reverse();
-    },
+    pass: definePass({
+      name: "faulty shapes",
+      needs: ["graph"],
+      run: ({ graph }) => void graph.populations.find((p) => p.name === "h")!.biasValues.reverse(),
+    }),
   },
   {
     what: "lower swaps tau_m and tau_r",
     after: "lower",
-    run: (c) => {
-      const p = c.circuit!.populations[1];
-      [p.tauM, p.tauR] = [p.tauR, p.tauM];
-    },
+    pass: definePass({
+      name: "faulty lower",
+      needs: ["circuit"],
+      run: ({ circuit }) => {
+        const p = circuit.populations[1];
+        [p.tauM, p.tauR] = [p.tauR, p.tauM];
+        return undefined;
+      },
+    }),
   },
   {
     what: "lower halves an error current's gamma",
     after: "lower",
-    run: (c) => {
-      c.circuit!.errorCurrents[0].gamma /= 2;
-    },
+    pass: definePass({
+      name: "faulty lower",
+      needs: ["circuit"],
+      run: ({ circuit }) => void (circuit.errorCurrents[0].gamma /= 2),
+    }),
   },
   {
-    what: "error paths flips the sign of a random feedback matrix",
-    after: "error paths",
-    run: (c) => {
-      const x = c.circuit!.crossbars.find((k) => k.name === "skip")!;
-      x.feedbackWeights = x.feedbackWeights.map((w) => -w);
-    },
+    what: "error-paths flips the sign of a random feedback matrix",
+    after: "error-paths",
+    pass: definePass({
+      name: "faulty error-paths",
+      needs: ["circuit"],
+      run: ({ circuit }) => {
+        const x = circuit.crossbars.find((k) => k.name === "skip")!;
+        x.feedbackWeights = x.feedbackWeights.map((w) => -w);
+        return undefined;
+      },
+    }),
   },
   {
-    what: "error paths drops the broadcast",
-    after: "error paths",
-    run: (c) => {
-      c.circuit!.broadcasts = [];
-    },
+    what: "error-paths drops the broadcast",
+    after: "error-paths",
+    pass: definePass({
+      name: "faulty error-paths",
+      needs: ["circuit"],
+      run: ({ circuit }) => void (circuit.broadcasts = []),
+    }),
   },
   {
     what: "emit rounds the weights to float32",
     after: "emit",
-    run: (c) => {
-      for (const x of c.circuit!.crossbars) x.weights = x.weights.map(Math.fround);
-    },
+    pass: definePass({
+      name: "faulty emit",
+      needs: ["circuit"],
+      run: ({ circuit }) => {
+        for (const x of circuit.crossbars) x.weights = x.weights.map(Math.fround);
+        return undefined;
+      },
+    }),
   },
 ];
 
 describe("compiles-faithfully is the oracle of every compiler pass", () => {
   for (const fault of faults) {
     it(`catches a broken pass: ${fault.what}; the faulty circuit replays its value, the right one the oracle's`, () => {
-      const pipeline = broken(fault.after, { name: `faulty ${fault.after}`, run: fault.run });
+      const pipeline = broken(fault.after, fault.pass);
       const r = check("good-features", "compiles-faithfully", 100, pipeline);
       expect(r.status).toBe("failed");
       const cx = r.counterexample!,
@@ -232,12 +255,14 @@ describe("compiles-faithfully is the oracle of every compiler pass", () => {
   }
 
   it("catches a pass that renames an element, before any step", () => {
-    const pipeline = broken("emit", {
-      name: "faulty rename",
-      run: (c) => {
-        c.circuit!.crossbars[0].name = "renamed";
-      },
-    });
+    const pipeline = broken(
+      "emit",
+      definePass({
+        name: "faulty rename",
+        needs: ["circuit"],
+        run: ({ circuit }) => void (circuit.crossbars[0].name = "renamed"),
+      }),
+    );
     const r = check("good-features", "compiles-faithfully", 10, pipeline);
     expect(r.status).toBe("failed");
     expect(r.counterexample!.failure.message).toMatch(

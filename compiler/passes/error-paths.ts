@@ -1,13 +1,12 @@
-// Pass 'error paths': how errors reach every population: per crossbar feedback (transpose, random, learned, none) and broadcasts from the outputs.
+// Pass 'error-paths': how errors reach every population: per crossbar feedback (transpose, random, learned, none) and broadcasts from the outputs.
 import { Feedback } from "../../circuits/model.js";
-import type { Pass } from "../pipeline.js";
-import { materialize } from "./lower.js";
+import { materialize } from "../init.js";
+import { definePass } from "../pass.js";
 
-export const errorPaths: Pass = {
-  name: "error paths",
-  run(c) {
-    const g = c.graph!;
-    const circuit = c.circuit!;
+export const errorPaths = definePass({
+  name: "error-paths",
+  needs: ["graph", "circuit"],
+  run({ graph: g, circuit }) {
     for (const x of g.projections) {
       const crossbar = circuit.crossbars.find((k) => k.name === x.name)!;
       crossbar.feedback = x.feedback.kind;
@@ -21,5 +20,6 @@ export const errorPaths: Pass = {
       to: b.to,
       weights: materialize(b, size.get(b.to)!, size.get(b.from)!),
     }));
+    return undefined;
   },
-};
+});

@@ -1,4 +1,4 @@
-// Tests of the hardware passes: quantize (scale per crossbar, error bound), map to cores (tiling a projection larger than a core), route (XY hops), and compile-time errors naming the bad parameter.
+// Tests of the hardware passes: quantize (scale per crossbar, error bound), place (tiling a projection larger than a core), route (XY hops), settle-timing, and compile-time errors naming the bad parameter.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cyclesPerTick, levelWeight, maxLevel, nearestLevel, pipelineBound } from "../../circuits/hardware.js";
@@ -6,9 +6,7 @@ import { decodeBinary, encodeBinary } from "../../circuits/codec.js";
 import { Flow, type Route } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { chipSection, tiledDescription } from "../../test/helpers.js";
-import { compileSource, passes } from "../index.js";
-import { withTarget } from "./hardware-spec.js";
-import { quantizePass } from "./quantize.js";
+import { compileSource, passes, withTarget } from "../index.js";
 import { routes } from "./route.js";
 
 /** examples/recurrent.yaml (recurrent h, random and transpose feedback, a broadcast) with another hardware section. */
@@ -48,7 +46,7 @@ describe("quantize", () => {
   });
 });
 
-describe("map to cores and route", () => {
+describe("place, route and settle-timing", () => {
   it("keeps a small network on one core with no routes, and picks the largest acceleration that fits", () => {
     const c = compileSource(chip(), "t.yaml");
     const h = c.hardware!;
@@ -162,8 +160,8 @@ describe("map to cores and route", () => {
     expect(drift("2 / ms")).toEqual([2000, 2000]);
   });
 
-  it("applies --target to a description without a hardware section", () => {
-    const c = compileSource(network(""), "t.yaml", withTarget(passes, "analog-22nm", quantizePass));
+  it("applies --chip to a description without a hardware section", () => {
+    const c = compileSource(network(""), "t.yaml", withTarget(passes, "analog-22nm"));
     expect(c.hardware!.card).toBe("analog-22nm");
     expect(c.hardware!.weights[0].bits).toBe(6);
   });

@@ -1,24 +1,15 @@
 // Pass 'lower': graph -> circuit cells: input ports, populations, their error populations and error currents, crossbars, output ports.
 import { Feedback, IR_VERSION, type Circuit, type Crossbar } from "../../circuits/model.js";
-import { drawMatrix } from "../init.js";
-import type { MatrixSpec } from "../graph.js";
-import type { Pass } from "../pipeline.js";
+import { materialize } from "../init.js";
+import { definePass } from "../pass.js";
 
 /** The name of a population's error compartment. */
 export const errorPopulationName = (population: string) => `${population}.error`;
 
-/** A matrix spec as row-major rows x cols values: explicit rows, one scalar for all entries, or a seeded draw. */
-export function materialize(spec: MatrixSpec, rows: number, cols: number): number[] {
-  if (spec.weights?.rows) return spec.weights.rows.flat();
-  if (spec.weights) return new Array<number>(rows * cols).fill(spec.weights.scalar!);
-  const init = spec.init!;
-  return drawMatrix(init.kind, init.scale, init.seed, rows, cols);
-}
-
-export const lower: Pass = {
+export const lower = definePass({
   name: "lower",
-  run(c) {
-    const g = c.graph!;
+  needs: ["graph"],
+  run({ graph: g }) {
     const neurons = g.populations.filter((p) => p.kind !== "input");
     // every population with a membrane gets an error compartment: errors pass through it even where nothing learns
     const circuit: Circuit = {
@@ -76,6 +67,6 @@ export const lower: Pass = {
       // ideal only until a hardware pass maps the circuit onto a chip (null as decoding leaves it)
       hardware: null,
     };
-    c.circuit = circuit;
+    return { circuit };
   },
-};
+});

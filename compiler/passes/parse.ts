@@ -1,10 +1,9 @@
 // Pass 'parse': description text (YAML or JSON) -> line-annotated tree.
-import type { Pass } from "../pipeline.js";
+import { definePass } from "../pass.js";
 import { parseTree } from "../source.js";
 
-export const parse: Pass = {
+export const parse = definePass({
   name: "parse",
-  run(c) {
-    c.tree = parseTree(c.text, c.file);
-  },
-};
+  needs: ["source"],
+  run: ({ source }) => ({ tree: parseTree(source.text, source.file) }),
+});

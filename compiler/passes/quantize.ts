@@ -1,4 +1,4 @@
-// Pass 'quantize': reads the hardware target, chooses each crossbar's weight grid (bits, scale, rounding) and every converted signal's range.
+// Pass 'quantize': chooses each crossbar's weight grid (bits, scale, rounding) and every converted signal's range.
 import { levelWeight, maxLevel, nearestLevel } from "../../circuits/hardware.js";
 import {
   Feedback,
@@ -11,43 +11,28 @@ import {
 } from "../../circuits/model.js";
 import { transfers } from "../../circuits/cells.js";
 import { inputRange } from "../../circuits/envelope.js";
-import type { Compilation, Pass } from "../pipeline.js";
+import { definePass } from "../pass.js";
 import { fail } from "../source.js";
-import { readHardware, type HardwareSpec } from "./hardware-spec.js";
+import type { Target } from "../target.js";
 
-/** What quantize decided, kept for map and route (the circuit gets its hardware section in map, once cores exist). */
-export interface Quantization {
-  weights: WeightStorage[];
-  ranges: SignalRange[];
-}
-const decided = new WeakMap<Compilation, Quantization>();
-export const quantization = (c: Compilation) => decided.get(c);
-
-/** The quantize pass for the description's own hardware section, or for `target` (vle compile --chip). */
-export function quantizePass(target?: string): Pass {
-  return {
-    name: "quantize",
-    sections: ["hardware"],
-    run(c) {
-      const spec = readHardware(c, target);
-      if (!spec) return;
-      const circuit = c.circuit!;
-      for (const name of spec.ranges.rates.keys()) {
-        const known = circuit.inputs.some((p) => p.name === name) || circuit.populations.some((p) => p.name === name);
-        if (!known)
-          fail(
-            c.file,
-            spec.ranges.rates.get(name)!.where,
-            `'${name}' is neither an input nor a population`,
-            `give ranges for ${[...circuit.inputs, ...circuit.populations].map((p) => p.name).join(", ")} or error`,
-          );
-      }
-      decided.set(c, { weights: weightStorage(circuit, spec), ranges: signalRanges(circuit, spec) });
-    },
-  };
-}
-
-export const quantize = quantizePass();
+export const quantize = definePass({
+  name: "quantize",
+  needs: ["source", "circuit", "target"],
+  run({ source, circuit, target: spec }) {
+    if (!spec) return { grids: undefined };
+    for (const name of spec.ranges.rates.keys()) {
+      const known = circuit.inputs.some((p) => p.name === name) || circuit.populations.some((p) => p.name === name);
+      if (!known)
+        fail(
+          source.file,
+          spec.ranges.rates.get(name)!.where,
+          `'${name}' is neither an input nor a population`,
+          `give ranges for ${[...circuit.inputs, ...circuit.populations].map((p) => p.name).join(", ")} or error`,
+        );
+    }
+    return { grids: { weights: weightStorage(circuit, spec), ranges: signalRanges(circuit, spec) } };
+  },
+});
 
 /** Largest |w| of a crossbar's stored matrices (its weights and its own feedback matrix). */
 function largestWeight(x: Circuit["crossbars"][number]): number {
@@ -62,7 +47,7 @@ function largestWeight(x: Circuit["crossbars"][number]): number {
  * learning can grow weights), scale = top / (2^(bits-1) - 1). The error bound of the initial weights
  * under nearest rounding is reported in max_abs_error (at most scale/2 unless a weight clips).
  */
-export function weightStorage(c: Circuit, spec: HardwareSpec): WeightStorage[] {
+export function weightStorage(c: Circuit, spec: Target): WeightStorage[] {
   return c.crossbars.map((x) => {
     const levels = maxLevel(spec.weights.bits);
     const top = spec.weights.max ?? spec.weights.headroom * (largestWeight(x) || 1);
@@ -83,7 +68,7 @@ export function weightStorage(c: Circuit, spec: HardwareSpec): WeightStorage[] {
 }
 
 /** Membrane bound in model units: the rails sit at +-supply/2 around the membrane's zero. */
-export const railBound = (spec: HardwareSpec) => spec.physical.supply / 2 / spec.physical.vUnit;
+export const railBound = (spec: Target) => spec.physical.supply / 2 / spec.physical.vUnit;
 
 /** The natural rate range of a transfer function over membranes within the rails. */
 function rateRange(phi: Phi, rail: number): [number, number] {
@@ -101,7 +86,7 @@ function rateRange(phi: Phi, rail: number): [number, number] {
   }
 }
 
-export function signalRanges(c: Circuit, spec: HardwareSpec): SignalRange[] {
+export function signalRanges(c: Circuit, spec: Target): SignalRange[] {
   const rail = railBound(spec);
   const ranges: SignalRange[] = [];
   const rate = new Map<string, [number, number]>();

@@ -12,7 +12,7 @@ import type {
   PopulationSpec,
   ProjectionSpec,
 } from "../graph.js";
-import type { Pass } from "../pipeline.js";
+import { definePass } from "../pass.js";
 import { evaluate, isQuantity, isTime, isUnitName, QuantityError, toModelTime, type Scope } from "../quantity.js";
 import { Section } from "../reader.js";
 import {
@@ -67,14 +67,13 @@ export const learningDefaults = {
 /** Default loss: MSE with nudging strength beta. */
 export const lossDefaults = { kind: "mse", beta: 0.1 } as const;
 
-export const resolve: Pass = {
+export const resolve = definePass({
   name: "resolve",
-  run(c) {
-    const tree = c.tree!;
-    const file = c.file;
+  needs: ["source", "tree"],
+  run({ source, tree }) {
+    const file = source.file;
     const scope: Scope = { values: new Map() };
-    c.scope = scope;
-    const top = Section.of(file, scope, tree, "", [...topLevelKeys, ...c.sections]);
+    const top = Section.of(file, scope, tree, "", [...topLevelKeys, ...source.sections]);
 
     // dt fixes the model time unit: a quantity's unit becomes the unit of every time in the circuit
     const dtNode = top.need("dt", "add the model time step, e.g. dt: 0.01 or dt: 10 us");
@@ -98,7 +97,7 @@ export const resolve: Pass = {
     const projections = readProjections(top, seed, kinds);
     const broadcasts = readBroadcasts(top, seed);
     const defaultName = file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
-    c.description = {
+    const description: Description = {
       file,
       name: top.string("name", defaultName),
       dt,
@@ -112,8 +111,9 @@ export const resolve: Pass = {
       learning,
       rails: readRails(top),
     };
+    return { scope, description };
   },
-};
+});
 
 function scalarText(node: Node): string {
   return node.kind === "scalar" ? String(node.value) : node.kind;

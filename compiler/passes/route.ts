@@ -8,11 +8,7 @@ import {
   type Hardware,
   type Route,
 } from "../../circuits/model.js";
-import type { Compilation, Pass } from "../pipeline.js";
-import { VleError } from "../../circuits/errors.js";
-import { pipelineBound } from "../../circuits/hardware.js";
-import { hardwareSpec } from "./hardware-spec.js";
-import { layOut, roundDown, settleTiming } from "./map.js";
+import { definePass } from "../pass.js";
 
 /**
  * Cores visited from `a` to `b` in dimension order: along x first, then along y. On a mesh whose last row
@@ -35,7 +31,7 @@ export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core | un
     }
     return path;
   };
-  // cores fill the mesh row by row, so one of the two orders always exists; a miss is a bug of the map pass
+  // cores fill the mesh row by row, so one of the two orders always exists; a miss is a bug of the place pass
   const path = walk(true) ?? walk(false);
   if (!path) throw new Error(`route: no path of existing cores from ${a.name} to ${b.name}`);
   return path;
@@ -46,7 +42,7 @@ const overlap = (a0: number, an: number, b0: number, bn: number) =>
   Math.max(0, Math.min(a0 + an, b0 + bn) - Math.max(a0, b0));
 
 /** The flows of one tick between distinct cores, merged per (flow, source, from, to). */
-export function routes(c: Circuit, h: Hardware): Route[] {
+export function routes(c: Circuit, h: Pick<Hardware, "cores" | "placements" | "tiles">): Route[] {
   const cores = new Map(h.cores.map((k) => [k.name, k]));
   const grid = new Map(h.cores.map((k) => [`${k.x},${k.y}`, k]));
   const at = (x: number, y: number) => grid.get(`${x},${y}`);
@@ -93,43 +89,17 @@ export function routes(c: Circuit, h: Hardware): Route[] {
   return [...merged.values()];
 }
 
-export const route: Pass = {
+export const route = definePass({
   name: "route",
-  run(comp: Compilation) {
-    const spec = hardwareSpec(comp);
-    const c = comp.circuit!;
-    if (!spec || !c.hardware) return;
-    c.hardware.routes = routes(c, c.hardware);
-    settleTiming(c, c.hardware, spec, comp.file);
+  needs: ["circuit", "layout"],
+  run({ circuit, layout }) {
+    if (!layout) return { routes: undefined };
+    return {
+      routes: routes(circuit, {
+        cores: layout.cores,
+        placements: [...layout.inputs, ...layout.neurons],
+        tiles: layout.tiles,
+      }),
+    };
   },
-};
-
-/**
- * Lays the circuit's chip out again after its network changed size (for sweeps): the same core shape,
- * converters and timing rules; the acceleration is kept unless the pipeline no longer fits, then lowered to fit.
- * Changes `c.hardware` in place and returns `c`.
- */
-export function remapChip(c: Circuit): Circuit {
-  const h = c.hardware;
-  if (!h) throw new VleError(`circuit '${c.name}' has no hardware section to lay out again`);
-  const k = h.cores[0];
-  const tooSmall = (problem: string, fix: string): never => {
-    throw new VleError(`circuit '${c.name}': ${problem}; ${fix}`);
-  };
-  const layout = layOut(
-    c,
-    { neurons: k.neuronCapacity, synapses: k.synapseCapacity, dacs: k.dacs, adcs: k.adcs },
-    undefined,
-    tooSmall,
-    tooSmall,
-  );
-  h.cores = layout.cores;
-  h.placements = [...layout.inputs, ...layout.neurons];
-  h.tiles = layout.tiles;
-  h.noc.width = layout.width;
-  h.noc.height = layout.height;
-  h.routes = routes(c, h);
-  const fit = (c.dt * h.timeUnitS * h.clockHz) / Math.max(1, pipelineBound(c, h).total);
-  if (h.acceleration > fit) h.acceleration = roundDown(fit);
-  return c;
-}
+});

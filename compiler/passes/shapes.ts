@@ -2,7 +2,7 @@
 import { Loss, Phi, Rule } from "../../circuits/model.js";
 import type { Graph, GraphPopulation, GraphProjection, PopulationSpec } from "../graph.js";
 import { drawValues } from "../init.js";
-import type { Pass } from "../pipeline.js";
+import { definePass } from "../pass.js";
 import type { Matrix, PerNeuron } from "../reader.js";
 import { closest } from "../schema.js";
 import { fail, type Where } from "../source.js";
@@ -10,10 +10,10 @@ import { fail, type Where } from "../source.js";
 /** Largest crossbar (entries): 2^26 float64 weights are 512 MiB. */
 export const MAX_SYNAPSES = 2 ** 26;
 
-export const shapes: Pass = {
+export const shapes = definePass({
   name: "shapes",
-  run(c) {
-    const d = c.description!;
+  needs: ["description"],
+  run({ description: d }) {
     const file = d.file;
     const byName = new Map(d.populations.map((p) => [p.name, p]));
     const names = d.populations.map((p) => p.name);
@@ -168,6 +168,6 @@ export const shapes: Pass = {
       if (sizeOf(b.to) * sizeOf(b.from) > MAX_SYNAPSES)
         fail(file, b.where, `the broadcast matrix has more than ${MAX_SYNAPSES} entries`, "use smaller populations");
     const graph: Graph = { ...d, populations, projections };
-    c.graph = graph;
+    return { graph };
   },
-};
+});

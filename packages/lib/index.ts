@@ -1,9 +1,7 @@
 // The vle library: what `import { compile, simulate, train, evaluate, energy, verify } from "vle"` gives, the CLI's commands as functions.
 import { writeCircuit } from "../../circuits/codec.js";
 import type { Circuit } from "../../circuits/model.js";
-import { compileFile, passes } from "../../compiler/index.js";
-import { withTarget } from "../../compiler/passes/hardware-spec.js";
-import { quantizePass } from "../../compiler/passes/quantize.js";
+import { compileFile, passes, withTarget } from "../../compiler/index.js";
 import { energyCommand, type EnergyOptions } from "../cli/commands/energy.js";
 import { evaluateCommand, type EvaluateResult } from "../cli/commands/evaluate.js";
 import { simulate as simulateCommand, type SimulateOptions, type SimulateSummary } from "../cli/commands/simulate.js";
@@ -28,7 +26,7 @@ export { createTask, taskFactories } from "../tasks/index.js";
 
 /** Compiles a network description file (.yaml/.json), for the technology card `chip` when given (like `vle compile --chip`). */
 export function compile(description: string, options: { chip?: string } = {}): Circuit {
-  return compileFile(description, options.chip === undefined ? passes : withTarget(passes, options.chip, quantizePass));
+  return compileFile(description, options.chip === undefined ? passes : withTarget(passes, options.chip));
 }
 
 /** A validated circuit from a compiled file (.pb/.json) or a description (compiled on the fly). */

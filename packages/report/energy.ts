@@ -2,7 +2,7 @@
 import { cyclesPerTick, pipelineBound, tickSeconds } from "../../circuits/hardware.js";
 import { cloneCircuit, type Circuit } from "../../circuits/model.js";
 import { loadCard, type TechCard } from "../../circuits/tech.js";
-import { remapChip } from "../../compiler/passes/route.js";
+import { remapChip } from "../../compiler/index.js";
 import { analyticCounts } from "../../simulator/meters/analytic.js";
 import { bpttEnergy, precisions, type BpttReport, type Precision } from "../../simulator/meters/bptt-baseline.js";
 import type { OpCounts } from "../../simulator/meters/counts.js";

@@ -3,9 +3,7 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
 import { UsageError } from "../../../circuits/errors.js";
-import { compileFile, passes } from "../../../compiler/index.js";
-import { withTarget } from "../../../compiler/passes/hardware-spec.js";
-import { quantizePass } from "../../../compiler/passes/quantize.js";
+import { compileFile, passes, withTarget } from "../../../compiler/index.js";
 import { hardwareSummary } from "../../report/hardware-summary.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { renamedOption } from "../options.js";
@@ -23,7 +21,7 @@ function compileAndWrite(description: string, output?: string, card?: string): {
   if (!/\.(pb|json)$/i.test(target)) throw new UsageError(`${target}: the output must end in .pb (binary) or .json`);
   if (target === description)
     throw new UsageError(`${target}: the output would overwrite the description; choose another -o`);
-  const circuit = compileFile(description, card === undefined ? passes : withTarget(passes, card, quantizePass));
+  const circuit = compileFile(description, card === undefined ? passes : withTarget(passes, card));
   writeCircuit(target, circuit);
   return { target, circuit };
 }

@@ -3,9 +3,7 @@ import type { Command } from "commander";
 import { UsageError, VleError } from "../../../circuits/errors.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { writeFileAtomic } from "../../../circuits/files.js";
-import { compileFile, passes } from "../../../compiler/index.js";
-import { withTarget } from "../../../compiler/passes/hardware-spec.js";
-import { quantizePass } from "../../../compiler/passes/quantize.js";
+import { compileFile, passes, withTarget } from "../../../compiler/index.js";
 import { HardwareEngine } from "../../../simulator/hardware/engine.js";
 import { scaleCounts, type OpCounts } from "../../../simulator/meters/counts.js";
 import { createTask } from "../../tasks/index.js";
@@ -42,7 +40,7 @@ function chipCircuit(path: string | Circuit, chip?: string): Circuit {
     throw new UsageError(
       `--chip applies to descriptions (.yaml); '${path}' is compiled already: compile its description with --chip`,
     );
-  const c = chip !== undefined ? compileFile(path, withTarget(passes, chip, quantizePass)) : loadCircuit(path);
+  const c = chip !== undefined ? compileFile(path, withTarget(passes, chip)) : loadCircuit(path);
   if (!c.hardware)
     throw new VleError(
       `${path}: circuit '${c.name}' has no hardware section; add hardware: { card: analog-65nm } to the description or give --chip analog-65nm`,

@@ -1,4 +1,4 @@
-// The description's `hardware:` section (or `--chip <card>`), read with units and the card's defaults into the chip spec the hardware passes share.
+// The chip a description compiles for: its `hardware:` section (or `--chip <card>`), read with units and the card's defaults.
 import {
   chipDefaultEntries,
   chipEnergyEntries,
@@ -7,13 +7,14 @@ import {
   requireEntries,
   type EntryName,
   type TechCard,
-} from "../../circuits/tech.js";
-import { VleError } from "../../circuits/errors.js";
-import { math } from "../../circuits/mathjs.js";
-import { Rounding } from "../../circuits/model.js";
-import type { Compilation, Pass } from "../pipeline.js";
-import { Section } from "../reader.js";
-import { fail, type Node, type Where } from "../source.js";
+} from "../circuits/tech.js";
+import { VleError } from "../circuits/errors.js";
+import { math } from "../circuits/mathjs.js";
+import { Rounding } from "../circuits/model.js";
+import type { Description } from "./graph.js";
+import type { Scope } from "./quantity.js";
+import { Section } from "./reader.js";
+import { fail, type Node, type Where } from "./source.js";
 
 /** Effect names as users write them, and the IR switch each sets. */
 export const effectNames = {
@@ -50,7 +51,7 @@ export const hardwareKeys = [
 ] as const;
 
 /** Everything the hardware passes need, resolved to SI and model units, with where each came from. */
-export interface HardwareSpec {
+export interface Target {
   where: Where;
   card: TechCard;
   clockHz: number;
@@ -76,18 +77,22 @@ export interface HardwareSpec {
   pipeline: { settle: number; integrate: number };
 }
 
-/** The spec of a compilation (set by the quantize pass, read by map and route). */
-const specs = new WeakMap<Compilation, HardwareSpec>();
-export const hardwareSpec = (c: Compilation) => specs.get(c);
+/** What the target is read from: the parsed and resolved description. */
+export interface Described {
+  file: string;
+  tree: Node;
+  scope: Scope;
+  description: Description;
+}
 
 /** Reads the hardware section, or the target card's defaults when only a target is given; undefined when neither. */
-export function readHardware(c: Compilation, target?: string): HardwareSpec | undefined {
-  const top = c.tree!;
+export function readTarget(c: Described, target?: string): Target | undefined {
+  const top = c.tree;
   if (top.kind !== "map") return undefined;
   const entryNode = top.entries.get("hardware");
   if (!entryNode && target === undefined) return undefined;
   const node: Node = entryNode?.value ?? { kind: "map", line: top.line, entries: new Map() };
-  const s = Section.of(c.file, c.scope!, node, "hardware", hardwareKeys);
+  const s = Section.of(c.file, c.scope, node, "hardware", hardwareKeys);
   const cardName =
     target ??
     (s.has("card")
@@ -127,7 +132,7 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   const accNode = s.get("acceleration");
   if (accNode && !(accNode.kind === "scalar" && accNode.value === "auto"))
     acceleration = s.number("acceleration", { positive: true });
-  const desc = c.description!;
+  const desc = c.description;
   const timeUnitS = s.has("time_unit")
     ? s.quantity("time_unit", "s")
     : desc.timeUnit !== undefined
@@ -146,7 +151,7 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   const physical = s.section("physical", ["c_m", "v_unit", "supply", "temperature"]) ?? empty(s, "physical");
   const pipeline = s.section("pipeline", ["settle", "integrate"]) ?? empty(s, "pipeline");
 
-  const spec: HardwareSpec = {
+  const spec: Target = {
     where: s.where,
     card,
     clockHz,
@@ -235,12 +240,11 @@ export function readHardware(c: Compilation, target?: string): HardwareSpec | un
   ] as const) {
     if (!(v > 0)) physical.fail(key, `${v} must be positive`);
   }
-  specs.set(c, spec);
   return spec;
 }
 
 /** A card problem: at the description's card field, or at --chip when the card came from the command line. */
-function cardError(c: Compilation, s: Section, target: string | undefined, err: VleError): never {
+function cardError(c: Described, s: Section, target: string | undefined, err: VleError): never {
   if (target !== undefined) throw new VleError(`--chip ${target}: ${err.message}`);
   fail(c.file, s.at("card"), err.message);
 }
@@ -285,7 +289,7 @@ function readEffects(s: Section): Record<EffectName, boolean> {
   return all;
 }
 
-function readRanges(s: Section): HardwareSpec["ranges"] {
+function readRanges(s: Section): Target["ranges"] {
   const rates = new Map<string, { lo: number; hi: number; where: Where }>();
   const node = s.get("ranges");
   if (node === undefined) return { rates };
@@ -312,7 +316,7 @@ function readRanges(s: Section): HardwareSpec["ranges"] {
   return { rates, error };
 }
 
-function readNoise(s: Section): HardwareSpec["noise"] {
+function readNoise(s: Section): Target["noise"] {
   const node = s.get("noise");
   if (node === undefined) return { thermal: false, membrane: 0, error: 0 };
   if (node.kind === "scalar" && node.value === "thermal") return { thermal: true, membrane: 0, error: 0 };
@@ -322,11 +326,4 @@ function readNoise(s: Section): HardwareSpec["noise"] {
     membrane: n.number("membrane", { fallback: 0, min: 0 }),
     error: n.number("error", { fallback: 0, min: 0 }),
   };
-}
-
-/** Replaces the quantize pass of `pipeline` by one that targets `card` (vle compile --chip). */
-export function withTarget(pipeline: readonly Pass[], card: string, quantizeFor: (target: string) => Pass): Pass[] {
-  if (!pipeline.some((p) => p.name === "quantize"))
-    throw new VleError("this compiler pipeline has no hardware passes, so --chip cannot apply");
-  return pipeline.map((p) => (p.name === "quantize" ? quantizeFor(card) : p));
 }
