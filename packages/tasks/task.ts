@@ -60,6 +60,8 @@ export interface TaskOptions {
   dataSeed?: number;
   /** samples per generated signal (mnist1d's final length: 40 as published, 360 for the GLE protocol) */
   length?: number;
+  /** a folder of the task's official data files (smnist: the IDX files of MNIST or Fashion-MNIST) */
+  dataDir?: string;
   /** how labelled signals become sequences (classification tasks), over the task's own protocol */
   protocol?: ProtocolOptions;
 }
