@@ -5,7 +5,8 @@ import { Rule, type Circuit } from "../circuits/model.js";
 import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";
-import { createLearner, type Learner } from "../simulator/learner.js";
+import { createLearner } from "../simulator/learner.js";
+import type { Learner } from "../simulator/rules/learner.js";
 import { emitResult, machine, runAsScript } from "./report.js";
 
 /** The workload: a two-hidden-layer tanh network, batch 1, MSE on every step. */

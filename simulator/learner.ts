@@ -5,13 +5,7 @@ import type { Engine } from "./engine.js";
 import { freeNetwork } from "./rules/adjoint.js";
 import { BackpropLearner } from "./rules/bptt.js";
 import { EpropLearner } from "./rules/eprop.js";
-
-export interface Learner {
-  /** Advances the engine one step, learning as the rule does. */
-  step(): void;
-  /** Marks the end of a sequence: rules that learn per sequence (or partial window) apply their update here. */
-  endSequence(): void;
-}
+import type { Learner } from "./rules/learner.js";
 
 export interface LearnerOptions {
   /** Accumulate the rule's updates in each Parameter.delta without applying them (summed updates with frozen parameters). */

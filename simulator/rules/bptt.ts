@@ -1,6 +1,6 @@
 // The bptt and tbptt:K rules: the exact gradient of the free network by the discrete adjoint, applied per sequence or every K steps.
 import type { Engine } from "../engine.js";
-import type { Learner } from "../learner.js";
+import type { Learner } from "./learner.js";
 import { allocateGradient, freeNetwork, gradientOf, Trajectory, type Gradient } from "./adjoint.js";
 
 /**

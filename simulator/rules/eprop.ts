@@ -28,7 +28,7 @@
 import { VleError } from "../../circuits/errors.js";
 import { Feedback, Loss } from "../../circuits/model.js";
 import { softmax, type Engine, type OutputState, type PopulationState } from "../engine.js";
-import type { Learner } from "../learner.js";
+import type { Learner } from "./learner.js";
 import type { Parameter } from "../optimizer.js";
 import { freeNetwork } from "./adjoint.js";
 

@@ -1,0 +1,60 @@
+// Loads what a user hands the CLI: a network description (.yaml/.yml, or .json with populations+projections) or a compiled circuit (.pb/.json), validated.
+import { readFileSync } from "node:fs";
+import { fromJSON, readCircuit } from "../../circuits/codec.js";
+import { VleError } from "../../circuits/errors.js";
+import type { Circuit } from "../../circuits/model.js";
+import { validate } from "../../circuits/validate.js";
+import { compileSource, isDescription, passes, type Pass } from "../../compiler/index.js";
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** The description text a circuit was compiled from, when it was. */
+export interface DescriptionSource {
+  text: string;
+  file: string;
+}
+
+/**
+ * A validated circuit from a description (compiled on the fly with `pipeline`, its text kept as `source`) or a
+ * compiled circuit file (no source).
+ */
+export function loadWithSource(
+  path: string,
+  pipeline: readonly Pass[] = passes,
+): { circuit: Circuit; source?: DescriptionSource } {
+  const described = (text: string) => ({ circuit: compileSource(text, path, pipeline), source: { text, file: path } });
+  if (/\.ya?ml$/i.test(path)) return described(readText(path));
+  if (/\.json$/i.test(path)) {
+    const text = readText(path);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new VleError(`${path}: invalid JSON (${(err as Error).message})`);
+    }
+    // descriptions go through the compiler so errors name their line; circuits are checked by the validator
+    if (isDescription(json)) return described(text);
+    const circuit = fromJSON(json, path);
+    validate(circuit, path);
+    return { circuit };
+  }
+  if (/\.pb$/i.test(path)) {
+    const circuit = readCircuit(path);
+    validate(circuit, path);
+    return { circuit };
+  }
+  throw new VleError(
+    `${path}: unknown file type; give a description (.yaml, .yml, .json) or a compiled circuit (.pb, .json)`,
+  );
+}
+
+/** A validated circuit from a description (compiled on the fly) or a compiled circuit file. */
+export function loadCircuit(path: string): Circuit {
+  return loadWithSource(path).circuit;
+}
