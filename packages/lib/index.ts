@@ -6,7 +6,7 @@ import { energyCommand, type EnergyOptions } from "../cli/commands/energy.js";
 import { evaluateCommand, type EvaluateResult } from "../cli/commands/evaluate.js";
 import { simulate as simulateCommand, type SimulateOptions, type SimulateSummary } from "../cli/commands/simulate.js";
 import { trainCommand, type TrainCommandOptions } from "../cli/commands/train.js";
-import { loadCircuit } from "../cli/load.js";
+import { loadCircuit } from "../load/load.js";
 import type { TaskChoice } from "../cli/task-options.js";
 import type { EnergyDocument } from "../report/energy.js";
 import type { TrainResult } from "../tasks/train.js";

@@ -1,7 +1,7 @@
 // Checks the delayed-XOR generator: seeded, labels decoded independently from the input pulses, timing and masks, and the metric.
 import { describe, expect, it } from "vitest";
 import type { Circuit } from "../../circuits/model.js";
-import { loadCircuit } from "../cli/load.js";
+import { loadCircuit } from "../load/load.js";
 import { createDelayedXor, delayedXorTiming, type XorSequence } from "./delayed-xor.js";
 import { createTask } from "./index.js";
 import { train } from "./train.js";

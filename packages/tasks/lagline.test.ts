@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { VleError } from "../../circuits/errors.js";
 import type { Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
-import { loadCircuit } from "../cli/load.js";
+import { loadCircuit } from "../load/load.js";
 import { createTask } from "./index.js";
 import { createLagline, laglineInput, laglineTeacher } from "./lagline.js";
 import { train } from "./train.js";

@@ -1,5 +1,5 @@
 // Checks the MNIST-1D generator step by step, and the generated set against statistics of the published one.
-import { loadCircuit } from "../cli/load.js";
+import { loadCircuit } from "../load/load.js";
 import { describe, expect, it } from "vitest";
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";

@@ -7,7 +7,7 @@ import { fromJSON } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
 import type { Circuit } from "../../circuits/model.js";
 import { Engine } from "../../simulator/engine.js";
-import { loadCircuit } from "../cli/load.js";
+import { loadCircuit } from "../load/load.js";
 import { createLagline } from "./lagline.js";
 import { Feeder, checkChannels, predict, type Dataset, type Sequence, type Task } from "./task.js";
 import { train, type TrainOptions } from "./train.js";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadCircuit } from "../cli/load.js";
+import { loadCircuit } from "../load/load.js";
 import { createLagline } from "./lagline.js";
 import { predict, recordedLoss } from "./task.js";
 import { holdOut, train, type TrainOptions } from "./train.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { VleError } from "../../circuits/errors.js";
 import type { Circuit } from "../../circuits/model.js";
 import { passes, type Pass } from "../../compiler/index.js";
-import { loadWithSource } from "../cli/load.js";
+import { loadWithSource } from "../load/load.js";
 import { writeStimulus } from "./drive.js";
 import { bounded } from "./properties/bounded.js";
 import { compilesFaithfully } from "./properties/compiles-faithfully.js";

@@ -13,7 +13,7 @@ import { createLearner, parseRuleSpec, type RuleSpec } from "../../../simulator/
 import { feedStimulus, readStimulus } from "../../../simulator/stimulus.js";
 import { createTask } from "../../tasks/index.js";
 import { Feeder, type Sequence } from "../../tasks/task.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 import { integer } from "../options.js";
 
 export interface AlignOptions {

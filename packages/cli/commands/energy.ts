@@ -11,7 +11,7 @@ import { Feeder } from "../../tasks/task.js";
 import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from "../../report/energy.js";
 import { energySvg } from "../../report/energy-svg.js";
 import { accelergyActionCounts } from "../../report/accelergy.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 import { integer, renamedOption } from "../options.js";
 
 export interface EnergyOptions {

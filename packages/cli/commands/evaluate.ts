@@ -1,7 +1,7 @@
 // `vle evaluate`: scores a (trained) circuit on test data (your own file, or a built-in task's test set) with learning off.
 import type { Command } from "commander";
 import { predict } from "../../tasks/task.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 import { chooseTask, taskOptions, type TaskChoice } from "../task-options.js";
 
 export interface EvaluateResult {

@@ -6,7 +6,7 @@ import { writeFileAtomic } from "../../../circuits/files.js";
 import { exportSpice, type SpiceNetlist, type SpiceOptions } from "../../../compiler/exporters/spice.js";
 import { readStimulus } from "../../../simulator/stimulus.js";
 import { stimulusWaveforms } from "../../spice/waveforms.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 
 /** The command-line options shared by export-spice and spice-check. */
 export interface SpiceCliOptions {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { toJSON } from "../../../circuits/codec.js";
 import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Circuit } from "../../../circuits/model.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 
 const range = (xs: number[]) => {
   const lo = Math.min(...xs),

@@ -9,7 +9,7 @@ import { HardwareEngine, type TimingReport } from "../../../simulator/hardware/e
 import { TraceRecorder, parseRecordSelection } from "../../../simulator/recorders/trace.js";
 import { VcdRecorder } from "../../../simulator/recorders/vcd.js";
 import { feedStimulus, readStimulus, type Stimulus } from "../../../simulator/stimulus.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 import { integer } from "../options.js";
 
 export interface SimulateOptions {

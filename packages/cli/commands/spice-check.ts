@@ -4,7 +4,7 @@ import { UsageError } from "../../../circuits/errors.js";
 import { writeFileAtomic } from "../../../circuits/files.js";
 import { spiceCheck, type CheckReport } from "../../spice/check.js";
 import { formatReport, reportSummary } from "../../spice/table.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 import { spiceFlags, spiceOptions, type SpiceCliOptions } from "./export-spice.js";
 
 export interface SpiceCheckCliOptions extends SpiceCliOptions {

@@ -5,7 +5,7 @@ import type { Circuit } from "../../../circuits/model.js";
 import { UsageError } from "../../../circuits/errors.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
 import { train, type TrainResult } from "../../tasks/train.js";
-import { loadCircuit } from "../load.js";
+import { loadCircuit } from "../../load/load.js";
 import { integer, renamedOption } from "../options.js";
 import { chooseTask, taskOptions, type TaskChoice } from "../task-options.js";
 
