@@ -59,6 +59,9 @@ export function gradientOf(engine: Engine, grad: Gradient): (Float64Array | unde
  */
 export type LossWeighting = "unit" | "beta";
 
+/** Adds dL/dr of output k at recorded step s (1..steps) into g (B x n); returns that step's share of L, if any. */
+export type OutputLossGradient = (k: number, s: number, g: Float64Array) => number;
+
 /** A growable per-step record: `slots` values per step, with room for steps 0..capacity. */
 class Tape {
   data: Float64Array;
@@ -159,9 +162,12 @@ export class Trajectory {
 
   /**
    * The reverse pass over the recorded steps with the engine's present parameters (those the forward
-   * pass used): overwrites `grad` with dL/dparameters, summed over the batch, and returns L.
+   * pass used): overwrites `grad` with dL/dparameters, summed over the batch, and returns L. A loss that
+   * is not a sum of per-step output losses (a distance between distributions of whole sequences) gives
+   * its own `outputLoss`: it adds dL/dr of output k at recorded step s into g (B x n) and returns 0 (its
+   * value is the caller's).
    */
-  backward(grad: Gradient, weighting: LossWeighting): number {
+  backward(grad: Gradient, weighting: LossWeighting, outputLoss?: OutputLossGradient): number {
     const e = this.engine,
       B = e.batch,
       dt = e.dt,
@@ -180,7 +186,9 @@ export class Trajectory {
       for (const g of this.gR) g.fill(0);
       for (let k = 0; k < e.outputs.length; k++) {
         const spec = e.outputs[k].spec;
-        loss += this.outputGradient(k, s, this.gR[outputIndex[k]], spec.loss, weighting === "beta" ? spec.beta : 1);
+        loss += outputLoss
+          ? outputLoss(k, s, this.gR[outputIndex[k]])
+          : this.outputGradient(k, s, this.gR[outputIndex[k]], spec.loss, weighting === "beta" ? spec.beta : 1);
       }
       for (let k = 0; k < xs.length; k++) {
         if (preIndex[k] < 0) continue;

@@ -36,7 +36,7 @@ describe("task hmm", () => {
     const circuit = compileSource(description(), "hmm.yaml");
     const task = createTask("hmm:linear-chain:3", { seed: 2, circuit, trainSize: 4, testSize: 2 });
     const layout = hmmLayout(circuit);
-    expect(layout).toEqual({ symbols: 3, noise: 4, stepsPerSymbol: 4, readFrom: 2 });
+    expect(layout).toEqual({ symbols: 3, fed: 3, noise: 4, stepsPerSymbol: 4, readFrom: 2 });
     const data = task.train as HmmDataset;
     const x = data.emissions[0],
       { input, target, mask } = data.sequence(0);

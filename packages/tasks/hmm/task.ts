@@ -30,6 +30,8 @@ export interface HmmTaskSettings {
   stay: number;
   symbolsPerSequence: number;
   amplitude: number;
+  /** whether the emitted symbol is fed back as input (the causal objective); false: noise is the only input */
+  feedback: boolean;
 }
 
 export const hmmDefaults: HmmTaskSettings = {
@@ -38,6 +40,7 @@ export const hmmDefaults: HmmTaskSettings = {
   stay: 0.95,
   symbolsPerSequence: 40,
   amplitude: 1,
+  feedback: true,
 };
 
 /** Task names: hmm (defaults), hmm:<architecture>, hmm:<architecture>:<states>. */
@@ -53,16 +56,18 @@ export function parseHmmName(name: string): HmmTaskSettings {
   return { ...hmmDefaults, architecture: architecture as Architecture, states: K };
 }
 
-/** How a circuit's channels split for the task: M symbols out, M fed back in, the rest of the inputs noise. */
+/** How a circuit's channels split for the task: M symbols out; M fed back in (or none), the rest of the inputs noise. */
 export interface HmmLayout {
   symbols: number;
+  /** input channels that carry the previous symbol: M with feedback, else 0 */
+  fed: number;
   noise: number;
   stepsPerSymbol: number;
   /** first step of a period whose output is read (the second half) */
   readFrom: number;
 }
 
-export function hmmLayout(circuit: Circuit): HmmLayout {
+export function hmmLayout(circuit: Circuit, feedback = true): HmmLayout {
   const outputs = circuit.outputs.reduce(
     (n, o) => n + (circuit.populations.find((p) => p.name === o.population)?.size ?? 0),
     0,
@@ -70,18 +75,19 @@ export function hmmLayout(circuit: Circuit): HmmLayout {
   const inputs = circuit.inputs.reduce((n, p) => n + p.size, 0);
   if (outputs < 2)
     throw new VleError(`task 'hmm': the circuit needs at least 2 output channels (one per symbol), it has ${outputs}`);
-  if (inputs < outputs + 1)
+  const fed = feedback ? outputs : 0;
+  if (inputs < fed + 1)
     throw new VleError(
-      `task 'hmm': the circuit has ${inputs} input channel(s); it needs ${outputs} for the fed-back symbol plus at least 1 of noise`,
+      `task 'hmm': the circuit has ${inputs} input channel(s); it needs ${fed} for the fed-back symbol plus at least 1 of noise`,
     );
   const stepsPerSymbol = Math.max(2, Math.round(1 / circuit.dt));
-  return { symbols: outputs, noise: inputs - outputs, stepsPerSymbol, readFrom: Math.floor(stepsPerSymbol / 2) };
+  return { symbols: outputs, fed, noise: inputs - fed, stepsPerSymbol, readFrom: Math.floor(stepsPerSymbol / 2) };
 }
 
 /** The input and target sequence of one emission path (teacher forcing: the true previous symbol is fed back). */
 function sequenceOf(emissions: Int32Array, layout: HmmLayout, amplitude: number, random: Random): Sequence {
-  const { symbols: M, noise, stepsPerSymbol: S, readFrom } = layout;
-  const C = M + noise,
+  const { symbols: M, fed, noise, stepsPerSymbol: S, readFrom } = layout;
+  const C = fed + noise,
     T = emissions.length * S;
   const input = new Float64Array(T * C),
     target = new Float64Array(T * M),
@@ -89,8 +95,8 @@ function sequenceOf(emissions: Int32Array, layout: HmmLayout, amplitude: number,
   for (let t = 0; t < emissions.length; t++) {
     for (let k = 0; k < S; k++) {
       const s = t * S + k;
-      if (t > 0) input[s * C + emissions[t - 1]] = 1;
-      for (let c = 0; c < noise; c++) input[s * C + M + c] = amplitude * random.normal();
+      if (t > 0 && fed > 0) input[s * C + emissions[t - 1]] = 1;
+      for (let c = 0; c < noise; c++) input[s * C + fed + c] = amplitude * random.normal();
       if (k >= readFrom) {
         mask[s] = 1;
         target[s * M + emissions[t]] = 1;
@@ -118,14 +124,14 @@ export function generate(
   makeEngine: EngineFactory = idealEngine,
   batch = 64,
 ): Int32Array[] {
-  const layout = hmmLayout(circuit),
-    { symbols: M, noise, stepsPerSymbol: S, readFrom } = layout;
+  const layout = hmmLayout(circuit, settings.feedback),
+    { symbols: M, fed, noise, stepsPerSymbol: S, readFrom } = layout;
   const random = new Random(seed);
   const B = Math.max(1, Math.min(batch, count));
   const engine = makeEngine(circuit, { batch: B, rule: Rule.NONE });
   const inputs = circuit.inputs.map((p) => ({ buffer: engine.input(p.name), size: p.size }));
   const outputs = circuit.outputs.map((o) => engine.output(o.name));
-  const channel = new Float64Array(M + noise),
+  const channel = new Float64Array(fed + noise),
     logits = new Float64Array(B * M),
     p = new Float64Array(M);
   const result: Int32Array[] = [];
@@ -138,8 +144,8 @@ export function generate(
       for (let k = 0; k < S; k++) {
         for (let b = 0; b < B; b++) {
           channel.fill(0);
-          if (t > 0 && b < n) channel[paths[b][t - 1]] = 1;
-          for (let c = 0; c < noise; c++) channel[M + c] = b < n ? settings.amplitude * random.normal() : 0;
+          if (t > 0 && b < n && fed > 0) channel[paths[b][t - 1]] = 1;
+          for (let c = 0; c < noise; c++) channel[fed + c] = b < n ? settings.amplitude * random.normal() : 0;
           let offset = 0;
           for (const { buffer, size } of inputs) {
             for (let c = 0; c < size; c++) buffer[b * size + c] = channel[offset + c];
@@ -180,7 +186,7 @@ export function emulationReport(
   seed: number,
   makeEngine: EngineFactory = idealEngine,
 ): EmulationReport {
-  const layout = hmmLayout(circuit),
+  const layout = hmmLayout(circuit, settings.feedback),
     hmm = hmmOf(settings, layout.symbols);
   const generated = generate(circuit, settings, count, seed, makeEngine);
   const random = new Random(seed ^ 0x5eed);
@@ -190,7 +196,7 @@ export function emulationReport(
 
 export function createHmmTask(settings: HmmTaskSettings): TaskFactory {
   return ({ seed, circuit, trainSize, testSize }) => {
-    const layout = hmmLayout(circuit),
+    const layout = hmmLayout(circuit, settings.feedback),
       hmm = hmmOf(settings, layout.symbols);
     const random = new Random(seed);
     const name = `hmm:${settings.architecture}:${settings.states}`;
@@ -206,7 +212,7 @@ export function createHmmTask(settings: HmmTaskSettings): TaskFactory {
       window = S - layout.readFrom;
     return {
       name,
-      inputChannels: M + layout.noise,
+      inputChannels: layout.fed + layout.noise,
       outputChannels: M,
       steps: settings.symbolsPerSequence * S,
       resetPerSequence: true,
