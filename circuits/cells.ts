@@ -7,8 +7,8 @@ export interface Transfer {
 }
 
 // linear above 20, as torch.nn.Softplus (the GLE reference) does
-const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+export const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
+export const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 export const transfers: Record<Phi, Transfer> = {
   [Phi.LINEAR]: { phi: (x) => x, dphi: () => 1 },

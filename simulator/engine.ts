@@ -11,18 +11,15 @@ import {
   type Population,
 } from "../circuits/model.js";
 import { validate } from "../circuits/validate.js";
+import { addOutputError, broadcastRead } from "./kernels.js";
+import { referenceKernels } from "./kernel-set.js";
 import {
-  accumulateBias,
-  accumulateOuterProduct,
-  accumulateTau,
-  addOutputError,
-  broadcastRead,
-  crossbarRead,
-  errorCellStep,
-  fillBias,
-  membraneStep,
-  transposedRead,
-} from "./kernels.js";
+  accumulateLocalUpdates,
+  stepPopulation,
+  type PopulationRoute,
+  type StepContext,
+  type SynapseUpdate,
+} from "./population-step.js";
 import { makeParameter, ParameterUpdater, type Parameter } from "./optimizer.js";
 
 export { softmax } from "./kernels.js";
@@ -127,6 +124,8 @@ export class Engine {
   /** steps taken since the last reset */
   step = 0;
   private readonly softmaxScratch: Float64Array;
+  /** what the population step needs of this engine: batch, dt, error mode and the kernels it runs on */
+  protected readonly context: StepContext;
 
   constructor(
     readonly circuit: Circuit,
@@ -138,6 +137,7 @@ export class Engine {
     this.dt = circuit.dt;
     this.rule = options.rule ?? circuit.learning.rule;
     this.prospectiveErrors = this.rule === Rule.VLE ? circuit.learning.prospectiveErrors : false;
+    this.context = { batch: B, dt: this.dt, prospectiveErrors: this.prospectiveErrors, kernels: referenceKernels };
     this.updater = new ParameterUpdater(circuit.learning);
     const { eta, etaTau } = circuit.learning;
 
@@ -259,10 +259,10 @@ export class Engine {
    * false it only accumulates in each Parameter.delta (summed updates with frozen parameters, for alignment).
    */
   advance(learn = this.learnsOnline, apply = true): void {
-    for (const p of this.populations) this.integrate(p);
+    for (const p of this.populations) stepPopulation(this.context, p, this.route);
     for (const x of this.crossbars) if (x.carriesError) this.projectError(x);
     if (learn && this.learnsOnline) {
-      for (const p of this.populations) if (p.learns) this.accumulateUpdates(p);
+      for (const p of this.populations) if (p.learns) accumulateLocalUpdates(this.context, p, this.synapseUpdate);
       if (apply) this.updater.apply(this.parameters);
     }
     for (const p of this.populations) {
@@ -278,55 +278,53 @@ export class Engine {
     this.step++;
   }
 
-  /** Sums the error arriving at p (before phi'): back-projections, broadcasts and its output error. */
-  private gatherError(p: PopulationState): void {
-    const B = this.batch,
-      n = p.size,
-      d = p.errorIn;
-    d.fill(0);
-    for (const x of p.backward) {
-      const src = x.errorOut;
-      for (let k = 0; k < B * n; k++) d[k] += src[k];
-    }
-    for (const { from, weights } of p.broadcasts) broadcastRead(B, n, from.size, weights, from.now.e, d);
-    const o = p.output;
-    if (o)
-      addOutputError(
-        B,
-        n,
-        p.now.r,
-        o.target,
-        o.mask,
-        o.spec.beta,
-        o.spec.loss === Loss.CROSS_ENTROPY,
-        this.softmaxScratch,
-        d,
-      );
-  }
-
-  private integrate(p: PopulationState): void {
-    const B = this.batch,
-      n = p.size,
-      dt = this.dt,
-      now = p.now,
-      next = p.next;
-    const { tauM, tauR, bias, gamma, transfer } = p;
-    if (p.learns) {
-      this.gatherError(p);
-      errorCellStep(B * n, n, dt, this.prospectiveErrors, tauM, tauR, now.dphi, p.errorIn, now.v, next.v, next.e);
-    }
-    // synaptic input into next.uProsp as scratch, then the membrane step
-    const I = next.uProsp;
-    fillBias(B, n, bias, I);
-    for (const x of p.afferent)
-      crossbarRead(B, x.weights, x.cols, x.pre ? x.pre.now.r : x.preInput!, 0, n, 0, x.cols, I, n, 0);
-    membraneStep(B * n, n, dt, tauM, tauR, transfer, I, gamma, p.learns ? next.e : undefined, now.u, next);
-  }
+  /** The ideal route: errors and inputs read straight from the state at t. */
+  private readonly route: PopulationRoute = {
+    error: (p, d) => {
+      const B = this.batch,
+        n = p.size;
+      for (const x of p.backward) {
+        const src = x.errorOut;
+        for (let k = 0; k < B * n; k++) d[k] += src[k];
+      }
+      for (const { from, weights } of p.broadcasts) broadcastRead(B, n, from.size, weights, from.now.e, d);
+      const o = p.output;
+      if (o)
+        addOutputError(
+          B,
+          n,
+          p.now.r,
+          o.target,
+          o.mask,
+          o.spec.beta,
+          o.spec.loss === Loss.CROSS_ENTROPY,
+          this.softmaxScratch,
+          d,
+        );
+    },
+    input: (p, I) => {
+      const n = p.size;
+      for (const x of p.afferent)
+        this.context.kernels.crossbarRead(
+          this.batch,
+          x.weights,
+          x.cols,
+          x.pre ? x.pre.now.r : x.preInput!,
+          0,
+          n,
+          0,
+          x.cols,
+          I,
+          n,
+          0,
+        );
+    },
+  };
 
   /** errorOutNext = F^T e_post(new), with F as it was during this step's forward pass. */
   private projectError(x: CrossbarState): void {
     x.errorOutNext.fill(0);
-    transposedRead(
+    this.context.kernels.transposedRead(
       this.batch,
       x.feedback,
       x.cols,
@@ -342,19 +340,11 @@ export class Engine {
     );
   }
 
-  /** Local rule: dW = e_post r_pre(t)^T, db = e, dtau_m = -e du/dt, each the batch mean. */
-  private accumulateUpdates(p: PopulationState): void {
-    const B = this.batch,
-      n = p.size,
-      e = p.next.e;
-    for (const x of p.afferent) {
-      if (!x.weightParam) continue;
-      accumulateOuterProduct(B, n, x.cols, e, x.pre ? x.pre.now.r : x.preInput!, x.weightParam.delta);
-      if (x.feedbackParam) x.feedbackParam.delta.set(x.weightParam.delta);
-    }
-    if (p.biasParam) accumulateBias(B * n, n, B, e, p.biasParam.delta);
-    if (p.tauParam) accumulateTau(B * n, n, B, e, p.next.udot, p.tauParam.delta);
-  }
+  /** Local rule on a crossbar: dW += e_post r_pre(t)^T / B. */
+  private readonly synapseUpdate: SynapseUpdate = (p, e, dW, xi) => {
+    const x = p.afferent[xi];
+    this.context.kernels.accumulateOuterProduct(this.batch, p.size, x.cols, e, x.pre ? x.pre.now.r : x.preInput!, dW);
+  };
 
   /** The circuit with the learned parameters written back (weights, feedback, bias, tau_m). */
   exportCircuit(): Circuit {

@@ -1,6 +1,7 @@
 // The arithmetic of one step shared by ideal and hardware mode: error cell, crossbar reads, membrane, output error, local updates.
 // Arrays are batched, sample-major (index b * n + i); every kernel adds or writes in one fixed order so both modes round alike.
-import type { Transfer } from "../circuits/cells.js";
+import { sigmoid, softplus } from "../circuits/cells.js";
+import { Phi } from "../circuits/model.js";
 
 /** Row indices scratch shared by the kernels below (never two at once), grown on demand, so the step allocates nothing. */
 let activeRows = new Int32Array(64);
@@ -221,8 +222,10 @@ export interface MembraneOut {
 }
 
 /**
- * Membrane: du/dt = (I + gamma e - u) / tau_m, u' = u + dt du/dt, u~ = u + tau_r du/dt, r = phi(u~).
+ * Membrane: du/dt = (I + gamma e - u) / tau_m, u' = u + dt du/dt, u~ = u + tau_r du/dt, r = phi(u~), and phi'(u~),
+ * from the rate where that is exact (tanh 1 - r^2, sigmoid r (1 - r), relu and linear from the sign).
  * `e` is undefined for a population without an error current. `I` may alias out.uProsp (read before written).
+ * One loop per transfer function, so phi is inlined and the loop allocates nothing.
  */
 export function membraneStep(
   size: number,
@@ -230,28 +233,62 @@ export function membraneStep(
   dt: number,
   tauM: Float64Array,
   tauR: Float64Array,
-  transfer: Transfer,
+  phi: Phi,
   I: Float64Array,
   gamma: number,
   e: Float64Array | undefined,
   u: Float64Array,
   out: MembraneOut,
 ): void {
-  const { phi, dphi } = transfer;
   const uN = out.u,
     udot = out.udot,
     uP = out.uProsp,
     rN = out.r,
     dphiN = out.dphi;
-  for (let k = 0; k < size; k++) {
-    const i = k % n;
+  // u~ into uProsp and du/dt, u' first; then the transfer function over uProsp
+  for (let k = 0, i = 0; k < size; k++) {
     const du = (I[k] + (e ? gamma * e[k] : 0) - u[k]) / tauM[i];
     udot[k] = du;
     uN[k] = u[k] + dt * du;
-    const up = u[k] + tauR[i] * du;
-    uP[k] = up;
-    rN[k] = phi(up);
-    dphiN[k] = dphi(up);
+    uP[k] = u[k] + tauR[i] * du;
+    if (++i === n) i = 0;
+  }
+  switch (phi) {
+    case Phi.TANH:
+      for (let k = 0; k < size; k++) {
+        const r = Math.tanh(uP[k]);
+        rN[k] = r;
+        dphiN[k] = 1 - r * r;
+      }
+      return;
+    case Phi.SIGMOID:
+      for (let k = 0; k < size; k++) {
+        const r = sigmoid(uP[k]);
+        rN[k] = r;
+        dphiN[k] = r * (1 - r);
+      }
+      return;
+    case Phi.SOFTPLUS:
+      for (let k = 0; k < size; k++) {
+        rN[k] = softplus(uP[k]);
+        dphiN[k] = sigmoid(uP[k]);
+      }
+      return;
+    case Phi.RELU:
+      for (let k = 0; k < size; k++) {
+        const x = uP[k];
+        rN[k] = x > 0 ? x : 0;
+        dphiN[k] = x > 0 ? 1 : 0;
+      }
+      return;
+    case Phi.LINEAR:
+      for (let k = 0; k < size; k++) {
+        rN[k] = uP[k];
+        dphiN[k] = 1;
+      }
+      return;
+    default:
+      throw new Error(`membraneStep: transfer function ${phi} has no kernel`);
   }
 }
 

@@ -6,9 +6,9 @@
 //   update of tick k-1 -> forward read with W(k) -> partial sums (analog on the post's core, else ADC ->
 //   route -> DAC) -> registers at the cells. The integrators sample their registers integrate_cycles
 //   before the tick ends: with effects.latency on, a value not there yet is used as it was (stale by whole
-//   ticks); with latency off the tick waits for it (a stall the timing report shows). The membrane and
-//   error-cell arithmetic is the ideal engine's (simulator/kernels.ts), with mismatch, noise and rails
-//   applied around it, so with every effect off hardware mode equals ideal mode.
+//   ticks); with latency off the tick waits for it (a stall the timing report shows). Each population then
+//   takes the ideal engine's step (simulator/population-step.ts) with its inputs from the registers and the
+//   cells' effects (mismatch, noise, rails) as hooks, so with every effect off hardware mode equals ideal mode.
 import {
   convert,
   cyclesPerTick,
@@ -33,18 +33,14 @@ import {
 } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { Engine, type CrossbarState, type EngineOptions, type PopulationState } from "../engine.js";
+import { accumulateOuterProduct, addOutputError, broadcastRead, crossbarRead, transposedRead } from "../kernels.js";
 import {
-  accumulateBias,
-  accumulateOuterProduct,
-  accumulateTau,
-  addOutputError,
-  broadcastRead,
-  crossbarRead,
-  errorCellStep,
-  fillBias,
-  membraneStep,
-  transposedRead,
-} from "../kernels.js";
+  accumulateLocalUpdates,
+  stepPopulation,
+  type PopulationEffects,
+  type PopulationRoute,
+  type SynapseUpdate,
+} from "../population-step.js";
 import { zeroCounts, type OpCounts } from "../meters/counts.js";
 import type { Parameter } from "../optimizer.js";
 import { drawChip, factors, synapseFactors, type ChipDraws } from "./mismatch.js";
@@ -958,69 +954,53 @@ export class HardwareEngine extends Engine {
 
   private integrateAll(work: TickWork, learn: boolean, apply: boolean): void {
     this.countStale(work.k);
-    const B = this.batch,
-      dt = this.dt,
-      h = this.hardware,
-      fx = this.effects;
-    this.populations.forEach((p, pi) => {
-      const n = p.size,
-        size = B * n,
-        now = p.now,
-        next = p.next,
-        cell = this.cells[pi];
-      let tauM = p.tauM,
-        tauR = p.tauR;
-      if (cell) {
-        for (let i = 0; i < n; i++) {
-          cell.tauMEff[i] = Math.max(dt, p.tauM[i] * cell.tauM[i]);
-          cell.tauREff[i] = Math.max(dt, p.tauR[i] * cell.tauR[i]);
+    for (const p of this.populations) stepPopulation(this.context, p, this.registerRoute, this.cellEffects);
+    if (learn && this.learnsOnline) this.plasticity(apply);
+  }
+
+  /** The chip's route: errors and inputs as its registers hold them when the integrators sample. */
+  private readonly registerRoute: PopulationRoute = {
+    error: (p, d) => {
+      const B = this.batch,
+        n = p.size;
+      for (const x of p.backward) {
+        for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
+          const t = this.tiles[ti],
+            w = t.plan.cols,
+            c0 = t.plan.col0,
+            v = t.error.values;
+          for (let b = 0; b < B; b++) for (let j = 0; j < w; j++) d[b * n + c0 + j] += v[b * w + j];
         }
-        tauM = cell.tauMEff;
-        tauR = cell.tauREff;
       }
-      if (p.learns) {
-        const d = p.errorIn;
-        d.fill(0);
-        for (const x of p.backward) {
-          for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
-            const t = this.tiles[ti],
-              w = t.plan.cols,
-              c0 = t.plan.col0,
-              v = t.error.values;
-            for (let b = 0; b < B; b++) for (let j = 0; j < w; j++) d[b * n + c0 + j] += v[b * w + j];
-          }
+      p.broadcasts.forEach(({ from, weights }) => {
+        const bi = this.circuit.broadcasts.findIndex((b) => b.to === p.spec.name && b.from === from.spec.name);
+        const cores = this.plan.rates.get(p.spec.name)!.cores;
+        for (let i0 = 0; i0 < n; ) {
+          let i1 = i0 + 1;
+          while (i1 < n && cores[i1] === cores[i0]) i1++;
+          broadcastRead(B, n, from.size, weights, this.broadcastRegisters[bi].get(cores[i0])!.values, d, i0, i1 - i0);
+          i0 = i1;
         }
-        p.broadcasts.forEach(({ from, weights }) => {
-          const bi = this.circuit.broadcasts.findIndex((b) => b.to === p.spec.name && b.from === from.spec.name);
-          const cores = this.plan.rates.get(p.spec.name)!.cores;
-          for (let i0 = 0; i0 < n; ) {
-            let i1 = i0 + 1;
-            while (i1 < n && cores[i1] === cores[i0]) i1++;
-            broadcastRead(B, n, from.size, weights, this.broadcastRegisters[bi].get(cores[i0])!.values, d, i0, i1 - i0);
-            i0 = i1;
-          }
-        });
-        const o = p.output;
-        if (o) {
-          const oi = this.outputs.indexOf(o);
-          addOutputError(
-            B,
-            n,
-            now.r,
-            this.targetRegisters[oi].values,
-            o.mask,
-            o.spec.beta,
-            o.spec.loss === Loss.CROSS_ENTROPY,
-            this.softmaxBuffer,
-            d,
-          );
-        }
-        errorCellStep(size, n, dt, this.prospectiveErrors, tauM, tauR, now.dphi, d, now.v, next.v, next.e);
-        if (fx.thermalNoise && h.noise.errorStd > 0) this.addNoise(next.v, h.noise.errorStd, tauR, n);
+      });
+      const o = p.output;
+      if (o) {
+        const oi = this.outputs.indexOf(o);
+        addOutputError(
+          B,
+          n,
+          p.now.r,
+          this.targetRegisters[oi].values,
+          o.mask,
+          o.spec.beta,
+          o.spec.loss === Loss.CROSS_ENTROPY,
+          this.softmaxBuffer,
+          d,
+        );
       }
-      const I = next.uProsp;
-      fillBias(B, n, p.bias, I);
-      if (cell) for (let k = 0; k < size; k++) I[k] += cell.offset[k % n];
+    },
+    input: (p, I) => {
+      const B = this.batch,
+        n = p.size;
       for (const x of p.afferent) {
         for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
           const t = this.tiles[ti],
@@ -1030,13 +1010,36 @@ export class HardwareEngine extends Engine {
           for (let b = 0; b < B; b++) for (let i = 0; i < w; i++) I[b * n + r0 + i] += v[b * w + i];
         }
       }
-      membraneStep(size, n, dt, tauM, tauR, p.transfer, I, p.gamma, p.learns ? next.e : undefined, now.u, next);
-      if (fx.thermalNoise && h.noise.membraneStd > 0) this.addNoise(next.u, h.noise.membraneStd, tauM, n);
-      if (fx.railSaturation) this.clipToRails(p);
-      if (cell) for (let k = 0; k < size; k++) next.r[k] *= cell.gain[k % n];
-    });
-    if (learn && this.learnsOnline) this.plasticity(apply);
-  }
+    },
+  };
+
+  /** The cells' effects on the population step: mismatched time constants, gains and offsets, thermal noise, rails. */
+  private readonly cellEffects: PopulationEffects = {
+    timeConstants: (p) => {
+      const cell = this.cells[this.populations.indexOf(p)];
+      if (!cell) return p;
+      for (let i = 0; i < p.size; i++) {
+        cell.tauMEff[i] = Math.max(this.dt, p.tauM[i] * cell.tauM[i]);
+        cell.tauREff[i] = Math.max(this.dt, p.tauR[i] * cell.tauR[i]);
+      }
+      return { tauM: cell.tauMEff, tauR: cell.tauREff };
+    },
+    inputOffset: (p, I) => {
+      const cell = this.cells[this.populations.indexOf(p)];
+      if (cell) for (let k = 0; k < I.length; k++) I[k] += cell.offset[k % p.size];
+    },
+    errorCell: (p, tauR) => {
+      const noise = this.hardware.noise;
+      if (this.effects.thermalNoise && noise.errorStd > 0) this.addNoise(p.next.v, noise.errorStd, tauR, p.size);
+    },
+    membrane: (p, tauM) => {
+      const noise = this.hardware.noise,
+        cell = this.cells[this.populations.indexOf(p)];
+      if (this.effects.thermalNoise && noise.membraneStd > 0) this.addNoise(p.next.u, noise.membraneStd, tauM, p.size);
+      if (this.effects.railSaturation) this.clipToRails(p);
+      if (cell) for (let k = 0; k < p.next.r.length; k++) p.next.r[k] *= cell.gain[k % p.size];
+    },
+  };
 
   /**
    * Thermal noise of an integrator with time constant tau: the Euler step of an Ornstein-Uhlenbeck process with
@@ -1079,36 +1082,14 @@ export class HardwareEngine extends Engine {
     const B = this.batch;
     this.populations.forEach((p, pi) => {
       if (!p.learns) return;
-      const n = p.size,
-        e = p.next.e;
-      let eSynapse = e;
+      let eSynapse = p.next.e;
       const codes = this.errorCodes[pi];
       if (codes) {
-        codes.set(e);
+        codes.set(eSynapse);
         this.quantize(codes, true, this.hardware.adc, this.ranges.get(signalKey(Signal.ERROR_SIGNAL, p.spec.name)));
         eSynapse = codes;
       }
-      for (const x of p.afferent) {
-        if (!x.weightParam) continue;
-        for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
-          const t = this.tiles[ti].plan;
-          accumulateOuterProduct(
-            B,
-            n,
-            x.cols,
-            eSynapse,
-            this.tiles[ti].readDrive,
-            x.weightParam.delta,
-            t.row0,
-            t.rows,
-            t.col0,
-            t.cols,
-          );
-        }
-        if (x.feedbackParam) x.feedbackParam.delta.set(x.weightParam.delta);
-      }
-      if (p.biasParam) accumulateBias(B * n, n, B, e, p.biasParam.delta);
-      if (p.tauParam) accumulateTau(B * n, n, B, e, p.next.udot, p.tauParam.delta);
+      accumulateLocalUpdates(this.context, p, this.tileUpdate, eSynapse);
     });
     if (!apply) return;
     const pl = this.hardware.plasticity;
@@ -1122,6 +1103,26 @@ export class HardwareEngine extends Engine {
     }
     for (const t of this.tiles) if (t.plan.plastic) t.writePending = true;
   }
+
+  /** Synapses learn per tile from the DAC levels their lines held in this tick's forward read. */
+  private readonly tileUpdate: SynapseUpdate = (p, e, dW, xi) => {
+    const x = p.afferent[xi];
+    for (const ti of this.plan.tilesOf[this.crossbars.indexOf(x)]) {
+      const t = this.tiles[ti].plan;
+      accumulateOuterProduct(
+        this.batch,
+        p.size,
+        x.cols,
+        e,
+        this.tiles[ti].readDrive,
+        dW,
+        t.row0,
+        t.rows,
+        t.col0,
+        t.cols,
+      );
+    }
+  };
 
   /** Counts register lines whose value belongs to an earlier tick than the one integrating. */
   private countStale(k: number): void {
