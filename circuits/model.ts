@@ -2,7 +2,8 @@
 import { vle } from "./generated/circuit.js";
 
 export const pb = vle.circuit;
-export const { Phi, Feedback, Loss, Rule, Optimizer, Flow, Signal, Rounding, PlasticityMode } = vle.circuit;
+export const { Phi, Feedback, Loss, Rule, Optimizer, Flow, Signal, Rounding, PlasticityMode, PlasticityRule } =
+  vle.circuit;
 export type Phi = vle.circuit.Phi;
 export type Feedback = vle.circuit.Feedback;
 export type Loss = vle.circuit.Loss;
@@ -12,6 +13,7 @@ export type Flow = vle.circuit.Flow;
 export type Signal = vle.circuit.Signal;
 export type Rounding = vle.circuit.Rounding;
 export type PlasticityMode = vle.circuit.PlasticityMode;
+export type PlasticityRule = vle.circuit.PlasticityRule;
 
 /** The IR version this build reads and writes. */
 export const IR_VERSION = 1;

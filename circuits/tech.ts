@@ -40,6 +40,10 @@ export const entrySchema = {
   noc_energy_per_bit_hop: ["J", "energy to move one bit across one mesh hop (router + link)"],
   sram_leakage_per_bit: ["W", "static leakage of one stored weight bit"],
   idle_cycle_energy: ["J", "energy of one core-cycle in which the core's pipeline has no work"],
+  plasticity_mac_energy: ["J", "one e*r product of the plasticity controller (int8 multiply, int32 accumulate)"],
+  weight_read_energy_per_bit: ["J", "reading one bit of a synapse cell (the read half of a read-modify-write)"],
+  random_bit_energy: ["J", "one random bit for stochastic rounding (a linear-feedback shift register)"],
+  coprocessor_op_energy: ["J", "one fp32 operation of the Adam learning co-processor"],
   digital_energy_factor: [
     "1",
     "energy factor of the card's node at its supply (Stillmaker and Baas 2017): digital energies from another card scale by the ratio of the two factors",
@@ -101,6 +105,10 @@ export const chipEnergyEntries = [
   "idle_cycle_energy",
   "membrane_capacitance",
   "digital_energy_factor",
+  "plasticity_mac_energy",
+  "weight_read_energy_per_bit",
+  "random_bit_energy",
+  "coprocessor_op_energy",
 ] as const satisfies readonly EntryName[];
 
 /** The design defaults the hardware passes take when the description leaves a value out. */

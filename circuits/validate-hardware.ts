@@ -4,6 +4,7 @@ import {
   Feedback,
   Flow,
   PlasticityMode,
+  PlasticityRule,
   Rounding,
   Signal,
   enumChoices,
@@ -241,6 +242,20 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
   fail(
     pl.mode !== PlasticityMode.EVERY_K || pl.everyK >= 1,
     `hardware.plasticity: every_k = ${pl.everyK} must be at least 1`,
+  );
+  fail(
+    isEnum(PlasticityRule, pl.rule),
+    `hardware.plasticity: rule ${pl.rule} is not one of ${enumChoices(PlasticityRule)}`,
+  );
+  fail(
+    finite(pl.ternaryThreshold) && pl.ternaryThreshold >= 0,
+    `hardware.plasticity: ternary_threshold = ${pl.ternaryThreshold} must be a non-negative number`,
+  );
+  fail(
+    pl.mode !== PlasticityMode.EVERY_K ||
+      !h.effects.plasticitySchedule ||
+      h.weights.every((w) => pl.accumulatorBits >= w.bits),
+    `hardware.plasticity: accumulator_bits = ${pl.accumulatorBits} must be at least every crossbar's weight bits`,
   );
 
   for (const [name, value] of Object.entries(h.noise))

@@ -38,6 +38,7 @@ export function assembleChip(
       drift: target.effects.drift,
       plasticitySchedule: target.effects.schedule,
       latency: target.effects.latency,
+      plasticityCircuit: target.effects.plasticity,
     },
     physical: {
       cMF: target.physical.cM,
@@ -69,6 +70,11 @@ export function assembleChip(
       mode: target.plasticity.every > 1 ? PlasticityMode.EVERY_K : PlasticityMode.CONTINUOUS,
       everyK: target.plasticity.every,
       writeCycles: target.plasticity.writeCycles,
+      rule: target.plasticity.rule,
+      // by default wide enough to hold an update 2^8 times finer than a weight level
+      accumulatorBits: target.plasticity.accumulatorBits || target.weights.bits + 8,
+      roundingBits: target.plasticity.roundingBits,
+      ternaryThreshold: target.plasticity.ternaryThreshold,
     },
     noise: target.noise.thermal
       ? { membraneStd: thermalStd(target), errorStd: thermalStd(target) }

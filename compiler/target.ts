@@ -10,7 +10,7 @@ import {
 } from "../circuits/tech.js";
 import { VleError } from "../circuits/errors.js";
 import { math } from "../circuits/mathjs.js";
-import { Rounding } from "../circuits/model.js";
+import { PlasticityRule, Rounding } from "../circuits/model.js";
 import type { Description } from "./graph.js";
 import type { Scope } from "./quantity.js";
 import { Section } from "./reader.js";
@@ -27,6 +27,7 @@ export const effectNames = {
   drift: "drift",
   schedule: "plasticitySchedule",
   latency: "latency",
+  plasticity: "plasticityCircuit",
 } as const;
 export type EffectName = keyof typeof effectNames;
 
@@ -70,7 +71,14 @@ export interface Target {
   adc: { bits: number; cycles: number };
   /** rate ranges given by element name; error: symmetric bound for every error signal */
   ranges: { rates: Map<string, { lo: number; hi: number; where: Where }>; error?: number };
-  plasticity: { every: number; writeCycles: number };
+  plasticity: {
+    every: number;
+    writeCycles: number;
+    rule: PlasticityRule;
+    accumulatorBits: number;
+    roundingBits: number;
+    ternaryThreshold: number;
+  };
   noise: { thermal: boolean; membrane: number; error: number };
   mismatch: { tau: number; gain: number; offset: number; synapse: number; stuckOff: number };
   physical: { cM: number; vUnit: number; supply: number; temperature: number; gmOverId: number; branches: number };
@@ -146,7 +154,9 @@ export function readTarget(c: Described, target?: string): Target | undefined {
   const weights = s.section("weights", ["bits", "rounding", "headroom", "max", "drift"]) ?? empty(s, "weights");
   const dac = s.section("dac", ["bits", "cycles"]) ?? empty(s, "dac");
   const adc = s.section("adc", ["bits", "cycles"]) ?? empty(s, "adc");
-  const plasticity = s.section("plasticity", ["every", "write_cycles"]) ?? empty(s, "plasticity");
+  const plasticity =
+    s.section("plasticity", ["every", "write_cycles", "rule", "accumulator_bits", "rounding_bits", "threshold"]) ??
+    empty(s, "plasticity");
   const mismatch = s.section("mismatch", ["tau", "gain", "offset", "synapse", "stuck_off"]) ?? empty(s, "mismatch");
   const physical = s.section("physical", ["c_m", "v_unit", "supply", "temperature"]) ?? empty(s, "physical");
   const pipeline = s.section("pipeline", ["settle", "integrate"]) ?? empty(s, "pipeline");
@@ -208,6 +218,20 @@ export function readTarget(c: Described, target?: string): Target | undefined {
     plasticity: {
       every: whole(plasticity, "every", 1, 1, "ticks: writes happen at least every tick"),
       writeCycles: whole(plasticity, "write_cycles", d("write_cycles"), 0, "cycles must not be negative"),
+      rule: plasticity.choice(
+        "rule",
+        {
+          sgd: PlasticityRule.SGD,
+          sign: PlasticityRule.SIGN,
+          ternary: PlasticityRule.TERNARY,
+          adam: PlasticityRule.ADAM,
+        },
+        PlasticityRule.SGD,
+      ),
+      // 0: the default, set below from the weight bits
+      accumulatorBits: whole(plasticity, "accumulator_bits", 0, 0, "bits must not be negative"),
+      roundingBits: whole(plasticity, "rounding_bits", 8, 1, "bits: a stochastic rounding draws at least 1 bit"),
+      ternaryThreshold: plasticity.number("threshold", { fallback: 0.5, min: 0 }),
     },
     noise: readNoise(s),
     mismatch: {

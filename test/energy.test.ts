@@ -57,9 +57,20 @@ describe("analytic op counts", () => {
     expect(counts.weightWrites).toBe(21 * f.writeCells);
   });
 
-  it("agree with the cycle simulation of the same chip", () => {
-    for (const effects of ["none", "[latency, schedule]"]) {
-      const c = tiled(`  effects: ${effects}\n  plasticity: { every: 3 }\n`);
+  // every plasticity circuit and schedule, so that each counted kind is non-zero in at least one run
+  const configurations = [
+    "  effects: none\n",
+    "  effects: [latency, schedule]\n  plasticity: { every: 3 }\n",
+    "  effects: [weights, schedule, plasticity]\n  plasticity: { every: 3, rule: ternary }\n",
+    "  effects: [weights, plasticity]\n  plasticity: { rule: adam }\n",
+    "  effects: [weights, schedule, plasticity]\n  plasticity: { every: 2, rule: sgd, accumulator_bits: 12 }\n",
+    "  effects: [weights, plasticity]\n  plasticity: { rule: sign }\n",
+  ];
+
+  it("agree with the cycle simulation of the same chip, kind by kind", () => {
+    const seen = new Set<string>();
+    for (const effects of configurations) {
+      const c = tiled(effects);
       const batch = 2,
         ticks = 12;
       const engine = new HardwareEngine(c, { batch });
@@ -77,6 +88,7 @@ describe("analytic op counts", () => {
       const simulated = engine.opCounts();
       const analytic = analyticCounts(c, { samples: batch, ticks });
       for (const key of countKeys) {
+        if (simulated[key] > 0) seen.add(key);
         if (key === "cycles" || key === "idleCycles") continue;
         expect([effects, key, simulated[key]]).toEqual([effects, key, analytic[key]]);
       }
@@ -84,6 +96,17 @@ describe("analytic op counts", () => {
       expect(simulated.cycles).toBeGreaterThanOrEqual(analytic.cycles);
       expect(simulated.idleCycles).toBeGreaterThanOrEqual(analytic.idleCycles);
     }
+    // broadcasts are not in this network (they are counted in test/hardware-effects.test.ts)
+    expect(countKeys.filter((k) => !seen.has(k))).toEqual(["broadcastReads"]);
+  });
+
+  it("are all priced: the kinds the energy model prices are the kinds hardware mode counts", () => {
+    const c = tiled(configurations[3]);
+    const counts = analyticCounts(c, { samples: 1, ticks: 10 });
+    const priced = new Set(chipEnergy(c, counts, card).lines.map((l) => l.count));
+    // ticks and samples are not operations; a packet is priced per hop it crosses (packetHops)
+    const counted = countKeys.filter((k) => k !== "ticks" && k !== "samples" && k !== "packets");
+    expect([...priced].sort()).toEqual([...counted].sort());
   });
 });
 
@@ -97,7 +120,7 @@ describe("chip energy", () => {
     for (const l of r.lines) {
       expect(l.energy).toBe(l.amount * l.unitEnergy);
       for (const name of l.entries) expect(card.entries.has(name as never) || name.startsWith("hardware.")).toBe(true);
-      if (l.count !== "seconds") expect(l.amount).toBe(counts[l.count as keyof typeof counts]);
+      expect(l.amount).toBe(counts[l.count as keyof typeof counts]);
     }
     // converter energy follows the resolution: 2 bits more, 4x the ADC line
     const wide = tiled("  adc: { bits: 10, cycles: 11 }\n");

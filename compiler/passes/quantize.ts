@@ -14,12 +14,15 @@ import { inputRange } from "../../circuits/envelope.js";
 import { definePass } from "../pass.js";
 import { fail } from "../source.js";
 import type { Target } from "../target.js";
+import { gateUnreachedErrorCells } from "./error-reach.js";
 
 export const quantize = definePass({
   name: "quantize",
   needs: ["source", "circuit", "target"],
   run({ source, circuit, target: spec }) {
     if (!spec) return { grids: undefined };
+    // a chip gates off the error cells no error reaches: they are not integrated, converted or priced
+    gateUnreachedErrorCells(circuit);
     for (const name of spec.ranges.rates.keys()) {
       const known = circuit.inputs.some((p) => p.name === name) || circuit.populations.some((p) => p.name === name);
       if (!known)

@@ -1,6 +1,14 @@
 // The energy report: the chip's priced operation counts per sample and per training run, the BPTT baseline beside it, and sweeps over sequence length and network size.
 import { cyclesPerTick, pipelineBound, tickSeconds } from "../../circuits/hardware.js";
-import { cloneCircuit, type Circuit } from "../../circuits/model.js";
+import {
+  cloneCircuit,
+  enumName,
+  Optimizer,
+  PlasticityMode,
+  PlasticityRule,
+  Rounding,
+  type Circuit,
+} from "../../circuits/model.js";
 import { loadCard, type TechCard } from "../../circuits/tech.js";
 import { remapChip } from "../../compiler/index.js";
 import { analyticCounts } from "../../simulator/meters/analytic.js";
@@ -50,6 +58,8 @@ export interface EnergyDocument {
   perSample: { energy: number; seconds: number };
   perRun: { energy: number; seconds: number };
   /** where a tick's time goes: the pipeline stages of the busiest core (cycles, no contention) and the slack */
+  /** what the chip's plasticity circuit does, in words (what its lines price) */
+  plasticity: string;
   timing: {
     clockHz: number;
     acceleration: number;
@@ -190,6 +200,7 @@ export function energyDocument(
     counts: { source: options.counts ? "simulated" : "analytic", perSample: analyticOrGiven(c, run, options.counts) },
     perSample: chip.perSample,
     perRun: { energy: chip.perSample.energy * run.samples, seconds: chip.perSample.seconds * run.samples },
+    plasticity: plasticityText(c),
     timing: timing(c),
     lines: chip.lines.map((l) => ({
       ...l,
@@ -227,6 +238,27 @@ export function energyDocument(
     };
   }
   return doc;
+}
+
+/** The plasticity circuit the chip lines price: rule, rounding, write schedule, and what a batch is. */
+export function plasticityText(c: Circuit): string {
+  const h = c.hardware!,
+    pl = h.plasticity;
+  const schedule =
+    h.effects.plasticitySchedule && pl.mode === PlasticityMode.EVERY_K
+      ? `updates gathered in ${pl.accumulatorBits}-bit accumulators, written every ${pl.everyK} ticks`
+      : "written every tick";
+  const stochastic = h.weights.some((w) => w.rounding === Rounding.STOCHASTIC);
+  const rule = !h.effects.plasticityCircuit
+    ? `off: writes follow the circuit's ${enumName(Optimizer, c.learning.optimizer).toLowerCase()} optimizer, which the lines below do not price`
+    : pl.rule === PlasticityRule.SGD
+      ? `SGD, ${h.effects.weightQuantization && stochastic ? `stochastic rounding onto the weight grid (${pl.roundingBits} random bits per write)` : "nearest rounding"}`
+      : pl.rule === PlasticityRule.ADAM
+        ? "Adam on a digital co-processor (two fp32 moments per parameter in its SRAM)"
+        : pl.rule === PlasticityRule.SIGN
+          ? "sign: one level per write"
+          : `ternary: one level per write past ${pl.ternaryThreshold} levels`;
+  return `plasticity circuit ${rule}; ${schedule}; streaming: one sample stream per chip instance, updated every tick of its own sample (a batch of B is B streams)`;
 }
 
 function timing(c: Circuit): EnergyDocument["timing"] {
@@ -281,6 +313,7 @@ export function formatEnergy(doc: EnergyDocument): string {
     `chip energy of '${doc.circuit}' on card ${doc.card.name} (${doc.card.title}); counts: ${doc.counts.source}, per sample of T = ${r.ticks} ticks (task ${r.task})`,
   );
   out.push(formatLines(doc.lines, doc.total, (l) => (l as EnergyDocument["lines"][number]).share));
+  out.push(doc.plasticity);
   const t = doc.timing;
   out.push(
     `time: a tick is ${quantity(t.tickSeconds, "s")} = ${t.cyclesPerTick} cycles at ${quantity(t.clockHz, "Hz")} (acceleration ${t.acceleration}); busiest core's pipeline: ${Object.entries(
@@ -336,8 +369,8 @@ export function formatEnergy(doc: EnergyDocument): string {
 function formatLines(lines: EnergyLine[], total: number, share: (l: EnergyLine) => number): string {
   const rows = lines.map((l) => [
     l.component,
-    count(l.amount) + (l.count === "seconds" ? " s" : ""),
-    `x ${quantity(l.unitEnergy, l.count === "seconds" ? "W" : "J")}`,
+    count(l.amount) + (l.count === "cycles" ? " cycles" : ""),
+    `x ${quantity(l.unitEnergy, "J")}`,
     `= ${joules(l.energy)}`,
     `${(100 * share(l)).toFixed(1)} %`,
     l.formula,

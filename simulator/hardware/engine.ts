@@ -21,6 +21,7 @@ import { VleError } from "../../circuits/errors.js";
 import {
   Loss,
   PlasticityMode,
+  PlasticityRule,
   Rounding,
   Rule,
   Signal,
@@ -44,6 +45,7 @@ import {
 import { zeroCounts, type OpCounts } from "../meters/counts.js";
 import type { Parameter } from "../optimizer.js";
 import { drawChip, factors, synapseFactors, type ChipDraws } from "./mismatch.js";
+import { PlasticityController } from "./plasticity/controller.js";
 import { planChip, type ChipPlan, type Destination, type Path, type TilePlan } from "./plan.js";
 import { BusyIntervals, EventQueue, Servers } from "./schedule.js";
 
@@ -183,6 +185,8 @@ export class HardwareEngine extends Engine {
   private readonly ranges = new Map<string, Range>();
   /** parameters as the optimizer updates them: W and learned F write into their pending buffers */
   private readonly applyList: Parameter[];
+  /** the chip's plasticity circuit: what each write event writes */
+  private readonly controller: PlasticityController;
   private readonly broadcastRegisters: Map<number, Register>[];
   private readonly targetRegisters: Register[];
   /** synapse-side errors (ADC codes of e) per population, B x n */
@@ -274,15 +278,17 @@ export class HardwareEngine extends Engine {
       this.refreshReads(xi, 0, this.crossbars[xi].rows, 0, this.crossbars[xi].cols);
 
     // the optimizer writes W (and a learned F) into pending buffers; the write task moves them into the array
-    this.applyList = this.parameters.map((p) => {
+    const controlled = this.parameters.map((p) => {
       const xi = this.crossbars.findIndex((x) => x.weightParam === p || x.feedbackParam === p);
-      if (xi < 0) return p;
+      if (xi < 0) return { param: p };
       const xh = this.xh[xi],
         pending = new Float64Array(p.values.length);
       if (this.crossbars[xi].weightParam === p) xh.pendingW = pending;
       else xh.pendingF = pending;
-      return { ...p, values: pending };
+      return { param: { ...p, values: pending }, storage: xh.storage };
     });
+    this.applyList = controlled.map((p) => p.param);
+    this.controller = new PlasticityController(h, circuit.learning, controlled, this.updater);
 
     const coreCount = this.plan.cores.length;
     this.dacs = this.plan.cores.map((k) => new Servers(`${k.name}.dac`, k.dacs));
@@ -417,6 +423,9 @@ export class HardwareEngine extends Engine {
     const { plan, x } = t,
       xh = this.xh[plan.crossbar],
       n = x.cols;
+    const stochastic =
+      this.effects.weightQuantization &&
+      this.controller.roundsStochastically(xh.storage!.rounding === Rounding.STOCHASTIC);
     const store = (values: Float64Array, pending: Float64Array) => {
       for (let i = plan.row0; i < plan.row0 + plan.rows; i++)
         for (let j = plan.col0; j < plan.col0 + plan.cols; j++) {
@@ -425,10 +434,7 @@ export class HardwareEngine extends Engine {
           pending[k] = 0;
           if (this.effects.weightQuantization) {
             const s = xh.storage!;
-            w = levelWeight(
-              s.rounding === Rounding.STOCHASTIC ? stochasticLevel(w, s, this.rounding.uniform()) : nearestLevel(w, s),
-              s,
-            );
+            w = levelWeight(stochastic ? stochasticLevel(w, s, this.rounding.uniform()) : nearestLevel(w, s), s);
           }
           values[k] = w;
         }
@@ -437,6 +443,8 @@ export class HardwareEngine extends Engine {
     if (xh.pendingF) store(x.feedback, xh.pendingF);
     this.refreshReads(plan.crossbar, plan.row0, plan.rows, plan.col0, plan.cols);
     this.counts.weightWrites += this.batch * plan.writeCells;
+    this.counts.weightReads += this.batch * plan.writeCells;
+    if (stochastic) this.counts.randomBits += this.batch * plan.writeCells * this.hardware.plasticity.roundingBits;
   }
 
   /** Writes every pending update now (at a reset or an export, the controller finishes its writes). */
@@ -1090,16 +1098,28 @@ export class HardwareEngine extends Engine {
         eSynapse = codes;
       }
       accumulateLocalUpdates(this.context, p, this.tileUpdate, eSynapse);
+      for (const x of p.afferent) {
+        if (!x.weightParam) continue;
+        this.counts.erProducts += B * x.rows * x.cols;
+        if (this.controller.accumulates) this.counts.accumulatorUpdates += B * x.rows * x.cols;
+      }
     });
+    this.controller.gathered();
     if (!apply) return;
     const pl = this.hardware.plasticity;
     if (this.effects.plasticitySchedule && pl.mode === PlasticityMode.EVERY_K && ++this.ticksSinceApply < pl.everyK)
       return;
     this.ticksSinceApply = 0;
-    this.updater.apply(this.applyList);
+    this.controller.write(pl.ternaryThreshold);
+    let cellWrites = 0;
     for (const p of this.populations) {
-      if (p.biasParam) this.counts.cellParameterWrites += B * p.size;
-      if (p.tauParam) this.counts.cellParameterWrites += B * p.size;
+      if (p.biasParam) cellWrites += B * p.size;
+      if (p.tauParam) cellWrites += B * p.size;
+    }
+    this.counts.cellParameterWrites += cellWrites;
+    if (this.controller.on && pl.rule === PlasticityRule.ADAM) {
+      const cells = this.tiles.reduce((a, t) => a + (t.plan.plastic ? t.plan.writeCells : 0), 0);
+      this.counts.coprocessorUpdates += B * cells + cellWrites;
     }
     for (const t of this.tiles) if (t.plan.plastic) t.writePending = true;
   }

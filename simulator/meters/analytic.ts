@@ -1,6 +1,15 @@
 // Operation counts derived from the compiled chip without simulating it: the per-tick dataflow (counts.ts definitions) times the ticks run.
 import { cyclesPerTick } from "../../circuits/hardware.js";
-import { Feedback, Flow, PlasticityMode, Rule, type Circuit, type Hardware } from "../../circuits/model.js";
+import {
+  Feedback,
+  Flow,
+  PlasticityMode,
+  PlasticityRule,
+  Rounding,
+  Rule,
+  type Circuit,
+  type Hardware,
+} from "../../circuits/model.js";
 import { VleError } from "../../circuits/errors.js";
 import { zeroCounts, type OpCounts } from "./counts.js";
 
@@ -27,6 +36,10 @@ export interface TickFlow {
   integrators: number;
   /** cells written per write event */
   writeCells: number;
+  /** of those, cells whose storage rounds stochastically */
+  stochasticWriteCells: number;
+  /** e*r products per tick: synapses of plastic crossbars into populations with error cells */
+  erProducts: number;
   parameterWrites: number;
   packets: number;
   packetHops: number;
@@ -51,6 +64,8 @@ export function tickFlow(c: Circuit, h: Hardware): TickFlow {
     adcs: 0,
     integrators: 0,
     writeCells: 0,
+    stochasticWriteCells: 0,
+    erProducts: 0,
     parameterWrites: 0,
     packets: 0,
     packetHops: 0,
@@ -66,7 +81,13 @@ export function tickFlow(c: Circuit, h: Hardware): TickFlow {
   for (const x of c.crossbars) {
     flow.forwardReads += x.rows * x.cols;
     if (transposed(c, x, learns)) flow.transposedReads += x.rows * x.cols;
-    if (x.plastic && learns.has(x.post)) flow.writeCells += x.rows * x.cols * (x.feedback === Feedback.LEARNED ? 2 : 1);
+    if (x.plastic && learns.has(x.post)) {
+      const cells = x.rows * x.cols * (x.feedback === Feedback.LEARNED ? 2 : 1);
+      flow.writeCells += cells;
+      flow.erProducts += x.rows * x.cols;
+      if (h.weights.find((w) => w.crossbar === x.name)?.rounding === Rounding.STOCHASTIC)
+        flow.stochasticWriteCells += cells;
+    }
   }
   for (const b of c.broadcasts) flow.broadcastReads += b.weights.length;
   for (const p of c.populations) {
@@ -165,6 +186,20 @@ export function analyticCounts(c: Circuit, work: Workload): OpCounts {
   counts.integratorTicks = ticks * f.integrators;
   counts.weightWrites = writeEvents * f.writeCells;
   counts.cellParameterWrites = writeEvents * f.parameterWrites;
+  // the plasticity circuit: every tick's e*r products (into an accumulator with every-K writes), the read of each
+  // read-modify-write, the random bits of stochastic rounding (not under sign and ternary rules), Adam's updates
+  const pl = h.plasticity;
+  const levels = h.effects.plasticityCircuit && (pl.rule === PlasticityRule.SIGN || pl.rule === PlasticityRule.TERNARY);
+  counts.erProducts = learn ? ticks * f.erProducts : 0;
+  const accumulates = h.effects.plasticityCircuit && h.effects.plasticitySchedule && pl.mode === PlasticityMode.EVERY_K;
+  counts.accumulatorUpdates = accumulates ? counts.erProducts : 0;
+  counts.weightReads = counts.weightWrites;
+  counts.randomBits =
+    h.effects.weightQuantization && !levels ? writeEvents * f.stochasticWriteCells * pl.roundingBits : 0;
+  counts.coprocessorUpdates =
+    h.effects.plasticityCircuit && pl.rule === PlasticityRule.ADAM
+      ? writeEvents * (f.writeCells + f.parameterWrites)
+      : 0;
   counts.packets = ticks * f.packets;
   counts.packetHops = ticks * f.packetHops;
   let idle = 0;

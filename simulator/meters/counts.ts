@@ -39,6 +39,19 @@ export interface OpCounts {
   weightWrites: number;
   /** per-neuron parameter writes: plastic biases and plastic tau_m, one per neuron per write event */
   cellParameterWrites: number;
+  /**
+   * e*r products of the plasticity controller: per tick, one per synapse of every plastic crossbar whose post
+   * neurons have error cells (a learned feedback matrix takes the same product), per sample stream
+   */
+  erProducts: number;
+  /** synapse cells read by the controller before it writes them (the read half of each read-modify-write): one per weight write */
+  weightReads: number;
+  /** random bits drawn for stochastic rounding: rounding_bits per write of a stochastically rounded cell (SGD and Adam rules) */
+  randomBits: number;
+  /** update accumulator read-modify-writes (every-K writes): one per e*r product */
+  accumulatorUpdates: number;
+  /** parameter updates computed by the Adam co-processor: one per written cell and cell parameter per write event */
+  coprocessorUpdates: number;
   /** packets sent between cores: one per word of every route per tick */
   packets: number;
   /** packet-hops: sum over packets of the links each crosses */
@@ -59,6 +72,11 @@ export const countKeys = [
   "integratorTicks",
   "weightWrites",
   "cellParameterWrites",
+  "erProducts",
+  "weightReads",
+  "randomBits",
+  "accumulatorUpdates",
+  "coprocessorUpdates",
   "packets",
   "packetHops",
   "idleCycles",

@@ -1,16 +1,16 @@
 // The chip's energy and time from its operation counts and a technology card: one priced line per counted operation, each naming its card entries.
 import { VleError } from "../../circuits/errors.js";
-import type { Circuit } from "../../circuits/model.js";
+import { PlasticityMode, PlasticityRule, type Circuit } from "../../circuits/model.js";
 import { chipEnergyEntries, entry, requireEntries, type TechCard } from "../../circuits/tech.js";
 import type { OpCounts } from "./counts.js";
 
 /** One component of the energy: count x unit energy = energy, traceable to the count and the card entries. */
 export interface EnergyLine {
   component: string;
-  /** what is counted: an OpCounts field, "seconds" for static power, or the baseline's unit (MACs, bits, operations) */
-  count: keyof OpCounts | "seconds" | "MACs" | "bits" | "operations";
+  /** what is counted: an OpCounts field (static power: cycles) or the baseline's unit (MACs, bits, operations) */
+  count: keyof OpCounts | "MACs" | "bits" | "operations";
   amount: number;
-  /** joules per counted operation (per second for static power) */
+  /** joules per counted operation (per clock cycle for static power) */
   unitEnergy: number;
   /** how the unit energy is made, in card entries and circuit fields */
   formula: string;
@@ -30,6 +30,14 @@ export interface EnergyReport {
   ticks: number;
   perSample: { energy: number; seconds: number };
 }
+
+/** Bits of the Adam co-processor's state per parameter: the two fp32 moments. */
+export const ADAM_STATE_BITS = 64;
+/**
+ * fp32 operations of one Adam update: first moment (2 multiplies, 1 add), second moment (3 multiplies, 1 add),
+ * bias corrections (2), square root, add of epsilon, divide, scale by the rate and add to the weight.
+ */
+export const ADAM_OPS = 14;
 
 /** Mean bits per stored cell over the crossbars selected (weighted by cells). */
 function meanBits(c: Circuit, select: (x: Circuit["crossbars"][number]) => boolean): number {
@@ -98,6 +106,23 @@ export function chipEnergy(c: Circuit, counts: OpCounts, card: TechCard): Energy
   );
   const integrator = integratorEnergy(c, card);
   const read = e("crossbar_read_energy");
+  const pl = h.plasticity;
+  const accumulates = h.effects.plasticityCircuit && h.effects.plasticitySchedule && pl.mode === PlasticityMode.EVERY_K;
+  const adam = h.effects.plasticityCircuit && pl.rule === PlasticityRule.ADAM;
+  const plasticCells = c.crossbars.reduce(
+    (a, x) => a + (x.plastic ? x.rows * x.cols * (x.feedbackWeights.length > 0 ? 2 : 1) : 0),
+    0,
+  );
+  const cellParameters = c.populations.reduce(
+    (a, p) => a + (p.plasticBias ? p.size : 0) + (p.plasticTauM ? p.size : 0),
+    0,
+  );
+  // static: weights, and the accumulators and Adam moments the plasticity circuit keeps
+  const stateBits =
+    storedBits +
+    (accumulates ? plasticCells * pl.accumulatorBits : 0) +
+    (adam ? (plasticCells + cellParameters) * ADAM_STATE_BITS : 0);
+  const weightRead = e("weight_read_energy_per_bit");
   const lines: Omit<EnergyLine, "energy">[] = [
     {
       component: "crossbar forward reads",
@@ -185,11 +210,51 @@ export function chipEnergy(c: Circuit, counts: OpCounts, card: TechCard): Energy
       entries: ["idle_cycle_energy"],
     },
     {
-      component: "static: weight storage leakage",
-      count: "seconds",
-      amount: seconds,
-      unitEnergy: storedBits * e("sram_leakage_per_bit"),
-      formula: `${storedBits} stored bits x sram_leakage_per_bit (W)`,
+      component: "e*r products (plasticity controller)",
+      count: "erProducts",
+      amount: counts.erProducts,
+      unitEnergy: e("plasticity_mac_energy"),
+      formula: "plasticity_mac_energy",
+      entries: ["plasticity_mac_energy"],
+    },
+    {
+      component: "weight reads (read-modify-write)",
+      count: "weightReads",
+      amount: counts.weightReads,
+      unitEnergy: writeBits * weightRead,
+      formula: `${+writeBits.toPrecision(4)} bits x weight_read_energy_per_bit`,
+      entries: ["weight_read_energy_per_bit", "hardware.weights.bits"],
+    },
+    {
+      component: "random bits (stochastic rounding)",
+      count: "randomBits",
+      amount: counts.randomBits,
+      unitEnergy: e("random_bit_energy"),
+      formula: "random_bit_energy",
+      entries: ["random_bit_energy"],
+    },
+    {
+      component: "update accumulators (every-K)",
+      count: "accumulatorUpdates",
+      amount: counts.accumulatorUpdates,
+      unitEnergy: 2 * pl.accumulatorBits * weightRead,
+      formula: `2 x ${pl.accumulatorBits} accumulator bits x weight_read_energy_per_bit (read and write)`,
+      entries: ["weight_read_energy_per_bit", "hardware.plasticity.accumulator_bits"],
+    },
+    {
+      component: "Adam co-processor updates",
+      count: "coprocessorUpdates",
+      amount: counts.coprocessorUpdates,
+      unitEnergy: 2 * ADAM_STATE_BITS * weightRead + ADAM_OPS * e("coprocessor_op_energy"),
+      formula: `2 x ${ADAM_STATE_BITS} moment bits x weight_read_energy_per_bit + ${ADAM_OPS} x coprocessor_op_energy`,
+      entries: ["weight_read_energy_per_bit", "coprocessor_op_energy"],
+    },
+    {
+      component: "static: storage leakage",
+      count: "cycles",
+      amount: counts.cycles,
+      unitEnergy: (stateBits * e("sram_leakage_per_bit")) / h.clockHz,
+      formula: `${stateBits} stored bits (weights${accumulates ? ", accumulators" : ""}${adam ? ", Adam moments" : ""}) x sram_leakage_per_bit / clock`,
       entries: ["sram_leakage_per_bit", "hardware.weights.bits"],
     },
   ];
