@@ -77,4 +77,10 @@ export const commands: readonly CommandEntry[] = [
       "check a circuit's properties over random bounded drives (fast-check), shrinking any failure to a short counterexample that 'vle simulate --input' replays; exit 0: all pass, 1: a property failed, 2: usage",
     load: () => import("./commands/verify.js").then(module("registerVerify")),
   },
+  {
+    name: "report",
+    summary:
+      "write one self-contained HTML page (learning curves, weights, waveforms, energy, timing, verify results) from what the other commands wrote",
+    load: () => import("./commands/report.js").then(module("registerReport")),
+  },
 ];

@@ -12,6 +12,8 @@ import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from
 import { energySvg } from "../../report/energy-svg.js";
 import { accelergyActionCounts } from "../../report/accelergy.js";
 import { loadCircuit } from "../../load/load.js";
+import { writeReport } from "../../report/page.js";
+import { checkReportPath, newReport, reportOption } from "../report-option.js";
 import { integer, renamedOption } from "../options.js";
 
 export interface EnergyOptions {
@@ -121,14 +123,17 @@ export function registerEnergy(program: Command): void {
     )
     .option("--samples <n>", "training sequences simulated with --counts simulated", integer("--samples", 1))
     .option("--seed <n>", "task seed", integer("--seed", 0));
-  renamedOption(command, "--target", "--chip").action(
-    (path: string, opts: EnergyOptions & { json?: boolean; svg?: string; accelergy?: string }) => {
+  renamedOption(reportOption(command), "--target", "--chip").action(
+    (path: string, opts: EnergyOptions & { json?: boolean; svg?: string; accelergy?: string; report?: string }) => {
+      checkReportPath(opts.report);
       const doc = energyCommand(path, opts);
       if (opts.svg) writeFileAtomic(opts.svg, energySvg(doc));
       if (opts.accelergy) writeFileAtomic(opts.accelergy, accelergyActionCounts(doc));
+      if (opts.report)
+        writeReport(opts.report, { ...newReport(`vle energy: ${doc.circuit} on ${doc.card.name}`), energy: doc });
       process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatEnergy(doc) + "\n");
-      if (opts.svg && !opts.json) process.stdout.write(`wrote ${opts.svg}\n`);
-      if (opts.accelergy && !opts.json) process.stdout.write(`wrote ${opts.accelergy}\n`);
+      const wrote = [opts.svg, opts.accelergy, opts.report].filter(Boolean);
+      if (wrote.length && !opts.json) process.stdout.write(`wrote ${wrote.join(", ")}\n`);
     },
   );
 }

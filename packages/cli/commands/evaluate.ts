@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { predict } from "../../tasks/task.js";
 import { loadCircuit } from "../../load/load.js";
+import { writeReport } from "../../report/page.js";
+import { checkReportPath, newReport } from "../report-option.js";
 import { chooseTask, taskOptions, type TaskChoice } from "../task-options.js";
 
 export interface EvaluateResult {
@@ -36,8 +38,11 @@ export function registerEvaluate(program: Command): void {
     .command("evaluate")
     .argument("<circuit>", "trained circuit (.pb/.json) or a description")
     .option("--json", "print the result as JSON")
-    .action(async (file: string, opts: TaskChoice & { json?: boolean }) => {
+    .option("--report <page.html>", "also write a self-contained HTML report of this run (charts, tables)")
+    .action(async (file: string, opts: TaskChoice & { json?: boolean; report?: string }) => {
+      checkReportPath(opts.report);
       const r = await evaluateCommand(file, opts);
+      if (opts.report) writeReport(opts.report, { ...newReport(`vle evaluate: ${r.circuit}`), evaluation: r });
       if (opts.json) return void process.stdout.write(JSON.stringify(r, null, 2) + "\n");
       const lines = [
         `${r.circuit} on ${r.data}: ${r.sequences} sequences of ${r.stepsPerSequence} steps`,

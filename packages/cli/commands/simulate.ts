@@ -10,6 +10,9 @@ import { TraceRecorder, parseRecordSelection } from "../../../simulator/recorder
 import { VcdRecorder } from "../../../simulator/recorders/vcd.js";
 import { feedStimulus, readStimulus, type Stimulus } from "../../../simulator/stimulus.js";
 import { loadCircuit } from "../../load/load.js";
+import { readTrace } from "../../report/inputs.js";
+import { writeReport } from "../../report/page.js";
+import { checkReportPath, newReport } from "../report-option.js";
 import { integer } from "../options.js";
 
 export interface SimulateOptions {
@@ -181,12 +184,26 @@ export function registerSimulate(program: Command): void {
       "hardware mode: seed of mismatch, thermal noise and stochastic rounding (default: the chip's)",
       integer("--seed", 0, 2 ** 32 - 1),
     )
-    .action((file: string, opts: SimulateOptions, command: Command) => {
+    .option("--json", "print the run's summary as JSON")
+    .option(
+      "--report <page.html>",
+      "also write a self-contained HTML report: the recorded waveforms (needs -o), timing",
+    )
+    .action((file: string, opts: SimulateOptions & { json?: boolean; report?: string }, command: Command) => {
       if (!opts.out && !opts.vcd)
         command.error("error: required option '--out <trace.csv>' not specified (or give --vcd <waves.vcd>)");
+      checkReportPath(opts.report);
+      if (opts.report && !opts.out) throw new UsageError(`--report shows the recorded trace: give -o <trace.csv> too`);
       const s = simulate(file, opts);
+      if (opts.report)
+        writeReport(opts.report, {
+          ...newReport(`vle simulate: ${s.circuit}`),
+          waveforms: readTrace(opts.out!),
+          ...(s.timing ? { timing: s.timing } : {}),
+        });
+      if (opts.json) return void process.stdout.write(JSON.stringify(s, null, 2) + "\n");
       const total = s.steps.reduce((a, b) => a + b, 0);
-      const wrote = [opts.out && `${opts.out} (${s.rows} rows x ${s.columns} columns)`, opts.vcd]
+      const wrote = [opts.out && `${opts.out} (${s.rows} rows x ${s.columns} columns)`, opts.vcd, opts.report]
         .filter(Boolean)
         .join(" and ");
       process.stdout.write(

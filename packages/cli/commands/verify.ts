@@ -1,6 +1,9 @@
 // `vle verify`: property-based verification of a circuit (bounded, settles, compiles-faithfully, quantization-bound, descends, deterministic, roundtrip).
 import { InvalidArgumentError, type Command } from "commander";
+import type { VerifySection } from "../../report/document.js";
+import { writeReport } from "../../report/page.js";
 import { integer } from "../options.js";
+import { checkReportPath, newReport, reportOption } from "../report-option.js";
 import { formatReport, loadTarget, propertyNames, properties, reportJson, verify } from "../../verify/index.js";
 
 export interface VerifyCommandOptions {
@@ -19,7 +22,7 @@ const propertyName = (value: string, previous: string[] = []) => {
 };
 
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command("verify")
     .addHelpText("after", `\nProperties:\n${properties.map((p) => `  ${p.name}\n      ${p.summary}`).join("\n")}\n`)
     .argument("<circuit>", "network description (.yaml/.json) or compiled circuit (.pb/.json)")
@@ -36,16 +39,20 @@ export function registerVerify(program: Command): void {
       integer("--max-steps", 1),
     )
     .option("--json", "print the report as JSON")
-    .option("--out-dir <dir>", "where counterexample tables go (default: the current directory)")
-    .action((file: string, opts: VerifyCommandOptions) => {
-      const report = verify(loadTarget(file), {
-        properties: opts.property,
-        runs: opts.runs,
-        seed: opts.seed,
-        maxSteps: opts.maxSteps,
-        outDir: opts.outDir,
-      });
-      process.stdout.write(opts.json ? JSON.stringify(reportJson(report), null, 2) + "\n" : formatReport(report));
-      if (!report.passed) process.exitCode = 1;
+    .option("--out-dir <dir>", "where counterexample tables go (default: the current directory)");
+  reportOption(command).action((file: string, opts: VerifyCommandOptions & { report?: string }) => {
+    checkReportPath(opts.report);
+    const report = verify(loadTarget(file), {
+      properties: opts.property,
+      runs: opts.runs,
+      seed: opts.seed,
+      maxSteps: opts.maxSteps,
+      outDir: opts.outDir,
     });
+    const json = reportJson(report) as VerifySection;
+    if (opts.report) writeReport(opts.report, { ...newReport(`vle verify: ${report.circuit}`), verify: json });
+    process.stdout.write(opts.json ? JSON.stringify(json, null, 2) + "\n" : formatReport(report));
+    if (opts.report && !opts.json) process.stdout.write(`wrote ${opts.report}\n`);
+    if (!report.passed) process.exitCode = 1;
+  });
 }
