@@ -15,6 +15,7 @@ describe("vle train --data / vle evaluate --data", () => {
   it("trains on .npz with a .npz test set: the test loss falls from near ln 2 to below 0.3, accuracy at least 0.95", () => {
     const run = vle(
       "train",
+      "--json",
       fixture("sign.yaml"),
       "--data",
       fixture("sign-train.npz"),

@@ -53,6 +53,7 @@ describe("SIGKILL at random moments", () => {
     epochs = 3;
   const args = [
     "train",
+    "--json",
     "examples/lagline.yaml",
     "--task",
     "lagline",
@@ -177,6 +178,7 @@ describe("numerical trouble stops training", () => {
     const checkpoint = at("railed.ckpt.json");
     const args = [
       "train",
+      "--json",
       description,
       "--task",
       "lagline",

@@ -17,6 +17,7 @@ describe("vle train --resume after SIGKILL", () => {
   // 40 sequences in batches of 2: 20 batches of 2000 steps per epoch, a checkpoint after every batch
   const args = [
     "train",
+    "--json",
     "examples/lagline.yaml",
     "--task",
     "lagline",
@@ -68,8 +69,20 @@ describe("vle train --resume after SIGKILL", () => {
 });
 
 describe("vle train and vle demo", () => {
-  it("vle train examples/lagline.yaml --task lagline recovers the teacher and prints a JSON summary", () => {
-    const run = vle("train", "examples/lagline.yaml", "--task", "lagline");
+  it("without --json, vle train ends with a readable table of the test metrics before and after", () => {
+    const run = vle("train", "examples/lagline.yaml", "--task", "lagline", "--epochs", "2");
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^trained 'lagline' on lagline with rule vle: 2 epochs of \d+ sequences x \d+ steps, batch \d+/,
+    );
+    const mse = /^ {2}testMse +([\d.e+-]+) +([\d.e+-]+)$/m.exec(run.stdout);
+    expect(mse, run.stdout).not.toBeNull();
+    expect(Number(mse![2])).toBeLessThan(Number(mse![1]));
+    expect(run.stdout).not.toContain("{");
+  });
+
+  it("vle train examples/lagline.yaml --task lagline --json recovers the teacher and prints a JSON summary", () => {
+    const run = vle("train", "examples/lagline.yaml", "--task", "lagline", "--json");
     expect(run.status, run.stderr).toBe(0);
     const s = JSON.parse(run.stdout);
     expect(s).toMatchObject({ task: "lagline", circuit: "lagline", rule: "vle", epochs: 10, seed: 0 });

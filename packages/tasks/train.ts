@@ -344,7 +344,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     ? new cliProgress.SingleBar(
         {
           format:
-            "{task} epoch {epoch}/{epochs} |{bar}| {value}/{total} batches | loss {loss} | {headline} {metric} | {eta_formatted} left",
+            "{task} epoch {epoch}/{epochs} |{bar}| {value}/{total} batches | loss {loss} | test {headline} {metric} ({when}) | {eta_formatted} left",
           stream: process.stderr,
           noTTYOutput: !process.stderr.isTTY,
           notTTYSchedule: 5000,
@@ -353,7 +353,9 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
         cliProgress.Presets.shades_classic,
       )
     : undefined;
+  // the test metric is measured once per epoch: the bar says which epoch it belongs to, so it never reads as current
   const lastMetric = () => formatMetric((history.at(-1)?.metrics ?? initial)[task.headline.name]);
+  const metricWhen = () => (history.length ? `after epoch ${history.at(-1)!.epoch}` : "before training");
   bar?.start(epochs * perEpoch, Math.min(epoch * perEpoch + batch, epochs * perEpoch), {
     task: task.name,
     epoch: Math.min(epoch + 1, epochs),
@@ -361,6 +363,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     loss: "-",
     headline: task.headline.name,
     metric: lastMetric(),
+    when: metricWhen(),
   });
 
   const sequences: Sequence[] = [];
@@ -405,6 +408,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
         epoch: epoch + 1,
         loss: formatMetric(running.count ? running.loss / running.count : history.at(-1)?.trainLoss),
         metric: lastMetric(),
+        when: metricWhen(),
       });
     }
   }

@@ -1,12 +1,16 @@
-// `vle train`: trains a circuit on a task or the user's data with its learning rule, checkpointing and resuming exactly; prints a JSON summary.
+// `vle train`: trains a circuit on a task or the user's data with its learning rule, checkpointing and resuming exactly; prints a readable summary (JSON with --json) and optionally an HTML report.
 import { InvalidArgumentError, type Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { UsageError } from "../../../circuits/errors.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
-import { train, type TrainResult } from "../../tasks/train.js";
+import { train, type TrainResult, type TrainSummary } from "../../tasks/train.js";
+import { crossbarWeights } from "../../report/document.js";
+import { readReference } from "../../report/inputs.js";
+import { writeReport } from "../../report/page.js";
 import { loadCircuit } from "../../load/load.js";
 import { integer, renamedOption } from "../options.js";
+import { checkReportPath, newReport, reportOption } from "../report-option.js";
 import { chooseTask, taskOptions, type TaskChoice } from "../task-options.js";
 
 export interface TrainCommandOptions extends TaskChoice {
@@ -23,6 +27,10 @@ export interface TrainCommandOptions extends TaskChoice {
   validation?: number;
   plateau?: PlateauOptions;
   carryState?: boolean;
+  /** write an HTML report of the run here */
+  report?: string;
+  /** reference learning curves for the report */
+  reference?: string;
 }
 
 /** Loads the circuit (unless given one), makes the task (built-in or from data files) and trains; the task's defaults fill in epochs and batch. */
@@ -46,7 +54,39 @@ export async function trainCommand(file: string | Circuit, options: TrainCommand
     carryState: options.carryState,
   });
   if (options.out) writeCircuit(options.out, result.circuit);
+  if (options.report) {
+    const doc = newReport(`vle train: ${result.summary.circuit} on ${result.summary.task}`);
+    doc.training = result.summary;
+    doc.weights = { before: crossbarWeights(circuit), after: crossbarWeights(result.circuit) };
+    if (options.reference) doc.reference = readReference(options.reference);
+    writeReport(options.report, doc);
+  }
   return result;
+}
+
+const number = (x: number | boolean | undefined) =>
+  typeof x !== "number"
+    ? String(x ?? "-")
+    : Number.isInteger(x)
+      ? String(x)
+      : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5
+        ? x.toPrecision(4)
+        : x.toExponential(3);
+
+/** The human-readable end of a run: what trained on what, and each test metric before and after. */
+export function trainSummaryText(s: TrainSummary): string {
+  const numeric = Object.keys(s.final).filter((k) => typeof s.final[k] === "number");
+  const width = Math.max(...numeric.map((k) => k.length));
+  return [
+    `trained '${s.circuit}' on ${s.task} with rule ${s.rule}: ${s.epochs} epochs of ${s.trainSize} sequences x ${s.stepsPerSequence} steps, batch ${s.batch}, ${s.wallSeconds.toFixed(1)} s`,
+    `  test metric${" ".repeat(Math.max(1, width - 9))}before       after`,
+    ...numeric.map(
+      (k) => `  ${k.padEnd(width + 2)}${number(s.initial[k]).padStart(10)}  ${number(s.final[k]).padStart(10)}`,
+    ),
+    ...Object.keys(s.final)
+      .filter((k) => typeof s.final[k] === "boolean")
+      .map((k) => `  ${k}: ${s.final[k] ? "yes" : "no"}`),
+  ].join("\n");
 }
 
 /** --plateau patience:factor, as torch's ReduceLROnPlateau(patience, factor) */
@@ -99,8 +139,16 @@ export function registerTrain(program: Command): void {
     command,
     "train on your own data: .npz or .h5 with x [N,T] or [N,T,C] and labels y [N] or targets [N,T,K]; .csv (one row per step, a sample column); or x=x.npy,y=y.npy",
   );
-  renamedOption(command, "--output", "--out").action(async (file: string, opts: TrainCommandOptions) => {
-    const { summary } = await trainCommand(file, opts);
-    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-  });
+  reportOption(command)
+    .option("--reference <curves.json>", "with --report: reference learning curves to draw beside this run's")
+    .option("--json", "print the summary as JSON (default: a readable table)");
+  renamedOption(command, "--output", "--out").action(
+    async (file: string, opts: TrainCommandOptions & { json?: boolean }) => {
+      checkReportPath(opts.report);
+      const { summary } = await trainCommand(file, opts);
+      if (opts.json) return void process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+      const wrote = [opts.out, opts.report].filter(Boolean);
+      process.stdout.write(trainSummaryText(summary) + "\n" + (wrote.length ? `wrote ${wrote.join(", ")}\n` : ""));
+    },
+  );
 }
