@@ -45,8 +45,8 @@ export interface TrainOptions {
   plateau?: PlateauOptions;
   /** keep the network state from one batch to the next instead of starting every batch from zero */
   carryState?: boolean;
-  /** called after every epoch with its record (results written as the run goes) */
-  onEpoch?: (record: EpochRecord) => void;
+  /** called after every epoch with its record, the test metrics before training and the circuit as trained so far */
+  onEpoch?: (record: EpochRecord, initial: Metrics, trained: () => Circuit) => void;
 }
 
 export interface EpochRecord {
@@ -400,7 +400,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
         running = { loss: 0, count: 0 };
         epochOrderState = order.state;
         save(epoch + 1, 0);
-        options.onEpoch?.(record);
+        options.onEpoch?.(record, initial, () => engine.exportCircuit());
       } else if (every > 0 && batch % every === 0) {
         save(epoch, batch);
       }
