@@ -23,6 +23,7 @@
 import { VleError } from "../../circuits/errors.js";
 import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Circuit, type Crossbar } from "../../circuits/model.js";
 import { validate } from "../../circuits/validate.js";
+import { matrixColumn, neuronColumn, type NeuronParameter, type NeuronSignal } from "../../circuits/signals.js";
 import { version } from "../version.js";
 
 /** Samples of named channels at `times` (model time units). Channel names are `<element>[<index>]`. */
@@ -67,7 +68,7 @@ export interface SpiceProbe {
 }
 
 /** Signals of a cell (u, u_prosp, r, v, e) and learnable parameters (W, b, tau_m). */
-export type ProbeQuantity = "u" | "u_prosp" | "r" | "v" | "e" | "W" | "b" | "tau_m";
+export type ProbeQuantity = NeuronSignal | NeuronParameter | "W";
 export const parameterQuantities: readonly ProbeQuantity[] = ["W", "b", "tau_m"];
 
 export interface SpiceNetlist {
@@ -224,7 +225,10 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     cols = 0,
   ) =>
     probes.push({
-      signal: `${element}.${quantity}[${cols ? `${Math.floor(index / cols)},${index % cols}` : index}]`,
+      signal:
+        quantity === "W"
+          ? matrixColumn(element, quantity, Math.floor(index / cols), index % cols)
+          : neuronColumn(element, quantity, index),
       element,
       quantity,
       index,
@@ -379,8 +383,8 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
       cell.bias = p.bias.map((b, i) =>
         V(
           parameterNode(
-            claim(`b_${spiceName(p.name)}_${i}`, `${p.name}.b[${i}]`),
-            `${p.name}.b[${i}]`,
+            claim(`b_${spiceName(p.name)}_${i}`, neuronColumn(p.name, "b", i)),
+            neuronColumn(p.name, "b", i),
             b,
             etaRate,
             V(cell.e![i]),
@@ -392,11 +396,11 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     }
     if (p.plasticTauM && c.learning.etaTau > 0) {
       cell.tauM = p.tauM.map((tau, i) => {
-        const node = claim(`tau_${spiceName(p.name)}_${i}`, `${p.name}.tau_m[${i}]`);
+        const node = claim(`tau_${spiceName(p.name)}_${i}`, neuronColumn(p.name, "tau_m", i));
         const udot = `${num(timeUnit / capacitance)}*i(Vcm_${spiceName(p.name)}_${i})`;
         parameterNode(
           node,
-          `${p.name}.tau_m[${i}]`,
+          neuronColumn(p.name, "tau_m", i),
           tau,
           etaTauRate,
           `-${V(cell.e![i])}*${udot}`,
@@ -419,7 +423,7 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
       w = x.weights.map((w0, k) => {
         const i = Math.floor(k / x.cols),
           j = k % x.cols;
-        const owner = `${x.name}.W[${i},${j}]`;
+        const owner = matrixColumn(x.name, "W", i, j);
         const node = claim(`w_${spiceName(x.name)}_${i}_${j}`, owner);
         parameterNode(
           node,

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../../circuits/files.js";
 import { Optimizer, cloneCircuit, type Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
+import { errorSignals, neuronSignals } from "../../circuits/signals.js";
 import type { Waveforms } from "../../compiler/exporters/spice.js";
 import { compileFile } from "../../compiler/index.js";
 import { createLagline } from "../tasks/lagline.js";
@@ -148,7 +149,7 @@ export function caseRow(c: SpiceCase, r: CheckReport): string {
   const worstOf = (xs: number[]) => (xs.length ? pct(Math.max(...xs)) : "-");
   const sim = r.simulator.map((s) => `${s.seconds.toFixed(2)} s (dt/${s.refine})`).join(", ");
   const byRefine = (kinds: string[]) => r.simulator.map((_, k) => pct(worst(kinds, k))).join(" → ");
-  return `| ${c.name} | ${byRefine(["u", "u_prosp", "r"])} | ${byRefine(["v", "e"])} | ${worstOf(params.map((s) => s.final![last]))} | ${worstOf(params.map((s) => s.change![last] ?? 0))} | ${r.ngspice.seconds.toFixed(2)} s, ${r.ngspice.points} points | ${sim} | ${r.ngspice.warnings.length} |`;
+  return `| ${c.name} | ${byRefine(neuronSignals.filter((s) => !errorSignals.includes(s)))} | ${byRefine([...errorSignals])} | ${worstOf(params.map((s) => s.final![last]))} | ${worstOf(params.map((s) => s.change![last] ?? 0))} | ${r.ngspice.seconds.toFixed(2)} s, ${r.ngspice.points} points | ${sim} | ${r.ngspice.warnings.length} |`;
 }
 
 /** The parameters that moved most: initial -> final in ngspice and in the engine at the finest dt. */

@@ -18,6 +18,7 @@ import {
   type Waveforms,
 } from "../../compiler/exporters/spice.js";
 import { Engine } from "../../simulator/engine.js";
+import { stateArray } from "../../circuits/signals.js";
 import { runNgspice, type NgspiceRun } from "./ngspice.js";
 import { rawTime, vector } from "./rawfile.js";
 import { Interpolator } from "./waveforms.js";
@@ -224,7 +225,7 @@ function reader(engine: Engine, p: SpiceProbe): () => number {
     }
     default: {
       const pop = engine.population(p.element);
-      const key = ({ u: "u", u_prosp: "uProsp", r: "r", v: "v", e: "e" } as const)[p.quantity];
+      const key = stateArray[p.quantity];
       return () => pop.now[key][i];
     }
   }

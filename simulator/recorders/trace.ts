@@ -9,16 +9,22 @@
 // (`l1.r[2]`, `x_to_l0.W[0,1]`), a bare signal for that signal of every population or crossbar that has it (`r`,
 // `e`, `W`), or `all`. Crossbar names in the old form (`x->l0`, before names became shell-safe) are still read.
 import { VleError } from "../../circuits/errors.js";
+import {
+  errorSignals,
+  matrixColumn,
+  neuronColumn,
+  neuronParameters,
+  neuronSignals,
+  stateArray,
+  type Matrix,
+  type NeuronParameter,
+  type NeuronSignal,
+} from "../../circuits/signals.js";
 import type { CrossbarState, Engine, PopulationSignals, PopulationState } from "../engine.js";
 import { AtomicTextFile } from "./atomic-text.js";
 
-/** Per-neuron signals users name, and the engine state array each reads. */
-const neuronSignals = { u: "u", u_prosp: "uProsp", r: "r", v: "v", e: "e" } as const satisfies Record<
-  string,
-  keyof PopulationSignals
->;
-type NeuronSignal = keyof typeof neuronSignals;
-const errorSignals: readonly NeuronSignal[] = ["v", "e"];
+/** The engine state array each neuron signal reads. */
+const stateOf: Record<NeuronSignal, keyof PopulationSignals> = stateArray;
 
 /** One recorded block of columns: a state signal (per batch slot) or a parameter array (shared by the batch). */
 type Group =
@@ -53,16 +59,18 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
     if (item === "") throw new VleError(`--record '${spec}': an empty item; separate items by single commas`);
     if (item === "all") {
       for (const p of engine.populations) for (const signal of signalsOf(p)) addPopulation(p, signal, undefined, item);
-      for (const p of engine.populations) for (const name of ["tau_m", "b"]) addPopulation(p, name, undefined, item);
+      for (const p of engine.populations) for (const name of neuronParameters) addPopulation(p, name, undefined, item);
       for (const x of engine.crossbars) for (const name of matricesOf(x)) addCrossbar(x, name, undefined, item);
       continue;
     }
     if (/^[A-Za-z_]+$/.test(item)) {
-      const populations = engine.populations.filter((p) => [...signalsOf(p), "tau_m", "b"].includes(item));
-      const crossbars = engine.crossbars.filter((x) => matricesOf(x).includes(item));
+      const populations = engine.populations.filter((p) =>
+        ([...signalsOf(p), ...neuronParameters] as string[]).includes(item),
+      );
+      const crossbars = engine.crossbars.filter((x) => (matricesOf(x) as string[]).includes(item));
       if (populations.length + crossbars.length === 0)
         throw new VleError(
-          `--record '${item}': no population or crossbar has a signal '${item}'; signals: u, u_prosp, r, v, e, tau_m, b (populations), W, F (crossbars)`,
+          `--record '${item}': no population or crossbar has a signal '${item}'; signals: ${[...neuronSignals, ...neuronParameters].join(", ")} (populations), W, F (crossbars)`,
         );
       for (const p of populations) addPopulation(p, item, undefined, item);
       for (const x of crossbars) addCrossbar(x, item, undefined, item);
@@ -91,7 +99,7 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
   function addPopulation(p: PopulationState, signal: string, index: number[] | undefined, item: string): void {
     const name = p.spec.name,
       n = p.size;
-    const choices = [...signalsOf(p), "tau_m", "b"];
+    const choices: string[] = [...signalsOf(p), ...neuronParameters];
     if (!choices.includes(signal)) {
       const why = errorSignals.includes(signal as NeuronSignal)
         ? `population '${name}' has no error cell, so no ${signal}; `
@@ -101,16 +109,16 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
     if (index && (index.length !== 1 || !(index[0] < n)))
       throw new VleError(`--record '${item}': population '${name}' has ${n} neurons; index them [0]..[${n - 1}]`);
     const indices = index ?? range(n);
-    const names = indices.map((i) => `${name}.${signal}[${i}]`);
+    const names = indices.map((i) => neuronColumn(name, signal as NeuronSignal | NeuronParameter, i));
     if (signal === "tau_m" || signal === "b")
       add({ kind: "parameter", values: signal === "tau_m" ? p.tauM : p.bias, indices }, names);
-    else add({ kind: "signal", population: p, signal: neuronSignals[signal as NeuronSignal], indices }, names);
+    else add({ kind: "signal", population: p, signal: stateOf[signal as NeuronSignal], indices }, names);
   }
 
   function addCrossbar(x: CrossbarState, matrix: string, index: number[] | undefined, item: string): void {
     const name = x.spec.name,
       choices = matricesOf(x);
-    if (!choices.includes(matrix))
+    if (!(choices as string[]).includes(matrix))
       throw new VleError(
         `--record '${item}': unknown signal '${matrix}' of crossbar '${name}'; signals: ${choices.join(", ")}`,
       );
@@ -120,7 +128,7 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
       );
     }
     const indices = index ? [index[0] * x.cols + index[1]] : range(x.rows * x.cols);
-    const names = indices.map((k) => `${name}.${matrix}[${Math.floor(k / x.cols)},${k % x.cols}]`);
+    const names = indices.map((k) => matrixColumn(name, matrix as Matrix, Math.floor(k / x.cols), k % x.cols));
     add({ kind: "parameter", values: matrix === "W" ? x.weights : x.feedback, indices }, names);
   }
 }
@@ -130,8 +138,8 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const sameCrossbar = (name: string, written: string) =>
   name.replaceAll("->", "_to_") === written.replaceAll("->", "_to_");
 const signalsOf = (p: PopulationState): NeuronSignal[] =>
-  (Object.keys(neuronSignals) as NeuronSignal[]).filter((s) => p.learns || !errorSignals.includes(s));
-const matricesOf = (x: CrossbarState): string[] => (x.feedback === x.weights ? ["W"] : ["W", "F"]);
+  neuronSignals.filter((s) => p.learns || !errorSignals.includes(s));
+const matricesOf = (x: CrossbarState): Matrix[] => (x.feedback === x.weights ? ["W"] : ["W", "F"]);
 
 /**
  * Streams trace rows to a temporary file beside `path`; `close` renames it into place, `abort` removes it,

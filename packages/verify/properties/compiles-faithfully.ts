@@ -7,6 +7,7 @@
 // in a different order. Circuits whose rule is not a local one (bptt, tbptt, eprop) are compared without
 // targets, on their forward dynamics. A circuit file without its description is skipped.
 import { Rule } from "../../../circuits/model.js";
+import { matrixColumn, neuronColumn, neuronSignals, stateArray } from "../../../circuits/signals.js";
 import { Engine } from "../../../simulator/engine.js";
 import { driveArbitrary, type Drive } from "../drive.js";
 import { Oracle, readDescription, type OracleNetwork } from "../oracle.js";
@@ -65,15 +66,11 @@ function firstDifference(engine: Engine, oracle: Oracle, step: number): Failure 
   for (const p of engine.populations) {
     const name = p.spec.name,
       s = oracle.state.get(name)!;
-    for (const [signal, a, b] of [
-      ["u", p.now.u, s.u],
-      ["u_prosp", p.now.uProsp, s.uProsp],
-      ["r", p.now.r, s.r],
-      ["v", p.now.v, s.v],
-      ["e", p.now.e, s.e],
-    ] as const) {
+    for (const signal of neuronSignals) {
+      const a = p.now[stateArray[signal]],
+        b = s[stateArray[signal]];
       for (let i = 0; i < p.size; i++) {
-        const f = differ(`${name}.${signal}[${i}]`, a[i], b[i]);
+        const f = differ(neuronColumn(name, signal, i), a[i], b[i]);
         if (f) return f;
       }
     }
@@ -82,7 +79,7 @@ function firstDifference(engine: Engine, oracle: Oracle, step: number): Failure 
       ["tau_m", p.tauM, oracle.tauM.get(name)!],
     ] as const) {
       for (let i = 0; i < p.size; i++) {
-        const f = differ(`${name}.${signal}[${i}]`, a[i], b[i]);
+        const f = differ(neuronColumn(name, signal, i), a[i], b[i]);
         if (f) return f;
       }
     }
@@ -95,7 +92,7 @@ function firstDifference(engine: Engine, oracle: Oracle, step: number): Failure 
       ...(own ? [["F", x.feedback, oracle.feedback.get(name)!] as const] : []),
     ] as const) {
       for (let k = 0; k < a.length; k++) {
-        const f = differ(`${name}.${matrix}[${Math.floor(k / x.cols)},${k % x.cols}]`, a[k], b[k]);
+        const f = differ(matrixColumn(name, matrix, Math.floor(k / x.cols), k % x.cols), a[k], b[k]);
         if (f) return f;
       }
     }

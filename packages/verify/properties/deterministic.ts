@@ -10,6 +10,7 @@ import { VleError } from "../../../circuits/errors.js";
 import { compileSource } from "../../../compiler/index.js";
 import { createLearner } from "../../../simulator/learner.js";
 import { Rule } from "../../../circuits/model.js";
+import { matrixColumn, neuronColumn, neuronSignals, stateArray, type Matrix } from "../../../circuits/signals.js";
 import type { Engine } from "../../../simulator/engine.js";
 import { feedStimulus } from "../../../simulator/stimulus.js";
 import { driveArbitrary, type Drive } from "../drive.js";
@@ -17,24 +18,19 @@ import { firstDifferingField } from "../difference.js";
 import { searchDrives, type Failure, type Property, type PropertyResult } from "../property.js";
 import { makeEngine, type Mode } from "../run.js";
 
-/** Every state and parameter of an engine in a fixed order: its name in trace notation, its values, and the columns of a matrix. */
-function* signals(engine: Engine): Generator<[string, Float64Array, number?]> {
+/** Every state and parameter of an engine in a fixed order: the trace name of entry i, and its values. */
+function* signals(engine: Engine): Generator<[(i: number) => string, Float64Array]> {
   for (const p of engine.populations) {
     const name = p.spec.name;
-    for (const [signal, x] of [
-      ["u", p.now.u],
-      ["u_prosp", p.now.uProsp],
-      ["r", p.now.r],
-      ["v", p.now.v],
-      ["e", p.now.e],
-      ["b", p.bias],
-      ["tau_m", p.tauM],
-    ] as const)
-      yield [`${name}.${signal}`, x];
+    for (const signal of neuronSignals) yield [(i) => neuronColumn(name, signal, i), p.now[stateArray[signal]]];
+    yield [(i) => neuronColumn(name, "b", i), p.bias];
+    yield [(i) => neuronColumn(name, "tau_m", i), p.tauM];
   }
   for (const x of engine.crossbars) {
-    yield [`${x.spec.name}.W`, x.weights, x.cols];
-    if (x.feedback !== x.weights) yield [`${x.spec.name}.F`, x.feedback, x.cols];
+    const entry = (matrix: Matrix) => (k: number) =>
+      matrixColumn(x.spec.name, matrix, Math.floor(k / x.cols), k % x.cols);
+    yield [entry("W"), x.weights];
+    if (x.feedback !== x.weights) yield [entry("F"), x.feedback];
   }
 }
 
@@ -61,12 +57,11 @@ function divergence(
     const left = [...signals(a)],
       right = [...signals(b)];
     for (let k = 0; k < left.length; k++) {
-      const [name, x, cols] = left[k],
+      const [name, x] = left[k],
         y = right[k][1];
       for (let i = 0; i < x.length; i++) {
         if (Object.is(x[i], y[i])) continue;
-        const index = cols ? `[${Math.floor(i / cols)},${i % cols}]` : `[${i}]`;
-        return { step: a.step, signal: `${name}${index}`, values: [x[i], y[i]] };
+        return { step: a.step, signal: name(i), values: [x[i], y[i]] };
       }
     }
   }

@@ -7,6 +7,7 @@
 // `vle simulate --mode hardware --seed S` and `--mode ideal` on the written input replay both sides.
 import { outputTolerance } from "../../../circuits/envelope.js";
 import { VleError } from "../../../circuits/errors.js";
+import { neuronColumn } from "../../../circuits/signals.js";
 import { driveArbitrary } from "../drive.js";
 import { searchDrives, skipped, type Failure, type Property, type PropertyResult } from "../property.js";
 import { makeEngine, runDrive } from "../run.js";
@@ -57,7 +58,7 @@ export const quantizationBound: Property = {
                 deviation = Math.abs(r[i] - want);
               worst = Math.max(worst, deviation / o.tolerance);
               if (deviation <= o.tolerance) continue;
-              const signal = `${o.population}.r[${i}]`;
+              const signal = neuronColumn(o.population, "r", i);
               failure = {
                 step,
                 signal,

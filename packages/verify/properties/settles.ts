@@ -13,6 +13,7 @@
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { transfers } from "../../../circuits/cells.js";
 import { Feedback, Rule, type Circuit } from "../../../circuits/model.js";
+import { neuronColumn, type NeuronSignal } from "../../../circuits/signals.js";
 import type { Engine } from "../../../simulator/engine.js";
 import { driveArbitrary, truncate, withZeroTail, type Drive } from "../drive.js";
 import { searchDrives, type Failure, type Property, type PropertyResult } from "../property.js";
@@ -25,7 +26,7 @@ export const MAX_JACOBIAN = 800;
 interface ZeroInputMap {
   n: number;
   /** neuron -> (population, index) for messages */
-  names: string[];
+  neurons: { population: string; index: number }[];
   tauM: Float64Array;
   tauR: Float64Array;
   bias: Float64Array;
@@ -34,6 +35,10 @@ interface ZeroInputMap {
   /** n x n, row-major [post][pre], every population-to-population crossbar summed in */
   W: Float64Array;
 }
+
+/** The trace names of `signal` of the map's neurons (all, or those at `which`). */
+const columns = (m: ZeroInputMap, signal: NeuronSignal, which = m.neurons.map((_, k) => k)) =>
+  which.map((k) => neuronColumn(m.neurons[k].population, signal, m.neurons[k].index));
 
 function zeroInputMap(c: Circuit): ZeroInputMap {
   const offset = new Map<string, number>();
@@ -44,7 +49,7 @@ function zeroInputMap(c: Circuit): ZeroInputMap {
   }
   const m: ZeroInputMap = {
     n,
-    names: [],
+    neurons: [],
     tauM: new Float64Array(n),
     tauR: new Float64Array(n),
     bias: new Float64Array(n),
@@ -55,7 +60,7 @@ function zeroInputMap(c: Circuit): ZeroInputMap {
   for (const p of c.populations) {
     const o = offset.get(p.name)!;
     for (let i = 0; i < p.size; i++) {
-      m.names.push(`${p.name}.u[${i}]`);
+      m.neurons.push({ population: p.name, index: i });
       m.tauM[o + i] = p.tauM[i];
       m.tauR[o + i] = p.tauR[i];
       m.bias[o + i] = p.bias[i];
@@ -208,8 +213,7 @@ function errorJacobian(
       J[M + i][M + j] = g * da;
     }
   }
-  const names = index.map((o) => m.names[o]);
-  return { J, names: [...names.map((s) => s.replace(".u[", ".v[")), ...names.map((s) => s.replace(".u[", ".e["))] };
+  return { J, names: [...columns(m, "v", index), ...columns(m, "e", index)] };
 }
 
 interface Stability {
@@ -322,7 +326,7 @@ export const settles: Property = {
     const details: Record<string, unknown> = { fixedPoint: Array.from(fixed), restSteps: rest.steps };
     let stable: Stability | undefined, errors: Stability | undefined;
     if (2 * m.n <= MAX_JACOBIAN) {
-      stable = stability(jacobian(m, c.dt, fixed), [...m.names, ...m.names.map((s) => s.replace(".u[", ".u_prosp["))]);
+      stable = stability(jacobian(m, c.dt, fixed), [...columns(m, "u"), ...columns(m, "u_prosp")]);
       const prospective = c.learning.rule === Rule.VLE && c.learning.prospectiveErrors;
       const e = errorJacobian(c, m, fixed, prospective);
       errors = stability(e.J, e.names);
@@ -375,11 +379,8 @@ export const settles: Property = {
           longest = Math.max(longest, failStep - drive.steps);
           return undefined;
         }
-        const signal = m.names[worst.k];
-        const [population, neuron] = [
-          signal.slice(0, signal.lastIndexOf(".u[")),
-          signal.slice(signal.lastIndexOf("[") + 1, -1),
-        ];
+        const { population, index: neuron } = m.neurons[worst.k];
+        const signal = neuronColumn(population, "u", neuron);
         return {
           step: failStep,
           signal,
