@@ -2,7 +2,7 @@
 import { VleError } from "../../../circuits/errors.js";
 import { Rule, type Circuit } from "../../../circuits/model.js";
 import { Random } from "../../../circuits/random.js";
-import { softmax } from "../../../simulator/engine.js";
+import { softmax, type Engine } from "../../../simulator/engine.js";
 import {
   datasetSize,
   idealEngine,
@@ -111,19 +111,28 @@ export interface HmmDataset extends Dataset {
   emissions: Int32Array[];
 }
 
+export interface GenerateOptions {
+  /** ideal (default) or hardware mode */
+  engine?: EngineFactory;
+  /** sequences run side by side */
+  batch?: number;
+  /** called at the end of every symbol period t (before its symbol is drawn) for sequences first .. first + count - 1 */
+  onPeriod?: (t: number, engine: Engine, first: number, count: number) => void;
+}
+
 /**
- * Runs the circuit as a generator: noise in, its own sampled emission fed back, `count` sequences of
- * `symbols` emissions each, from the zero state. Learning is off. The engine factory picks ideal or
- * hardware mode.
+ * Runs the circuit as a generator: noise in, its own sampled emission fed back (with feedback), `count`
+ * sequences of `symbolsPerSequence` emissions each, from the zero state, learning off.
  */
 export function generate(
   circuit: Circuit,
   settings: HmmTaskSettings,
   count: number,
   seed: number,
-  makeEngine: EngineFactory = idealEngine,
-  batch = 64,
+  options: GenerateOptions = {},
 ): Int32Array[] {
+  const makeEngine = options.engine ?? idealEngine,
+    batch = options.batch ?? 64;
   const layout = hmmLayout(circuit, settings.feedback),
     { symbols: M, fed, noise, stepsPerSymbol: S, readFrom } = layout;
   const random = new Random(seed);
@@ -163,6 +172,7 @@ export function generate(
         }
         engine.advance(false);
       }
+      options.onPeriod?.(t, engine, start, n);
       for (let b = 0; b < n; b++) {
         for (let c = 0; c < M; c++) logits[b * M + c] /= S - readFrom;
         softmax(logits, b * M, M, p);
@@ -188,7 +198,7 @@ export function emulationReport(
 ): EmulationReport {
   const layout = hmmLayout(circuit, settings.feedback),
     hmm = hmmOf(settings, layout.symbols);
-  const generated = generate(circuit, settings, count, seed, makeEngine);
+  const generated = generate(circuit, settings, count, seed, { engine: makeEngine });
   const random = new Random(seed ^ 0x5eed);
   const reference = Array.from({ length: count }, () => samplePath(hmm, settings.symbolsPerSequence, random).emissions);
   return compareWithHmm(hmm, generated, reference);
