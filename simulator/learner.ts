@@ -1,6 +1,7 @@
 // How a learning rule drives the engine over a sequence: online rules learn every step, others per window or sequence.
 import { VleError } from "../circuits/errors.js";
 import { Rule, enumChoices, enumValue } from "../circuits/model.js";
+import { didYouMean } from "../circuits/suggest.js";
 import type { Engine } from "./engine.js";
 import { freeNetwork } from "./rules/adjoint.js";
 import { BackpropLearner } from "./rules/bptt.js";
@@ -72,7 +73,9 @@ export function parseRuleSpec(spec: string, where = "rule"): RuleSpec {
   const [head, arg, ...rest] = spec.trim().split(":");
   const rule = enumValue(Rule, head);
   if (rule === undefined || rest.length)
-    throw new VleError(`${where}: unknown rule '${spec}'; choose one of ${enumChoices(Rule)} (tbptt as tbptt:K)`);
+    throw new VleError(
+      `${where}: unknown rule '${spec}'${didYouMean(head, enumChoices(Rule).split("|"))}; choose one of ${enumChoices(Rule)} (tbptt as tbptt:K)`,
+    );
   if (rule === Rule.TBPTT) {
     const window = Number(arg);
     if (arg === undefined || !Number.isInteger(window) || window < 1)

@@ -110,6 +110,14 @@ describe("vle train and vle demo", () => {
       /^vle: unknown task 'nope'; tasks: lagline, delayed-xor/,
     );
     expectOneLineError(
+      vle("train", "examples/lagline.yaml", "--task", "lagine"),
+      /^vle: unknown task 'lagine' \(did you mean 'lagline'\?\); tasks: lagline/,
+    );
+    expectOneLineError(
+      vle("train", "examples/lagline.yaml", "--task", "lagline", "--rule", "eporp"),
+      /^vle: --rule: unknown rule 'eporp' \(did you mean 'eprop'\?\)/,
+    );
+    expectOneLineError(
       vle("train", "examples/lagline.yaml", "--task", "delayed-xor"),
       /^vle: task 'delayed-xor' feeds 2 input channel\(s\) but circuit 'lagline' has 1/,
     );

@@ -1,5 +1,6 @@
 // The task registry: tasks by name, created for a circuit and checked against its channels.
 import { VleError } from "../../circuits/errors.js";
+import { didYouMean } from "../../circuits/suggest.js";
 import { createDelayedXor } from "./delayed-xor.js";
 import { createHmmTask, hmmDefaults, parseHmmName } from "./hmm/task.js";
 import { createLagline } from "./lagline.js";
@@ -28,7 +29,10 @@ export function createTask(name: string, options: TaskOptions): Task {
     : Object.hasOwn(taskFactories, name)
       ? taskFactories[name]
       : undefined;
-  if (!factory) throw new VleError(`unknown task '${name}'; tasks: ${Object.keys(taskFactories).join(", ")}`);
+  if (!factory)
+    throw new VleError(
+      `unknown task '${name}'${didYouMean(name, Object.keys(taskFactories))}; tasks: ${Object.keys(taskFactories).join(", ")}`,
+    );
   const task = factory(options);
   checkChannels(task, options.circuit);
   return task;

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import type { VerifySection } from "../../report/document.js";
 import { writeReport } from "../../report/page.js";
+import { didYouMean } from "../../../circuits/suggest.js";
 import { integer } from "../options.js";
 import { checkReportPath, newReport, reportOption } from "../report-option.js";
 import { formatReport, loadTarget, propertyNames, properties, reportJson, verify } from "../../verify/index.js";
@@ -17,7 +18,9 @@ export interface VerifyCommandOptions {
 
 const propertyName = (value: string, previous: string[] = []) => {
   if (!propertyNames.includes(value))
-    throw new InvalidArgumentError(`unknown property '${value}'; properties: ${propertyNames.join(", ")}`);
+    throw new InvalidArgumentError(
+      `unknown property '${value}'${didYouMean(value, propertyNames)}; properties: ${propertyNames.join(", ")}`,
+    );
   return [...previous, value];
 };
 
