@@ -78,6 +78,11 @@ export const commands: readonly CommandEntry[] = [
     load: () => import("./commands/verify.js").then(module("registerVerify")),
   },
   {
+    name: "task",
+    summary: "the built-in tasks: list them, or export one's sequences as input and target tables (vle task export)",
+    load: () => import("./commands/task.js").then(module("registerTask")),
+  },
+  {
     name: "report",
     summary:
       "write one self-contained HTML page (learning curves, weights, waveforms, energy, timing, verify results) from what the other commands wrote",
