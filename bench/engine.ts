@@ -2,10 +2,12 @@
 //
 // One synapse-update = forward MAC + error MAC + weight update of one synapse for one sample, so
 // synapse-updates/s = steps/s x batch x synapses. Usage: node dist/bench/engine.js [--only <name>] [--seconds <s>]
+// With --compare torch [--rounds <n>] [--out <file>]: vle against the lean PyTorch GLE, in turn (bench/engine-vs-torch.ts).
 import { cpus } from "node:os";
 import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";
+import { compareWithTorch } from "./engine-vs-torch.js";
 
 interface Workload {
   name: string;
@@ -41,17 +43,33 @@ const workloads: Workload[] = [
   { name: "dense-1k", batch: 32, description: chain("dense-1k", [256, 1024, 1024, 10], "tanh") },
 ];
 
-function parseArgs(argv: string[]): { only?: string; seconds: number } {
-  const out: { only?: string; seconds: number } = { seconds: 2 };
+interface Args {
+  only?: string;
+  /** seconds per workload (2), or per timed block with --compare (1) */
+  seconds?: number;
+  compare?: "torch";
+  rounds: number;
+  out?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { rounds: 5 };
   for (let k = 0; k < argv.length; k++) {
     if (argv[k] === "--only") out.only = argv[++k];
     else if (argv[k] === "--seconds") out.seconds = Number(argv[++k]);
+    else if (argv[k] === "--compare" && argv[k + 1] === "torch") out.compare = argv[++k] as "torch";
+    else if (argv[k] === "--rounds") out.rounds = Number(argv[++k]);
+    else if (argv[k] === "--out") out.out = argv[++k];
     else
       throw new Error(
-        `unknown argument '${argv[k]}'; use --only <${workloads.map((w) => w.name).join("|")}> or --seconds <s>`,
+        `unknown argument '${argv[k]}'; use --only <${workloads.map((w) => w.name).join("|")}>, --seconds <s>, --compare torch, --rounds <n> or --out <file>`,
       );
   }
   if (out.only && !workloads.some((w) => w.name === out.only)) throw new Error(`no workload '${out.only}'`);
+  if (out.seconds !== undefined && !(out.seconds > 0))
+    throw new Error(`--seconds ${out.seconds}: give a positive number of seconds`);
+  if (!Number.isInteger(out.rounds) || out.rounds < 1)
+    throw new Error(`--rounds ${out.rounds}: give a positive integer`);
   return out;
 }
 
@@ -114,18 +132,33 @@ function measure(w: Workload, seconds: number) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const results = workloads.filter((w) => !args.only || w.name === args.only).map((w) => measure(w, args.seconds));
-process.stdout.write(
-  JSON.stringify(
+if (args.compare)
+  await compareWithTorch(
+    workloads.filter((w) => !args.only || w.name === args.only),
+    // full runs keep their figures beside the other benchmarks' results
     {
-      bench: "engine",
-      node: process.version,
-      cpu: cpus()[0]?.model,
-      cores: cpus().length,
-      seconds: args.seconds,
-      results,
+      seconds: args.seconds ?? 1,
+      rounds: args.rounds,
+      out: args.out ?? (args.only ? undefined : "bench/results/engine-vs-torch.json"),
     },
-    null,
-    2,
-  ) + "\n",
-);
+  ).catch((err: Error) => {
+    process.stderr.write(`bench:engine --compare torch: ${err.message}\n`);
+    process.exit(1);
+  });
+else {
+  const results = workloads.filter((w) => !args.only || w.name === args.only).map((w) => measure(w, args.seconds ?? 2));
+  process.stdout.write(
+    JSON.stringify(
+      {
+        bench: "engine",
+        node: process.version,
+        cpu: cpus()[0]?.model,
+        cores: cpus().length,
+        seconds: args.seconds ?? 2,
+        results,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+}
