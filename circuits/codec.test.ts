@@ -1,7 +1,7 @@
 // Property tests of the codec over generated valid circuits: binary and JSON forms round-trip exactly.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbitraryCircuit } from "./arbitrary.js";
+import { arbitraryCircuit } from "../test/support/arbitrary-circuit.js";
 import { decodeBinary, encodeBinary, fromJSON, toJSON } from "./codec.js";
 import { validate } from "./validate.js";
 

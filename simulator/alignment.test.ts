@@ -5,7 +5,13 @@ import { Rule, type Circuit } from "../circuits/model.js";
 import { Random } from "../circuits/random.js";
 import { measureAlignment, summedUpdate, type Drive } from "./alignment.js";
 import { Engine } from "./engine.js";
-import { finiteDifferences, forwardLoss, randomCircuit, randomDrive, relativeError } from "./rules/fixtures.js";
+import {
+  finiteDifferences,
+  forwardLoss,
+  randomCircuit,
+  randomDrive,
+  relativeError,
+} from "../test/support/rule-fixtures.js";
 
 const vle = { rule: Rule.VLE, name: "vle" };
 

@@ -6,13 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeCircuit } from "../circuits/codec.js";
 import { vle } from "./cli.js";
 import { align, type AlignOptions } from "../packages/cli/commands/align.js";
-import {
-  finiteDifferences,
-  forwardLoss,
-  randomCircuit,
-  randomDrive,
-  relativeError,
-} from "../simulator/rules/fixtures.js";
+import { finiteDifferences, forwardLoss, randomCircuit, randomDrive, relativeError } from "./support/rule-fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vle-align-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { arbitraryCircuit } from "../circuits/arbitrary.js";
+import { arbitraryCircuit } from "./support/arbitrary-circuit.js";
 import { decodeBinary, encodeBinary, fromJSON, readCircuit, toJSON } from "../circuits/codec.js";
 import { VleError } from "../circuits/errors.js";
 import { Rule, type Circuit } from "../circuits/model.js";

@@ -10,13 +10,11 @@ import { Engine } from "../simulator/engine.js";
 import { loadTarget } from "../packages/verify/index.js";
 import { Oracle, readDescription } from "../packages/verify/oracle.js";
 import { compilesFaithfully } from "../packages/verify/properties/compiles-faithfully.js";
-import { deterministicInternals } from "../packages/verify/properties/deterministic.js";
-import { roundtripInternals } from "../packages/verify/properties/roundtrip.js";
-import { settlesInternals } from "../packages/verify/properties/settles.js";
+import { divergence } from "../packages/verify/properties/deterministic.js";
+import { roundtripProblem } from "../packages/verify/properties/roundtrip.js";
+import { errorJacobian, jacobian, newton, zeroInputMap } from "../packages/verify/properties/settles.js";
 import { driveArbitrary } from "../packages/verify/drive.js";
 import fc from "fast-check";
-
-const { zeroInputMap, newton, jacobian, errorJacobian } = settlesInternals;
 
 /** Puts an engine at membranes u and prospective membranes p (rates and slopes from p), errors v, e and their back-projections. */
 function place(engine: Engine, u: Float64Array, p: Float64Array, v?: Float64Array, e?: Float64Array): void {
@@ -179,7 +177,7 @@ describe("the detectors", () => {
     const x = b.crossbars.find((k) => k.spec.name === "g_to_y")!;
     x.weights[1] = x.weights[1] * (1 + Number.EPSILON); // one ulp
     const drive = fc.sample(driveArbitrary(c, { maxSteps: 10, targets: "always" }), { seed: 3, numRuns: 1 })[0];
-    const d = deterministicInternals.divergence(a, b, drive)!;
+    const d = divergence(a, b, drive)!;
     expect(d).toBeDefined();
     // g's rates reach y through that weight in the first step with nonzero g rates; W itself differs from the start
     expect(d.signal).toMatch(/^(y\.(u|u_prosp|r|v|e)\[\d\]|g_to_y\.W\[0,1\])$/);
@@ -189,9 +187,7 @@ describe("the detectors", () => {
   it("roundtrip names the field an encoding loses", () => {
     const c = features();
     c.crossbars[2].weights[3] = NaN; // not a valid circuit, but encodable: NaN never equals itself after decoding
-    expect(roundtripInternals.roundtripProblem(c)).toBe(
-      "decodeBinary(encodeBinary(c)) differs at crossbars[2].weights[3]: NaN vs NaN",
-    );
+    expect(roundtripProblem(c)).toBe("decodeBinary(encodeBinary(c)) differs at crossbars[2].weights[3]: NaN vs NaN");
   });
 
   it("the drive arbitrary draws inputs within each declared range, on the grid, with targets only where present", () => {

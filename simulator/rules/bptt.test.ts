@@ -15,7 +15,7 @@ import {
   relativeError,
   type CircuitShape,
   type RandomDrive as Drive,
-} from "./fixtures.js";
+} from "../../test/support/rule-fixtures.js";
 
 /** fast-check runs per property; VLE_PROPERTY_RUNS raises it for a longer search (and the time allowed). */
 const runs = Number(process.env.VLE_PROPERTY_RUNS ?? 12);

@@ -6,7 +6,13 @@ import { Rule, type Circuit } from "../../circuits/model.js";
 import { summedUpdate, type Drive } from "../alignment.js";
 import { Engine } from "../engine.js";
 import { createLearner } from "../learner.js";
-import { forwardLoss, randomCircuit, randomDrive, relativeError, type CircuitShape } from "./fixtures.js";
+import {
+  forwardLoss,
+  randomCircuit,
+  randomDrive,
+  relativeError,
+  type CircuitShape,
+} from "../../test/support/rule-fixtures.js";
 
 const runs = Number(process.env.VLE_PROPERTY_RUNS ?? 12);
 

@@ -35,7 +35,7 @@ function* signals(engine: Engine): Generator<[(i: number) => string, Float64Arra
 }
 
 /** Runs two engines on the same drive in lockstep; the first step and signal where they differ by a single bit. */
-function divergence(
+export function divergence(
   a: Engine,
   b: Engine,
   drive: Drive,
@@ -68,9 +68,6 @@ function divergence(
   for (const r of runs) r.learner.endSequence();
   return undefined;
 }
-
-/** For tests: two engines in lockstep, and where they first differ. */
-export const deterministicInternals = { divergence };
 
 export const deterministic: Property = {
   name: "deterministic",

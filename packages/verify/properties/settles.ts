@@ -40,7 +40,7 @@ interface ZeroInputMap {
 const columns = (m: ZeroInputMap, signal: NeuronSignal, which = m.neurons.map((_, k) => k)) =>
   which.map((k) => neuronColumn(m.neurons[k].population, signal, m.neurons[k].index));
 
-function zeroInputMap(c: Circuit): ZeroInputMap {
+export function zeroInputMap(c: Circuit): ZeroInputMap {
   const offset = new Map<string, number>();
   let n = 0;
   for (const p of c.populations) {
@@ -104,7 +104,7 @@ function solve(A: Float64Array, b: Float64Array, n: number): boolean {
 }
 
 /** Newton's method on G(u) = u - b - W phi(u) from `u`; the root, or undefined when it does not converge. */
-function newton(m: ZeroInputMap, start: Float64Array): Float64Array | undefined {
+export function newton(m: ZeroInputMap, start: Float64Array): Float64Array | undefined {
   const n = m.n,
     u = Float64Array.from(start),
     G = new Float64Array(n),
@@ -130,7 +130,7 @@ function newton(m: ZeroInputMap, start: Float64Array): Float64Array | undefined 
 }
 
 /** The discrete map's Jacobian at (u*, u*), 2n x 2n, rows u' then p'. */
-function jacobian(m: ZeroInputMap, dt: number, u: Float64Array): number[][] {
+export function jacobian(m: ZeroInputMap, dt: number, u: Float64Array): number[][] {
   const n = m.n,
     J = Array.from({ length: 2 * n }, () => new Array<number>(2 * n).fill(0));
   for (let i = 0; i < n; i++) {
@@ -154,7 +154,7 @@ function jacobian(m: ZeroInputMap, dt: number, u: Float64Array): number[][] {
  * carries errors back to a population with an error cell, and the broadcasts); prospective errors give
  * v' = v + dt (d - v) / tau_r, e' = v + tau_m (d - v) / tau_r, instantaneous ones v' = e' = d.
  */
-function errorJacobian(
+export function errorJacobian(
   c: Circuit,
   m: ZeroInputMap,
   u: Float64Array,
@@ -431,6 +431,3 @@ export const settles: Property = {
     };
   },
 };
-
-/** For tests: the pieces above on a circuit. */
-export const settlesInternals = { zeroInputMap, newton, jacobian, errorJacobian, stability, solve };

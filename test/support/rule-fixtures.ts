@@ -2,8 +2,8 @@
 import { fromJSON } from "../../circuits/codec.js";
 import { Loss, Rule, type Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
-import type { Drive } from "../alignment.js";
-import { Engine } from "../engine.js";
+import type { Drive } from "../../simulator/alignment.js";
+import { Engine } from "../../simulator/engine.js";
 
 export interface CircuitShape {
   seed: number;

@@ -1,6 +1,6 @@
 // fast-check generator of valid circuits (every one passes validate), for property tests of the codec, the simulator and verify.
 import fc from "fast-check";
-import { Feedback, IR_VERSION, Loss, Optimizer, Phi, Rule, type Circuit, type Crossbar } from "./model.js";
+import { Feedback, IR_VERSION, Loss, Optimizer, Phi, Rule, type Circuit, type Crossbar } from "../../circuits/model.js";
 
 const enumValues = (e: Record<string, string | number>) =>
   Object.values(e).filter((v): v is number => typeof v === "number");
