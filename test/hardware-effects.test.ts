@@ -1,7 +1,7 @@
 // Each hardware effect against an oracle: mismatch as a modified ideal circuit, OU noise statistics, rails, drift, the write schedule, the weight grid, converters, and op counts against the analytic estimate.
 import { describe, expect, it } from "vitest";
 import { converterLsb, levelWeight, nearestLevel, tickSeconds } from "../circuits/hardware.js";
-import { Rounding, Rule, Signal, type Circuit } from "../circuits/model.js";
+import { Rounding, Rule, Signal } from "../circuits/model.js";
 import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";

@@ -23,8 +23,8 @@ export default function setup(project: TestProject): () => void {
     { encoding: "utf8" },
   );
   const main = join(outDir, "packages", "cli", "main.js");
-  // type errors elsewhere still emit JavaScript; only a missing entry point stops the end-to-end tests
-  if (!existsSync(main))
+  // tsc emits JavaScript despite type errors; tests of a build with type errors would test code that does not compile
+  if (tsc.status !== 0 || !existsSync(main))
     throw new Error(`building the CLI failed (tsc exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`);
   project.provide("vleCli", main);
   return () => rmSync(outDir, { recursive: true, force: true });

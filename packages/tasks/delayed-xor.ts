@@ -1,6 +1,6 @@
 // The delayed-XOR task: two binary pulses separated by a random delay; after the second, report whether they differ.
 import { Random } from "../../circuits/random.js";
-import { datasetSize, type Dataset, type Metrics, type Sequence, type Task, type TaskFactory } from "./task.js";
+import { datasetSize, type Dataset, type Metrics, type Sequence, type TaskFactory } from "./task.js";
 
 /**
  * Timing in model time units. Each pulse carries one bit by the channel it appears on (channel 0 for 0,

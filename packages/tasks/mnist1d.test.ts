@@ -39,8 +39,7 @@ function samples(step: Partial<Mnist1dOptions>, count: number, seed = 1) {
   });
 }
 
-const mean = (xs: ArrayLike<number>) =>
-  (Array.prototype.reduce.call(xs, (s: number, v: number) => s + v, 0) as number) / xs.length;
+const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((s, v) => s + v, 0) / xs.length;
 const std = (xs: ArrayLike<number>) => {
   const m = mean(xs);
   return Math.sqrt(mean(Array.from(xs, (v) => (v - m) ** 2)));

@@ -43,7 +43,6 @@ import {
   type SynapseUpdate,
 } from "../population-step.js";
 import { zeroCounts, type OpCounts } from "../meters/counts.js";
-import type { Parameter } from "../optimizer.js";
 import { drawChip, factors, synapseFactors, type ChipDraws } from "./mismatch.js";
 import { PlasticityController } from "./plasticity/controller.js";
 import { planChip, type ChipPlan, type Destination, type Path, type TilePlan } from "./plan.js";
@@ -183,8 +182,6 @@ export class HardwareEngine extends Engine {
   private readonly noise: Random;
   private readonly rounding: Random;
   private readonly ranges = new Map<string, Range>();
-  /** parameters as the optimizer updates them: W and learned F write into their pending buffers */
-  private readonly applyList: Parameter[];
   /** the chip's plasticity circuit: what each write event writes */
   private readonly controller: PlasticityController;
   private readonly broadcastRegisters: Map<number, Register>[];
@@ -287,7 +284,6 @@ export class HardwareEngine extends Engine {
       else xh.pendingF = pending;
       return { param: { ...p, values: pending }, storage: xh.storage };
     });
-    this.applyList = controlled.map((p) => p.param);
     this.controller = new PlasticityController(h, circuit.learning, controlled, this.updater);
 
     const coreCount = this.plan.cores.length;
