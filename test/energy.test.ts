@@ -11,6 +11,8 @@ import { HardwareEngine } from "../simulator/hardware/engine.js";
 import { energyDocument, formatEnergy, scaleHidden } from "../packages/report/energy.js";
 import { energySvg } from "../packages/report/energy-svg.js";
 import { accelergyActionCounts } from "../packages/report/accelergy.js";
+import { crossover } from "../packages/report/crossover.js";
+import { crossoverSvg } from "../packages/report/crossover-svg.js";
 import { parse } from "yaml";
 import { chipSection, tiledDescription } from "./helpers.js";
 
@@ -254,6 +256,34 @@ describe("energy report", () => {
     const macs = doc.vs!.bptt.int8.lines.find((l) => l.component === "forward MACs")!.amount;
     expect(flat.get("system.bptt_int8.mac.forward_MACs")).toBe(Math.round(40 * macs));
     expect([...flat.values()].every((n) => Number.isInteger(n) && n > 0)).toBe(true);
+  });
+
+  it("locates where the chip/BPTT ratio crosses 1 over network size, T and precision, and plots it with axes", () => {
+    const c = tiled();
+    const card22 = loadCard("analog-22nm");
+    const run = { task: "test", ticks: 100, targetTicks: 100, samples: 10, batch: 10 };
+    const x = crossover(c, run, card22, accelerator, [0.5, 1, 4, 16, 64], [10, 1000]);
+    expect(x.curves).toHaveLength(2 * 3);
+    let crossed = 0;
+    for (const curve of x.curves) {
+      // every sign change of log(ratio) between neighbours yields one crossing, between their synapse counts
+      const changes = curve.points.slice(1).filter((p, i) => Math.log(p.ratio) * Math.log(curve.points[i].ratio) < 0);
+      expect(curve.crossings).toHaveLength(changes.length);
+      for (const [i, s] of curve.crossings.entries()) {
+        const b = changes[i],
+          a = curve.points[curve.points.indexOf(b) - 1];
+        expect(s).toBeGreaterThan(a.synapses);
+        expect(s).toBeLessThan(b.synapses);
+      }
+      crossed += curve.crossings.length;
+    }
+    expect(crossed).toBeGreaterThan(0);
+    const svg = crossoverSvg(x);
+    expect(svg.match(/<polyline/g)).toHaveLength(6);
+    expect(svg.match(/<circle/g)).toHaveLength(crossed);
+    expect(svg).toContain("synapses (network grown by scaling its hidden populations)");
+    expect(svg).toContain("chip energy / BPTT energy (log)");
+    expect(svg).toContain("crossover: ratio 1");
   });
 
   it("lays a scaled network out again on more cores", () => {

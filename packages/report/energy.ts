@@ -15,6 +15,8 @@ import { analyticCounts } from "../../simulator/meters/analytic.js";
 import { bpttEnergy, precisions, type BpttReport, type Precision } from "../../simulator/meters/bptt-baseline.js";
 import type { OpCounts } from "../../simulator/meters/counts.js";
 import { chipEnergy, type EnergyLine, type EnergyReport } from "../../simulator/meters/energy.js";
+import { crossover, type Crossover } from "./crossover.js";
+import { formatCrossover } from "./crossover-svg.js";
 
 /** What one training run is: sequences of `ticks` steps, `samples` of them in all, BPTT batches of `batch`. */
 export interface RunShape {
@@ -89,6 +91,8 @@ export interface EnergyDocument {
     sweepT: SweepRow[];
     sweepSize: SweepRow[];
   };
+  /** chip/BPTT ratio over network size, T and precision (--crossover) */
+  crossover?: Crossover;
 }
 
 /** The chip's report for one sample of the run shape (analytic counts unless `counts` are given, e.g. from the cycle simulation). */
@@ -189,7 +193,7 @@ export function sweepSize(
 export function energyDocument(
   c: Circuit,
   run: RunShape,
-  options: { card?: TechCard; accelerator?: string; vsBptt: boolean; counts?: OpCounts },
+  options: { card?: TechCard; accelerator?: string; vsBptt: boolean; counts?: OpCounts; crossover?: boolean },
 ): EnergyDocument {
   const card = options.card ?? loadCard(c.hardware!.card);
   const chip = chipPerSample(c, run, card, options.counts);
@@ -237,6 +241,8 @@ export function energyDocument(
       sweepSize: sweepSize(c, run, card, accelerator),
     };
   }
+  if (options.crossover)
+    doc.crossover = crossover(c, run, card, loadCard(options.accelerator ?? "digital-accelerator"));
   return doc;
 }
 
@@ -362,6 +368,11 @@ export function formatEnergy(doc: EnergyDocument): string {
     out.push("");
     out.push("BPTT model assumptions:");
     for (const a of v.assumptions) out.push(`  - ${a}`);
+  }
+  if (doc.crossover) {
+    out.push("");
+    out.push("chip / BPTT energy per sample over network size (hidden populations scaled), by precision and T:");
+    out.push(formatCrossover(doc.crossover));
   }
   return out.join("\n");
 }

@@ -39,6 +39,11 @@ export interface BpttReport {
     activations: Record<Level, number>;
     spilledBytes: number;
   };
+  /**
+   * how dW is gathered: in the register file once per step (the gradients live there), or, when they do not fit,
+   * output-stationary after the sweep from the errors stored per step (each gradient written once per batch)
+   */
+  gradients: "per step in the register file" | "after the sweep from stored errors";
   /** the counts of one batch by component and action, for Accelergy */
   actions: AcceleratorAction[];
   assumptions: string[];
@@ -95,8 +100,11 @@ export const bpttAssumptions = (r: BpttReport, units: number, clockHz: number) =
   `digital energies are the accelerator card's (${r.card}) x ${r.nodeScale.toPrecision(3)} = digital_energy_factor of ${r.node} / that of the accelerator's node (Stillmaker and Baas 2017); DRAM energy is not scaled`,
   `per step and sample: forward MACs = synapses; backward MACs = synapses read transposed (pre and post need an error) + synapses of plastic crossbars (dW accumulated as the sweep goes)`,
   `${ELEMENTWISE_FORWARD} forward elementwise operations per neuron and step, ${ELEMENTWISE_BACKWARD} backward per neuron that needs an error`,
-  `${STORED_PER_NEURON_STEP} values stored per neuron and step (r and u~; phi' recomputed): O(N T B), placed in the register file left after the parameters, then the SRAM, then DRAM`,
-  `weights and gradients stay in the innermost level that holds them all (here: ${r.storage.parameters}); weights are read once per step for the whole batch, forward and backward; the gradient of a plastic synapse is read and written once per step (the batch summed in the MAC's accumulator)`,
+  `${STORED_PER_NEURON_STEP} values stored per neuron and step (r and u~; phi' recomputed)${r.gradients === "per step in the register file" ? "" : ", and the error of each neuron that needs one"}: O(N T B), placed in the register file left after the parameters, then the SRAM, then DRAM`,
+  `weights and gradients stay in the innermost level that holds them all (here: ${r.storage.parameters}); weights are read once per step for the whole batch, forward and backward`,
+  r.gradients === "per step in the register file"
+    ? "dW gathered as the sweep goes: the gradient of a plastic synapse read and written in the register file once per step (the batch summed in the MAC's accumulator)"
+    : "dW gathered after the sweep, output-stationary: each MAC unit holds one gradient of a square block in its accumulator while the block's stored errors and rates of every step and sequence stream past, then writes it once",
   `one SGD update per batch of ${r.batch}: read weight and gradient, write weight, 2 elementwise operations per parameter`,
   `time: T forward steps then T backward steps, each a chain of dependent operations on ${units} MAC units at ${clockHz / 1e6} MHz (work / units + op_latency_cycles per operation), DRAM traffic of a step overlapped with its compute (the larger counts); no static power (optimistic for BPTT)`,
   `inputs and targets are not counted (the chip needs them too)`,
@@ -156,7 +164,10 @@ export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard, chip?
   const parameterBytes = (synapses * bits + parameters * GRADIENT_BITS) / 8;
   const levels: Level[] = ["register file", "SRAM", "DRAM"];
   const parametersAt = levels.find((l) => parameterBytes <= capacity[l])!;
-  const activationBytes = (B * neurons * T * STORED_PER_NEURON_STEP * bits) / 8;
+  // dW per step in the register file when the gradients live there; otherwise from errors stored per step
+  const gradientsInRf = parametersAt === "register file";
+  const storedPerStep = neurons * STORED_PER_NEURON_STEP + (gradientsInRf ? 0 : errorNeurons);
+  const activationBytes = (B * T * storedPerStep * bits) / 8;
   const activations = { "register file": 0, SRAM: 0, DRAM: 0 } as Record<Level, number>;
   let left = activationBytes;
   for (const l of levels) {
@@ -166,7 +177,7 @@ export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard, chip?
   }
   const share = (l: Level) => (activationBytes > 0 ? activations[l] / activationBytes : 0);
 
-  const storedBits = B * T * neurons * STORED_PER_NEURON_STEP * bits;
+  const storedBits = B * T * storedPerStep * bits;
   const lines: Omit<EnergyLine, "energy">[] = [];
   const actions: AcceleratorAction[] = [];
   const add = (
@@ -213,8 +224,18 @@ export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard, chip?
       bits: width,
     });
   memory("weight reads", parametersAt, false, T * (synapses + transposedSynapses) * bits, bits);
-  memory("gradient reads", parametersAt, false, T * parameters * GRADIENT_BITS, GRADIENT_BITS);
-  memory("gradient writes", parametersAt, true, T * parameters * GRADIENT_BITS, GRADIENT_BITS);
+  if (gradientsInRf) {
+    memory("gradient reads", parametersAt, false, T * parameters * GRADIENT_BITS, GRADIENT_BITS);
+    memory("gradient writes", parametersAt, true, T * parameters * GRADIENT_BITS, GRADIENT_BITS);
+  } else {
+    // groups of mac_units gradients, each a sqrt(units) x sqrt(units) block: per step and sequence it reads
+    // sqrt(units) stored errors and sqrt(units) stored rates, broadcast along its rows and columns
+    const side = Math.ceil(Math.sqrt(e("mac_units")));
+    const groups = Math.ceil(plasticSynapses / (side * side));
+    const operandBits = groups * B * T * 2 * side * bits;
+    for (const l of levels) if (share(l) > 0) memory("dW operand reads", l, false, operandBits * share(l), bits);
+    memory("gradient writes", parametersAt, true, parameters * GRADIENT_BITS, GRADIENT_BITS);
+  }
   for (const l of levels) {
     if (share(l) === 0) continue;
     memory("activation stores", l, true, storedBits * share(l), bits);
@@ -275,6 +296,7 @@ export function bpttEnergy(c: Circuit, work: BpttWorkload, card: TechCard, chip?
       activations,
       spilledBytes: activations.DRAM,
     },
+    gradients: gradientsInRf ? "per step in the register file" : "after the sweep from stored errors",
     actions,
     assumptions: [],
   };

@@ -11,6 +11,7 @@ import { Feeder } from "../../tasks/task.js";
 import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from "../../report/energy.js";
 import { energySvg } from "../../report/energy-svg.js";
 import { accelergyActionCounts } from "../../report/accelergy.js";
+import { crossoverSvg } from "../../report/crossover-svg.js";
 import { loadCircuit } from "../../load/load.js";
 import { writeReport } from "../../report/page.js";
 import { checkReportPath, newReport, reportOption } from "../report-option.js";
@@ -27,6 +28,8 @@ export interface EnergyOptions {
   counts?: string;
   /** sequences simulated for --counts simulated */
   samples?: number;
+  /** write the crossover plot (chip/BPTT ratio over size, T, precision) to this SVG */
+  crossover?: string;
 }
 
 /** The chip circuit: a description compiled (for `chip` if given) or a compiled circuit; it must describe a chip. */
@@ -93,7 +96,12 @@ export function energyCommand(path: string | Circuit, options: EnergyOptions): E
   const seed = options.seed ?? 0;
   const run = runShape(c, options.task, seed);
   const counts = source === "simulated" ? simulatedCounts(c, options.task, seed, options.samples ?? 1) : undefined;
-  return energyDocument(c, run, { vsBptt: options.vs === "bptt", accelerator: options.accelerator, counts });
+  return energyDocument(c, run, {
+    vsBptt: options.vs === "bptt",
+    accelerator: options.accelerator,
+    counts,
+    crossover: options.crossover !== undefined,
+  });
 }
 
 export function registerEnergy(program: Command): void {
@@ -113,6 +121,10 @@ export function registerEnergy(program: Command): void {
     .option("--accelerator <card>", "technology card of the BPTT accelerator", "digital-accelerator")
     .option("--svg <file>", "write a bar chart of the breakdown (and with --vs bptt, the comparison and growth with T)")
     .option(
+      "--crossover <file>",
+      "write the chip/BPTT energy ratio against network size, T and precision, crossovers marked, as an SVG",
+    )
+    .option(
       "--accelergy <file>",
       "write the training run's action counts (chip, and with --vs bptt the baseline) in Accelergy's action-count format",
     )
@@ -129,10 +141,11 @@ export function registerEnergy(program: Command): void {
       const doc = energyCommand(path, opts);
       if (opts.svg) writeFileAtomic(opts.svg, energySvg(doc));
       if (opts.accelergy) writeFileAtomic(opts.accelergy, accelergyActionCounts(doc));
+      if (opts.crossover) writeFileAtomic(opts.crossover, crossoverSvg(doc.crossover!));
       if (opts.report)
         writeReport(opts.report, { ...newReport(`vle energy: ${doc.circuit} on ${doc.card.name}`), energy: doc });
       process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatEnergy(doc) + "\n");
-      const wrote = [opts.svg, opts.accelergy, opts.report].filter(Boolean);
+      const wrote = [opts.svg, opts.accelergy, opts.crossover, opts.report].filter(Boolean);
       if (wrote.length && !opts.json) process.stdout.write(`wrote ${wrote.join(", ")}\n`);
     },
   );
