@@ -328,8 +328,11 @@ export function markdown(result: AccuracyResult): string {
       return c ? formatCell(c, budget) : "-";
     });
     const gap = result.vleMinusBpttPoints[task];
-    const compared = ["vle", "bptt"].every((r) => result.cells.some((x) => x.task === task && x.rule === r));
-    const name = budget.label ? `${task} (${budget.label})` : task;
+    const compared = ["vle", "bptt"].every((r) =>
+      result.cells.some((x) => x.task === task && x.rule === r && x.headline === "accuracy"),
+    );
+    const label = budget.label ?? fullBudgets[task]?.label;
+    const name = label ? `${task} (${label})` : task;
     lines.push(
       `| ${name} | ${row.join(" | ")} | ${gap !== undefined ? gap.toFixed(1) : compared ? "not converged" : "-"} |`,
     );
@@ -368,6 +371,11 @@ export function markdown(result: AccuracyResult): string {
 
 /** Recomputes a result's cells and gaps from its rows (so a result keeps up with how rows are summarized). */
 export function renderCells<R extends AccuracyResult>(result: R): R {
+  // rows recorded before the flag was kept: whether eprop got a broadcast follows from the description
+  for (const row of result.rows)
+    if (row.rule === "eprop" && row.epropBroadcast === undefined && result.budgets[row.task])
+      row.epropBroadcast =
+        seededCircuit(result.budgets[row.task].description, row.seed, "eprop").epropBroadcast === true;
   result.cells = summarize(result.rows);
   result.vleMinusBpttPoints = gaps(result.cells);
   return result;
