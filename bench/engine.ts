@@ -131,7 +131,15 @@ function measure(w: Workload, seconds: number) {
   };
 }
 
-const args = parseArgs(process.argv.slice(2));
+const args = (() => {
+  try {
+    return parseArgs(process.argv.slice(2));
+  } catch (err) {
+    // a usage error: one line, exit 2
+    process.stderr.write(`bench:engine: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+})();
 if (args.compare)
   await compareWithTorch(
     workloads.filter((w) => !args.only || w.name === args.only),
