@@ -1,4 +1,4 @@
-// `vle train` and `vle demo` end to end: a run killed with SIGKILL and resumed ends bit for bit like an uninterrupted one; defaults recover the lagline teacher; bad input gives one line.
+// `vle train` end to end: a run killed with SIGKILL and resumed ends bit for bit like an uninterrupted one; defaults recover the lagline teacher; bad input gives one line.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,7 +68,7 @@ describe("vle train --resume after SIGKILL", () => {
   });
 });
 
-describe("vle train and vle demo", () => {
+describe("vle train", () => {
   it("without --json, vle train ends with a readable table of the test metrics before and after", () => {
     const run = vle("train", "examples/lagline.yaml", "--task", "lagline", "--epochs", "2");
     expect(run.status, run.stderr).toBe(0);
@@ -91,17 +91,6 @@ describe("vle train and vle demo", () => {
     expect(s.final.maxTauMError).toBeLessThanOrEqual(0.05);
     expect(Object.keys(s.parameters).sort()).toStrictEqual(["l0.tau_m", "l0_to_l1.W", "l1.tau_m", "x_to_l0.W"]);
     expect(s.wallSeconds).toBeGreaterThan(0);
-  });
-
-  it("vle demo prints the teacher, start and learned values, then the JSON summary", () => {
-    const run = vle("demo");
-    expect(run.status, run.stderr).toBe(0);
-    const [table, ...json] = run.stdout.split("\n\n{");
-    expect(table).toMatch(/w +x -> l0 +1 +0\.6000 +1\.0000/);
-    expect(table).toMatch(/tau_m +l1 +2 +3\.0000 +2\.0000/);
-    expect(table).toContain("recovered: every weight within 2 % and every tau_m within 5 % of the teacher");
-    const s = JSON.parse("{" + json.join("\n\n{"));
-    expect(s.final.recovered).toBe(true);
   });
 
   it("bad input gives exit 1 (a bad flag value 2) and one line naming the problem", () => {

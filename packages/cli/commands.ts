@@ -45,7 +45,8 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: "demo",
-    summary: "compile examples/lagline.yaml, train it on-chip with VLE, and show what it learned",
+    summary:
+      "the whole pipeline on examples/lagline-chip.yaml: compile for the chip, learn on it (hardware mode) and in ideal mode, energy against BPTT, a short verify, an HTML report",
     load: () => import("./commands/demo.js").then(module("registerDemo")),
   },
   {
