@@ -44,6 +44,12 @@ export const commands: readonly CommandEntry[] = [
     load: () => import("./commands/evaluate.js").then(module("registerEvaluate")),
   },
   {
+    name: "analyze",
+    summary:
+      "a trained network's dynamics: fixed points without input; for an HMM emulator its orbit under noise and kick neurons",
+    load: () => import("./commands/analyze.js").then(module("registerAnalyze")),
+  },
+  {
     name: "demo",
     summary:
       "the whole pipeline on examples/lagline-chip.yaml: compile for the chip, learn on it (hardware mode) and in ideal mode, energy against BPTT, a short verify, an HTML report",
