@@ -113,25 +113,127 @@ describe("analytic op counts", () => {
 });
 
 describe("chip energy", () => {
-  it("is the sum of its lines, each count x unit energy from named card entries", () => {
-    const c = tiled();
-    const counts = analyticCounts(c, { samples: 4, ticks: 50 });
-    const r = chipEnergy(c, counts, card);
-    const sum = r.lines.reduce((a, l) => a + l.energy, 0);
-    expect(r.total).toBe(sum);
-    for (const l of r.lines) {
-      expect(l.energy).toBe(l.amount * l.unitEnergy);
-      for (const name of l.entries) expect(card.entries.has(name as never) || name.startsWith("hardware.")).toBe(true);
-      expect(l.amount).toBe(counts[l.count as keyof typeof counts]);
+  /** x (1) -> y (1, linear, learning), one core, every effect off: its operations can be counted by hand. */
+  const tiny = compileSource(
+    `name: tiny
+dt: 0.1
+populations:
+  - { name: x, kind: input, size: 1 }
+  - { name: y, kind: output, size: 1, tau_m: 1, tau_r: 0.5, phi: linear }
+projections:
+  - { from: x, to: y, weights: [[0.5]], plastic: true }
+learning: { rule: vle, eta: 0.01 }
+hardware:
+  card: analog-65nm
+  clock: 100 MHz
+  time_unit: 1 ms
+  acceleration: 100
+  effects: none
+  weights: { bits: 6 }
+  dac: { bits: 6 }
+  adc: { bits: 10, cycles: 11 }
+`,
+    "tiny.yaml",
+  );
+  const T = 5;
+
+  /** The cycle simulation's counts of T learning ticks of one sample. */
+  function simulated(c: Circuit) {
+    const engine = new HardwareEngine(c, { batch: 1 });
+    engine.reset();
+    for (let s = 0; s < T; s++) {
+      engine.input("x")[0] = 0.3;
+      const o = engine.output("y");
+      o.target.fill(0.2);
+      o.mask.fill(1);
+      engine.advance(true);
     }
-    // converter energy follows the resolution: 2 bits more, 4x the ADC line
+    engine.exportCircuit();
+    return engine.opCounts();
+  }
+
+  it("prices a tiny circuit's run as counted and priced by hand", () => {
+    // per tick: one synapse read forward (x is an input, so no transposed read); a DAC for the x line and one
+    // for y's target; an ADC for y's rate and one for its error; y's membrane and error cell integrate; the
+    // plastic synapse is read, multiplied (e*r) and written once. A tick is dt x time_unit / acceleration
+    // = 0.1 x 1 ms / 100 = 1 us = 100 cycles at 100 MHz.
+    const byHand = {
+      ticks: T,
+      samples: 1,
+      cycles: 100 * T,
+      crossbarForwardReads: T,
+      crossbarTransposedReads: 0,
+      broadcastReads: 0,
+      dacConversions: 2 * T,
+      adcConversions: 2 * T,
+      integratorTicks: 2 * T,
+      weightWrites: T,
+      cellParameterWrites: 0,
+      erProducts: T,
+      weightReads: T,
+      randomBits: 0,
+      accumulatorUpdates: 0,
+      coprocessorUpdates: 0,
+      packets: 0,
+      packetHops: 0,
+    };
+    const counted = simulated(tiny);
+    expect({ ...counted, idleCycles: undefined }).toEqual({ ...byHand, idleCycles: undefined });
+    expect({ ...analyticCounts(tiny, { samples: 1, ticks: T }), idleCycles: undefined }).toEqual({
+      ...byHand,
+      idleCycles: undefined,
+    });
+
+    // analog-65nm's entries, as the card file gives them
+    const fJ = 1e-15,
+      pJ = 1e-12;
+    const card65 = {
+      crossbar_read_energy: 40.5 * fJ,
+      dac_energy_per_conversion: 0.0375 * pJ,
+      dac_reference_bits: 8,
+      adc_energy_per_conversion: 2.8 * pJ,
+      adc_reference_bits: 8,
+      integrator_ota_branches: 2,
+      integrator_gm_over_id: 27.1,
+      supply_voltage: 1.2,
+      membrane_capacitance: 2 * pJ,
+      weight_write_energy_per_bit: 0.156 * pJ,
+      weight_read_energy_per_bit: 0.156 * pJ,
+      plasticity_mac_energy: 0.748 * pJ,
+      sram_leakage_per_bit: 8.4 * pJ,
+      idle_cycle_energy: 0,
+    };
+    for (const [name, value] of Object.entries(card65))
+      expect([name, card.entries.get(name as never)!.value]).toEqual([name, value]);
+    // a 6-bit DAC costs 2^(6-8) of the 8-bit reference, a 10-bit ADC 2^(10-8); an integrator draws
+    // branches x V_dd x C_m x dt/tau / (gm/I_D) per tick, averaged over the membrane (dt/tau_m = 0.1)
+    // and the error cell (dt/tau_r = 0.2); 6 bits are read and written per weight update; 6 stored bits leak
+    const integrator = (2 * 1.2 * (2 * pJ) * ((0.1 + 0.2) / 2)) / 27.1;
+    const energy =
+      T * 40.5 * fJ +
+      2 * T * 0.0375 * pJ * 2 ** -2 +
+      2 * T * 2.8 * pJ * 2 ** 2 +
+      2 * T * integrator +
+      T * 6 * 0.156 * pJ +
+      T * 0.748 * pJ +
+      T * 6 * 0.156 * pJ +
+      (100 * T * 6 * 8.4 * pJ) / 100e6;
+    const priced = chipEnergy(tiny, counted, card);
+    expect(priced.total / energy - 1).toBeCloseTo(0, 12);
+    expect(priced.seconds).toBeCloseTo((100 * T) / 100e6, 18);
+    // every line names entries the card has (or the circuit's hardware fields)
+    for (const l of priced.lines)
+      for (const name of l.entries) expect(card.entries.has(name as never) || name.startsWith("hardware.")).toBe(true);
+  });
+
+  it("follows the converters' resolution: 2 bits more, 4x the ADC energy", () => {
+    const c = tiled();
     const wide = tiled("  adc: { bits: 10, cycles: 11 }\n");
     const adc = (x: Circuit) =>
       chipEnergy(x, analyticCounts(x, { samples: 1, ticks: 1 }), card).lines.find(
         (l) => l.component === "ADC conversions",
       )!.unitEnergy;
     expect(adc(wide) / adc(c)).toBeCloseTo(4, 12);
-    expect(r.perSample.energy).toBeCloseTo(r.total / 4, 18);
   });
 
   it("grows linearly with T (no state is stored per step on the chip)", () => {
@@ -214,8 +316,10 @@ describe("energy report", () => {
     const c = tiled();
     const run = { task: "test", ticks: 200, targetTicks: 200, samples: 50, batch: 10 };
     const doc = energyDocument(c, run, { vsBptt: true });
-    expect(doc.lines.reduce((a, l) => a + l.energy, 0)).toBe(doc.total);
-    expect(doc.perRun.energy).toBeCloseTo(doc.perSample.energy * 50, 15);
+    // the training run counted as one: 50 samples of 200 ticks at once, not one sample scaled
+    const whole = chipEnergy(c, analyticCounts(c, { samples: 50, ticks: 200, targetTicks: 200 }), card);
+    expect(doc.perRun.energy / whole.total - 1).toBeCloseTo(0, 12);
+    expect(doc.perRun.seconds / whole.seconds - 1).toBeCloseTo(0, 12);
     for (const p of ["fp32", "fp16", "int8"] as const)
       expect(doc.vs!.ratio[p]).toBeCloseTo(doc.vs!.bptt[p].perSample.energy / doc.perSample.energy, 12);
     expect(doc.vs!.bptt.fp32.lines.reduce((a, l) => a + l.energy, 0)).toBeCloseTo(
