@@ -141,11 +141,17 @@ export function readDescription(text: string, file: string): OracleNetwork {
   const broadIn = ((d.broadcasts ?? []) as Json[]).map((b) => ({ raw: b, from: String(b.from), to: String(b.to) }));
 
   // sizes: given, or the length of a per-neuron list, or the rows/columns of an explicit matrix
+  // a list item "N x value" is a run of N neurons with that value
+  const expandRuns = (list: unknown[]): unknown[] =>
+    list.flatMap((item) => {
+      const run = typeof item === "string" ? /^\s*(\d+)\s*x\s+(.+)$/.exec(item) : null;
+      return run ? new Array<unknown>(Number(run[1])).fill(run[2]) : [item];
+    });
   const size = new Map<string, number>();
   for (const { raw, name } of pops) {
     if (raw.size !== undefined) size.set(name, plain(raw.size));
     for (const key of ["tau_m", "tau_r", "bias"])
-      if (Array.isArray(raw[key])) size.set(name, (raw[key] as unknown[]).length);
+      if (Array.isArray(raw[key])) size.set(name, expandRuns(raw[key] as unknown[]).length);
   }
   const matrixSizes = (m: unknown, to: string, from: string) => {
     if (!Array.isArray(m)) return;
@@ -160,7 +166,23 @@ export function readDescription(text: string, file: string): OracleNetwork {
   for (const b of broadIn) matrixSizes(b.raw.weights, b.to, b.from);
 
   const perNeuron = (v: unknown, n: number, read: (x: unknown) => number, fallback: number[]) =>
-    v === undefined ? fallback : Array.isArray(v) ? v.map(read) : new Array<number>(n).fill(read(v));
+    v === undefined ? fallback : Array.isArray(v) ? expandRuns(v).map(read) : new Array<number>(n).fill(read(v));
+  /** bias: per neuron, or an initializer drawn once per neuron with fan_in = every presynaptic neuron of the population */
+  const biasOf = (raw: Json, name: string, n: number): number[] => {
+    const b = raw.bias;
+    if (b === null || typeof b !== "object" || Array.isArray(b))
+      return perNeuron(b, n, plain, new Array<number>(n).fill(0));
+    const init = b as Json;
+    const fanIn = projIn.filter((x) => x.to === name).reduce((sum, x) => sum + size.get(x.from)!, 0);
+    return initialize(
+      String(init.kind),
+      init.scale === undefined ? 1 : plain(init.scale),
+      init.seed === undefined ? deriveSeed(seed, `${name}/bias`) : plain(init.seed),
+      n,
+      fanIn,
+      n,
+    );
+  };
   const populations: OraclePopulation[] = pops.map(({ raw, name, kind }) => {
     const n = size.get(name)!;
     if (kind === "input")
@@ -185,7 +207,7 @@ export function readDescription(text: string, file: string): OracleNetwork {
       size: n,
       tauM,
       tauR: perNeuron(raw.tau_r, n, time, tauM),
-      bias: perNeuron(raw.bias, n, plain, new Array<number>(n).fill(0)),
+      bias: biasOf(raw, name, n),
       cell: String(raw.phi ?? (kind === "output" ? "linear" : "tanh")),
       gamma: raw.gamma === undefined ? gamma : plain(raw.gamma),
       learnBias: learn.includes("bias"),
@@ -204,8 +226,9 @@ export function readDescription(text: string, file: string): OracleNetwork {
       String(init.kind ?? "xavier"),
       init.scale === undefined ? 1 : plain(init.scale),
       init.seed === undefined ? deriveSeed(seed, seedName) : plain(init.seed),
-      rows,
+      rows * cols,
       cols,
+      rows,
     );
   };
   const projections: OracleProjection[] = projIn.map(({ raw, from, to, name }) => {
@@ -243,9 +266,9 @@ export function readDescription(text: string, file: string): OracleNetwork {
 }
 
 /** The documented initializers, one draw per entry in row-major order (fan_in = cols, fan_out = rows). */
-function initialize(kind: string, scale: number, seed: number, rows: number, cols: number): number[] {
-  const rng = new Random(seed),
-    n = rows * cols;
+/** `n` draws of an initializer for a layer with fan_in `cols` and fan_out `rows`. */
+function initialize(kind: string, scale: number, seed: number, n: number, cols: number, rows: number): number[] {
+  const rng = new Random(seed);
   const uniform = (a: number) => Array.from({ length: n }, () => -a + 2 * a * rng.uniform());
   const normal = (s: number) => Array.from({ length: n }, () => s * rng.normal());
   switch (kind) {
