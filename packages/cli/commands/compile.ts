@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
 import { UsageError } from "../../../circuits/errors.js";
 import { compileFile, passes, withTarget } from "../../../compiler/index.js";
+import { loopWarnings } from "../../analyze/loop-gain.js";
 import { hardwareSummary } from "../../report/hardware-summary.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { renamedOption } from "../options.js";
@@ -41,6 +42,7 @@ export function registerCompile(program: Command): void {
   renamedOption(renamedOption(command, "--output", "--out"), "--target", "--chip").action(
     (description: string, opts: { out?: string; chip?: string }) => {
       const { target, circuit } = compileAndWrite(description, opts.out, opts.chip);
+      for (const line of loopWarnings(circuit)) process.stderr.write(`vle: ${line}\n`);
       for (const line of hardwareSummary(circuit)) process.stdout.write(`${line}\n`);
       process.stdout.write(`wrote ${target}\n`);
     },

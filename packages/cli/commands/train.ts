@@ -5,6 +5,7 @@ import type { Circuit } from "../../../circuits/model.js";
 import { UsageError } from "../../../circuits/errors.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
 import { train, type TrainResult, type TrainSummary } from "../../tasks/train.js";
+import { loopWarnings } from "../../analyze/loop-gain.js";
 import { crossbarWeights } from "../../report/document.js";
 import { readReference } from "../../report/inputs.js";
 import { writeReport } from "../../report/page.js";
@@ -38,6 +39,7 @@ export async function trainCommand(file: string | Circuit, options: TrainCommand
   if (options.out !== undefined && !/\.(pb|json)$/i.test(options.out))
     throw new UsageError(`${options.out}: the trained circuit's file must end in .pb (binary) or .json`);
   const circuit = typeof file === "string" ? loadCircuit(file) : file;
+  for (const line of loopWarnings(circuit)) process.stderr.write(`vle: ${line}\n`);
   const seed = options.seed ?? 0;
   const task = await chooseTask(circuit, seed, options);
   const result = train(circuit, task, {
