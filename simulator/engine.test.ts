@@ -245,6 +245,13 @@ describe("error cell inverts the membrane's prospective transfer", () => {
 // computed with the weight the forward pass used; gradients are batch means (W.grad = -mean(e r_bottom),
 // tau_m.grad = mean(e du/dt)) applied by a torch optimizer after the forward pass.
 
+/** Mistakes the reference can be made to contain, each a plausible bug of an engine (see the test that uses them). */
+type Mistake =
+  | "no phi' on the error"
+  | "batch sum instead of mean"
+  | "errors sent back with the updated W"
+  | "e with tau_r";
+
 interface RefOptimizer {
   kind: "sgd" | "adam";
   lr: number;
@@ -278,6 +285,7 @@ class RefLayer {
     readonly gamma: number,
     readonly dt: number,
     readonly batch: number,
+    readonly mistake?: Mistake,
   ) {
     const z = () => Array<number>(batch).fill(0);
     this.u = z();
@@ -302,11 +310,11 @@ class RefLayer {
     this.prospV = [];
     this.prospU = [];
     for (let b = 0; b < B; b++) {
-      const e = instE[b] * this.rPrime[b];
+      const e = this.mistake === "no phi' on the error" ? instE[b] : instE[b] * this.rPrime[b];
       const s = this.w * rBottom[b];
       const vDot = (e - this.v[b]) / this.tauR;
       const v = this.v[b] + dt * vDot;
-      const prospV = this.v[b] + this.tauM * vDot;
+      const prospV = this.v[b] + (this.mistake === "e with tau_r" ? this.tauR : this.tauM) * vDot;
       const uDot = (s + this.gamma * prospV - this.u[b]) / this.tauM;
       const u = this.u[b] + dt * uDot;
       const prospU = this.u[b] + this.tauR * uDot;
@@ -321,8 +329,9 @@ class RefLayer {
       this.prospV.push(prospV);
       this.prospU.push(prospU);
     }
-    this.wGrad = -sumER / B;
-    this.tauGrad = sumEUdot / B;
+    const n = this.mistake === "batch sum instead of mean" ? 1 : B;
+    this.wGrad = -sumER / n;
+    this.tauGrad = sumEUdot / n;
     this.next = next;
   }
 
@@ -335,6 +344,7 @@ class RefLayer {
     if (opt.kind === "sgd") {
       this.w -= opt.lr * this.wGrad;
       this.tauM -= opt.lrTau * this.tauGrad;
+      if (this.mistake === "errors sent back with the updated W") this.eBottom = this.prospV.map((e) => e * this.w);
       return;
     }
     const b1 = opt.beta1!,
@@ -361,9 +371,10 @@ class RefLagline {
     p: LaglineParams,
     readonly opt: RefOptimizer,
     batch: number,
+    mistake?: Mistake,
   ) {
-    this.l0 = new RefLayer(p.w0, p.tauM0, p.tauR, p.gamma, p.dt, batch);
-    this.l1 = new RefLayer(p.w1, p.tauM1, p.tauR, p.gamma, p.dt, batch);
+    this.l0 = new RefLayer(p.w0, p.tauM0, p.tauR, p.gamma, p.dt, batch, mistake);
+    this.l1 = new RefLayer(p.w1, p.tauM1, p.tauR, p.gamma, p.dt, batch, mistake);
   }
   step(x: number[], target: number[] | undefined, beta: number): void {
     const { l0, l1 } = this;
@@ -416,10 +427,16 @@ function laglineCircuit(p: LaglineParams, learning: Record<string, unknown>): Ci
 }
 
 /** Drives engine and reference with the same inputs/targets and compares every state variable after every step. */
-function compareWithReference(p: LaglineParams, learning: Record<string, unknown>, opt: RefOptimizer, steps: number) {
+function compareWithReference(
+  p: LaglineParams,
+  learning: Record<string, unknown>,
+  opt: RefOptimizer,
+  steps: number,
+  mistake?: Mistake,
+) {
   const B = 3;
   const engine = new Engine(laglineCircuit(p, learning), { batch: B });
-  const ref = new RefLagline(p, opt, B);
+  const ref = new RefLagline(p, opt, B, mistake);
   const x = engine.input("x"),
     out = engine.output("y");
   const pops: [PopulationState, RefLayer][] = [
@@ -478,6 +495,27 @@ describe("step-for-step agreement with the GLE reference discretization (lagline
     expect(Math.abs(engine.population("l0").tauM[0] - p.tauM0)).toBeGreaterThan(1e-2);
     expect(Math.abs(engine.population("l1").tauM[0] - p.tauM1)).toBeGreaterThan(1e-3);
   });
+
+  // The comparison is symmetric: a reference with one of these mistakes against the engine is an engine with
+  // the mistake against the reference. Each must be caught within the 12 steps the test above runs.
+  const mistakes: Mistake[] = [
+    "no phi' on the error",
+    "batch sum instead of mean",
+    "errors sent back with the updated W",
+    "e with tau_r",
+  ];
+  for (const mistake of mistakes)
+    it(`catches a wrong engine: ${mistake}`, () => {
+      expect(() =>
+        compareWithReference(
+          p,
+          { eta: 0.1, etaTau: 0.01, optimizer: "SGD" },
+          { kind: "sgd", lr: 0.1, lrTau: 0.01 },
+          12,
+          mistake,
+        ),
+      ).toThrow(/^step \d+ l[01] .*: engine .*, reference /);
+    });
 
   it("large pre-activations: softplus turns linear above 20 like torch.nn.Softplus, to 1e-12", () => {
     // w0 = 40 drives l0's prospective potential from 5 to ~30 within the run
