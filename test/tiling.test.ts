@@ -1,4 +1,4 @@
-// A projection larger than a core compiles to several cores and, in ideal mode, computes what the untiled circuit computes: ideal engine and hardware mode (every effect off, partial sums per tile) both.
+// A projection larger than a core compiles to several cores, and hardware mode (every effect off), which reads each tile and adds its partial sums, computes what the untiled circuit computes in the ideal engine.
 import { describe, expect, it } from "vitest";
 import type { Circuit } from "../circuits/model.js";
 import { Random } from "../circuits/random.js";
@@ -39,10 +39,6 @@ describe("tiling a projection larger than a core", () => {
     expect(h.tiles.filter((t) => t.crossbar === "x_to_h").length).toBeGreaterThan(3);
     expect(new Set(h.tiles.map((t) => t.core)).size).toBeGreaterThan(2);
     expect(h.routes.some((r) => r.flow === 1)).toBe(true); // PARTIAL_SUM
-  });
-
-  it("gives the untiled circuit's outputs in the ideal engine", () => {
-    expect(run(new Engine(tiled, { batch: 2 }))).toEqual(run(new Engine(plain, { batch: 2 })));
   });
 
   it("gives the untiled circuit's outputs in hardware mode with every effect off (tiles add partial sums)", () => {
