@@ -1,4 +1,4 @@
-// Speed of the ideal engine with learning on (vle): steps/s and synapse-updates/s on the DESIGN section 11 workloads, as JSON.
+// Speed of the ideal engine with learning on (vle): steps/s and synapse-updates/s on the design section 11 workloads, as JSON.
 //
 // One synapse-update = forward MAC + error MAC + weight update of one synapse for one sample, so
 // synapse-updates/s = steps/s x batch x synapses. Usage: node dist/bench/engine.js [--only <name>] [--seconds <s>]

@@ -121,7 +121,7 @@ function hardwareSection(h: NonNullable<Config["hardware"]>): string {
 /**
  * Signed converter ranges with 0 on the grid (two's complement: lo = -2^(bits-1) LSB, hi = (2^(bits-1) - 1) LSB,
  * keeping hi): with the compiler's symmetric ranges an error of exactly 0 reads as +LSB/2, a bias the
- * plasticity rule integrates every tick (see /work/notes/hardware-sim-needs.md, point 1).
+ * plasticity rule integrates every tick.
  */
 function zeroOnGrid(c: Circuit): void {
   const h = c.hardware!;

@@ -1,7 +1,7 @@
 // CI check: no import cycle between files or between packages, and imports only down the layers (one-way rule).
 import { parseCircular, parseDependencyTree, prettyCircular } from "dpdm";
 
-/** The layers each package may import (DESIGN: circuits <- compiler, simulator <- packages; compiler and simulator never meet). */
+/** The layers each package may import (docs/design.md section 1: circuits <- compiler, simulator <- packages; compiler and simulator never meet). */
 const allowed = {
   circuits: [],
   compiler: ["circuits"],

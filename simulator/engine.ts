@@ -1,4 +1,4 @@
-// The ideal engine: executes a circuit IR with the reference discretization (DESIGN section 2), batched, float64.
+// The ideal engine: executes a circuit IR with the reference discretization (design section 2), batched, float64.
 import { transfers, type Transfer } from "../circuits/cells.js";
 import { VleError } from "../circuits/errors.js";
 import {

@@ -1,4 +1,4 @@
-// One population's step of the reference discretization (DESIGN section 2), written once for ideal and hardware mode.
+// One population's step of the reference discretization (design section 2), written once for ideal and hardware mode.
 //
 // Per population, from the state at t (p.now) into p.next:
 //   d   = phi'(u~(t)) * (back-projected errors of t + output error)          the error arriving (route.error)
@@ -13,7 +13,7 @@
 //   inputOffset    added to I after the bias (hardware: per-cell offsets)
 //   errorCell      after the error cell wrote v', e (hardware: thermal noise on v)
 //   membrane       after u', u~', r', phi' were written (hardware: noise, rails, gain)
-// With no effects the step is exactly DESIGN section 2; the hardware engine with every effect off equals the ideal one.
+// With no effects the step is exactly design section 2; the hardware engine with every effect off equals the ideal one.
 import type { PopulationState } from "./engine.js";
 import type { Kernels } from "./kernel-set.js";
 

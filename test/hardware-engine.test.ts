@@ -96,7 +96,7 @@ const tiledNetwork = tiledDescription({
 });
 
 /**
- * An independent scalar re-implementation of the lagline chain x -> l0 -> l1 (DESIGN section 2, softplus,
+ * An independent scalar re-implementation of the lagline chain x -> l0 -> l1 (design section 2, softplus,
  * inference): l0's back-projected error is w1 e1 of `errorLag` ticks before the reference's (0: ideal).
  */
 function laglineReference(

@@ -148,7 +148,7 @@ ${extra}`,
       target = 0.8,
       d = 0.5 * target;
     oracle.step(new Map([["x", [0]]]), new Map([["y", [target]]]), false);
-    expect(oracle.state.get("y")!.e[0]).toBe(0); // phi' starts at 0 (DESIGN: the state starts at zero)
+    expect(oracle.state.get("y")!.e[0]).toBe(0); // phi' starts at 0 (design section 2: the state starts at zero)
     let v = 0;
     for (let s = 2; s <= 20; s++) {
       oracle.step(new Map([["x", [0]]]), new Map([["y", [target]]]), false);

@@ -1,4 +1,4 @@
-// The SPICE exporter: writes a circuit IR as an ngspice netlist whose transient solves DESIGN section 2's continuous-time dynamics.
+// The SPICE exporter: writes a circuit IR as an ngspice netlist whose transient solves design section 2's continuous-time dynamics.
 //
 // Electrical mapping (one model unit of any signal = 1 V; one model time unit = `timeUnit` seconds of chip time):
 //   membrane      C_m from u to an ammeter (0 V source) to ground, leak g_L = C_m / (tau_m * timeUnit) to ground,
@@ -245,7 +245,7 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
     `* vle circuit '${c.name}' as an ngspice netlist (vle ${version}${c.provenance.source ? `, from ${c.provenance.source}` : ""})`,
   );
   lines.push(
-    `* Continuous-time dynamics of DESIGN section 2: one model unit of any signal = 1 V; one model time unit = ${num(timeUnit)} s;`,
+    `* Continuous-time dynamics of design section 2: one model unit of any signal = 1 V; one model time unit = ${num(timeUnit)} s;`,
   );
   lines.push(
     `* membrane and error-cell capacitance ${C} F; g_L = C / (tau * ${num(timeUnit)} s). Circuit dt = ${num(dt)} model units.`,

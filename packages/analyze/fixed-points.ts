@@ -1,6 +1,6 @@
 // Fixed points of a circuit without input, by Newton's method from many starts, and their linear stability.
 //
-// Without input and without errors, every population's membrane obeys (DESIGN section 2)
+// Without input and without errors, every population's membrane obeys (design section 2)
 //   tau_m du/dt = -u + W r + b,   r = phi(u~),   u~ = u + tau_r du/dt,
 // so at a fixed point du/dt = 0, u~ = u and   F(u) = -u + W phi(u) + b = 0   over all populations at once
 // (W the block matrix of every crossbar between populations; input ports carry zero). Newton:

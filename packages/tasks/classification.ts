@@ -14,7 +14,7 @@ export interface ClassificationLayout {
   /**
    * the first step that carries the target; every later step does too. After the signal (= signalSteps)
    * asks for the answer once the whole signal can have reached the output: it lags the input by at least
-   * one step per projection on the way (DESIGN section 2). 0 asks for it all along, and the outputs summed
+   * one step per projection on the way (design section 2). 0 asks for it all along, and the outputs summed
    * over all steps vote (the GLE paper's MNIST-1D protocol).
    */
   targetFrom: number;

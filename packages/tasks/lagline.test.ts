@@ -12,7 +12,7 @@ const example = (): Circuit => loadCircuit("examples/lagline.yaml");
 const softplus = (x: number) => Math.log1p(Math.exp(x));
 
 /**
- * The teacher chain evaluated directly from DESIGN section 2 with plain numbers: the value at step s is the
+ * The teacher chain evaluated directly from design section 2 with plain numbers: the value at step s is the
  * output rate the network holds before it reads input s (what the output error of step s compares).
  */
 function scalarTeacher(x: Float64Array, dt: number): Float64Array {

@@ -1,4 +1,4 @@
-// The oracle of every compiler pass: reads a network description itself (YAML/JSON, not the circuit IR) and steps DESIGN section 2's equations neuron by neuron.
+// The oracle of every compiler pass: reads a network description itself (YAML/JSON, not the circuit IR) and steps design section 2's equations neuron by neuron.
 //
 // Written apart from the compiler and the engine and kept simple: plain loops, one sample, no batching, no
 // kernels. It shares only what the description format defines by reference: the seeded generator
@@ -17,7 +17,7 @@ const math = () => (mathjs ??= createRequire(import.meta.url)("mathjs") as MathJ
 
 type Json = Record<string, unknown>;
 
-/** The transfer functions as DESIGN and the GLE reference define them (softplus linear above 20, as torch's). */
+/** The transfer functions as the design (section 2) and the GLE reference define them (softplus linear above 20, as torch's). */
 const cells: Record<string, { phi: (x: number) => number; dphi: (x: number) => number }> = {
   linear: { phi: (x) => x, dphi: () => 1 },
   tanh: { phi: (x) => Math.tanh(x), dphi: (x) => 1 - Math.tanh(x) ** 2 },
@@ -76,7 +76,7 @@ export interface OracleNetwork {
   };
 }
 
-/** Reads a description as the keys document says (/work/notes/description-keys.md, README). */
+/** Reads a description as the keys document says (docs/description.md). */
 export function readDescription(text: string, file: string): OracleNetwork {
   let d: Json;
   try {
@@ -295,7 +295,7 @@ function initialize(kind: string, scale: number, seed: number, n: number, cols: 
   }
 }
 
-/** One population's state: DESIGN section 2's variables, starting at 0 (r and phi' too). */
+/** One population's state: design section 2's variables, starting at 0 (r and phi' too). */
 export interface OracleState {
   u: number[];
   uProsp: number[];

@@ -1,6 +1,6 @@
 // Hardware mode: the same circuit run tick by tick through the chip's clocked pipeline (DAC -> crossbar -> integrate -> ADC -> route -> error path -> write), cycle by cycle.
 //
-// One tick k (DESIGN section 6), per tile of every crossbar, all driven by the event queue:
+// One tick k (design section 6), per tile of every crossbar, all driven by the event queue:
 //   ADC e(k) and r(k) of every cell at the tick start -> packets along the routes (one link input per cycle,
 //   cycles_per_hop per hop) -> DACs of the tile's lines -> transposed read with W(k-1) -> write of the
 //   update of tick k-1 -> forward read with W(k) -> partial sums (analog on the post's core, else ADC ->

@@ -3,7 +3,7 @@
 // The fixed point is where the zero-input dynamics go from rest: the ideal engine runs from rest until the
 // membranes stop moving, and Newton's method polishes u* = b + W phi(u*) from there (W: the crossbars between
 // populations). With zero input and no target every error is 0, so the state of the reference step
-// (DESIGN section 2) is (u, p) per neuron, p = u + tau_r du/dt the prospective membrane:
+// (design section 2) is (u, p) per neuron, p = u + tau_r du/dt the prospective membrane:
 //   u' = u + dt (b + W phi(p) - u) / tau_m,   p' = u + tau_r (b + W phi(p) - u) / tau_m,
 // whose Jacobian at (u*, u*) is [[1 - dt/tau_m, (dt/tau_m) W D], [1 - tau_r/tau_m, (tau_r/tau_m) W D]],
 // D = diag(phi'(u*)); its eigenvalues come from ml-matrix. The error cells (v, e) are states too: at the fixed
