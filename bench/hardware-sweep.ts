@@ -123,7 +123,7 @@ function hardwareSection(h: NonNullable<Config["hardware"]>): string {
  * keeping hi): with the compiler's symmetric ranges an error of exactly 0 reads as +LSB/2, a bias the
  * plasticity rule integrates every tick.
  */
-function zeroOnGrid(c: Circuit): void {
+export function zeroOnGrid(c: Circuit): void {
   const h = c.hardware!;
   for (const r of h.ranges) {
     if (!(r.lo < 0 && r.hi > 0)) continue;

@@ -68,6 +68,7 @@ export const entrySchema = {
   membrane_capacitance: ["F", "membrane (and error cell) capacitance C_m"],
   membrane_volts_per_unit: ["V", "volts per model unit of membrane potential"],
   temperature: ["K", "operating temperature (kT/C noise)"],
+  ota_excess_noise_factor: ["1", "noise power of an integrator's OTA over the kT/C of its capacitor"],
   // the digital accelerator of the BPTT baseline (simulator/meters/bptt-baseline.ts), at the node of its own digital_energy_factor
   mac_energy_fp32: ["J", "one fp32 multiply-accumulate"],
   mac_energy_fp16: ["J", "one fp16 multiply with fp32 accumulate"],
@@ -132,6 +133,7 @@ export const chipDefaultEntries = [
   "membrane_capacitance",
   "membrane_volts_per_unit",
   "temperature",
+  "ota_excess_noise_factor",
   "supply_voltage",
   "integrator_gm_over_id",
   "integrator_ota_branches",

@@ -9,7 +9,10 @@ const BOLTZMANN = 1.380649e-23;
 
 /** Stationary kT/C noise of an integrator capacitor, in model units of u. */
 export function thermalStd(target: Target): number {
-  return Math.sqrt((BOLTZMANN * target.physical.temperature) / target.physical.cM) / target.physical.vUnit;
+  return (
+    Math.sqrt((target.noise.excess * BOLTZMANN * target.physical.temperature) / target.physical.cM) /
+    target.physical.vUnit
+  );
 }
 
 /** The chip of `c` as the IR describes it. */
@@ -77,14 +80,29 @@ export function assembleChip(
       ternaryThreshold: target.plasticity.ternaryThreshold,
     },
     noise: target.noise.thermal
-      ? { membraneStd: thermalStd(target), errorStd: thermalStd(target) }
-      : { membraneStd: target.noise.membrane, errorStd: target.noise.error },
+      ? {
+          membraneStd: thermalStd(target),
+          errorStd: thermalStd(target),
+          otaExcessFactor: target.noise.excess,
+          flickerStd: target.noise.flicker,
+        }
+      : {
+          membraneStd: target.noise.membrane,
+          errorStd: target.noise.error,
+          otaExcessFactor: 0,
+          flickerStd: target.noise.flicker,
+        },
     mismatch: {
       tauRelStd: target.mismatch.tau,
       gainRelStd: target.mismatch.gain,
       offsetStd: target.mismatch.offset,
       synapseGainRelStd: target.mismatch.synapse,
       stuckOffProb: target.mismatch.stuckOff,
+      errorTauRelStd: target.mismatch.errorTau,
+      dacGainRelStd: target.mismatch.dacGain,
+      dacOffsetLsbStd: target.mismatch.dacOffset,
+      adcGainRelStd: target.mismatch.adcGain,
+      adcOffsetLsbStd: target.mismatch.adcOffset,
     },
     pipeline: { crossbarSettleCycles: target.pipeline.settle, integrateCycles: target.pipeline.integrate },
   } as Hardware);

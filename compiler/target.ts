@@ -79,8 +79,19 @@ export interface Target {
     roundingBits: number;
     ternaryThreshold: number;
   };
-  noise: { thermal: boolean; membrane: number; error: number };
-  mismatch: { tau: number; gain: number; offset: number; synapse: number; stuckOff: number };
+  noise: { thermal: boolean; membrane: number; error: number; excess: number; flicker: number };
+  mismatch: {
+    tau: number;
+    gain: number;
+    offset: number;
+    synapse: number;
+    stuckOff: number;
+    errorTau: number;
+    dacGain: number;
+    dacOffset: number;
+    adcGain: number;
+    adcOffset: number;
+  };
   physical: { cM: number; vUnit: number; supply: number; temperature: number; gmOverId: number; branches: number };
   pipeline: { settle: number; integrate: number };
 }
@@ -157,7 +168,19 @@ export function readTarget(c: Described, target?: string): Target | undefined {
   const plasticity =
     s.section("plasticity", ["every", "write_cycles", "rule", "accumulator_bits", "rounding_bits", "threshold"]) ??
     empty(s, "plasticity");
-  const mismatch = s.section("mismatch", ["tau", "gain", "offset", "synapse", "stuck_off"]) ?? empty(s, "mismatch");
+  const mismatch =
+    s.section("mismatch", [
+      "tau",
+      "gain",
+      "offset",
+      "synapse",
+      "stuck_off",
+      "error_tau",
+      "dac_gain",
+      "dac_offset",
+      "adc_gain",
+      "adc_offset",
+    ]) ?? empty(s, "mismatch");
   const physical = s.section("physical", ["c_m", "v_unit", "supply", "temperature"]) ?? empty(s, "physical");
   const pipeline = s.section("pipeline", ["settle", "integrate"]) ?? empty(s, "pipeline");
 
@@ -233,13 +256,19 @@ export function readTarget(c: Described, target?: string): Target | undefined {
       roundingBits: whole(plasticity, "rounding_bits", 8, 1, "bits: a stochastic rounding draws at least 1 bit"),
       ternaryThreshold: plasticity.number("threshold", { fallback: 0.5, min: 0 }),
     },
-    noise: readNoise(s),
+    noise: readNoise(s, d("ota_excess_noise_factor")),
     mismatch: {
       tau: mismatch.number("tau", { fallback: 0, min: 0 }),
       gain: mismatch.number("gain", { fallback: 0, min: 0 }),
       offset: mismatch.number("offset", { fallback: 0, min: 0 }),
       synapse: mismatch.number("synapse", { fallback: 0, min: 0 }),
       stuckOff: mismatch.number("stuck_off", { fallback: 0, min: 0 }),
+      // an error cell's time constants are devices of its own: drawn independently, by default with the membrane's std
+      errorTau: mismatch.number("error_tau", { fallback: mismatch.number("tau", { fallback: 0, min: 0 }), min: 0 }),
+      dacGain: mismatch.number("dac_gain", { fallback: 0, min: 0 }),
+      dacOffset: mismatch.number("dac_offset", { fallback: 0, min: 0 }),
+      adcGain: mismatch.number("adc_gain", { fallback: 0, min: 0 }),
+      adcOffset: mismatch.number("adc_offset", { fallback: 0, min: 0 }),
     },
     physical: {
       cM: physical.quantity("c_m", "F", d("membrane_capacitance")),
@@ -340,14 +369,17 @@ function readRanges(s: Section): Target["ranges"] {
   return { rates, error };
 }
 
-function readNoise(s: Section): Target["noise"] {
+function readNoise(s: Section, cardExcess: number): Target["noise"] {
   const node = s.get("noise");
-  if (node === undefined) return { thermal: false, membrane: 0, error: 0 };
-  if (node.kind === "scalar" && node.value === "thermal") return { thermal: true, membrane: 0, error: 0 };
-  const n = s.section("noise", ["membrane", "error"])!;
+  const none = { thermal: false, membrane: 0, error: 0, excess: cardExcess, flicker: 0 };
+  if (node === undefined) return none;
+  if (node.kind === "scalar" && node.value === "thermal") return { ...none, thermal: true };
+  const n = s.section("noise", ["thermal", "membrane", "error", "excess", "flicker"])!;
   return {
-    thermal: false,
+    thermal: n.bool("thermal", false),
     membrane: n.number("membrane", { fallback: 0, min: 0 }),
     error: n.number("error", { fallback: 0, min: 0 }),
+    excess: n.number("excess", { fallback: cardExcess, min: 1 }),
+    flicker: n.number("flicker", { fallback: 0, min: 0 }),
   };
 }

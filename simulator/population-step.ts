@@ -9,7 +9,8 @@
 //
 // Where the signals come from is a route (ideal: crossbar reads of the state at t; hardware: the registers its
 // pipeline filled). What a chip adds is a set of optional effects, each called at one point of the step:
-//   timeConstants  the time constants this step integrates with (hardware: programmed x mismatch factor)
+//   timeConstants  the time constants this step integrates with (hardware: programmed x mismatch factor; the
+//                  error cell's may differ from the membrane's, being devices of their own)
 //   inputOffset    added to I after the bias (hardware: per-cell offsets)
 //   errorCell      after the error cell wrote v', e (hardware: thermal noise on v)
 //   membrane       after u', u~', r', phi' were written (hardware: noise, rails, gain)
@@ -27,7 +28,12 @@ export interface PopulationRoute {
 
 /** A chip's effects on the step; every member optional (absent: ideal). */
 export interface PopulationEffects {
-  timeConstants?(p: PopulationState): { tauM: Float64Array; tauR: Float64Array };
+  timeConstants?(p: PopulationState): {
+    tauM: Float64Array;
+    tauR: Float64Array;
+    errorTauM?: Float64Array;
+    errorTauR?: Float64Array;
+  };
   inputOffset?(p: PopulationState, I: Float64Array): void;
   errorCell?(p: PopulationState, tauR: Float64Array): void;
   membrane?(p: PopulationState, tauM: Float64Array): void;
@@ -51,13 +57,16 @@ export function stepPopulation(
     n = p.size,
     now = p.now,
     next = p.next;
-  const { tauM, tauR } = effects.timeConstants ? effects.timeConstants(p) : p;
+  const taus = effects.timeConstants ? effects.timeConstants(p) : p;
+  const { tauM, tauR } = taus;
   if (p.learns) {
     const d = p.errorIn;
     d.fill(0);
     route.error(p, d);
-    k.errorCellStep(B * n, n, dt, ctx.prospectiveErrors, tauM, tauR, now.dphi, d, now.v, next.v, next.e);
-    effects.errorCell?.(p, tauR);
+    const eTauM = ("errorTauM" in taus && taus.errorTauM) || tauM,
+      eTauR = ("errorTauR" in taus && taus.errorTauR) || tauR;
+    k.errorCellStep(B * n, n, dt, ctx.prospectiveErrors, eTauM, eTauR, now.dphi, d, now.v, next.v, next.e);
+    effects.errorCell?.(p, eTauR);
   }
   // the synaptic input is summed in next.uProsp, which the membrane step reads before it writes it
   const I = next.uProsp;

@@ -3,56 +3,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cyclesPerTick, pipelineBound } from "../circuits/hardware.js";
 import { Flow, Rule, type Circuit } from "../circuits/model.js";
-import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
-import { Engine } from "../simulator/engine.js";
+import type { Engine } from "../simulator/engine.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
-import { tiledDescription } from "./helpers.js";
-
-/** An example description compiled for a chip, with `hardware` appended (effects none unless given). */
-function compiled(example: string, hardware: string): Circuit {
-  const text = readFileSync(`examples/${example}.yaml`, "utf8");
-  return compileSource(`${text}\nhardware:\n${hardware}`, `${example}.yaml`);
-}
-
-/** Runs both engines side by side on the same random inputs and targets; returns the largest difference of any state or parameter. */
-function divergence(c: Circuit, steps: number, batch = 2, hw?: HardwareEngine): { max: number; hw: HardwareEngine } {
-  const ideal = new Engine(c, { batch });
-  const hardware = hw ?? new HardwareEngine(c, { batch });
-  const rng = new Random(5);
-  let max = 0;
-  for (let s = 0; s < steps; s++) {
-    for (const port of c.inputs) {
-      const a = ideal.input(port.name),
-        b = hardware.input(port.name);
-      for (let k = 0; k < a.length; k++) a[k] = b[k] = rng.normal();
-    }
-    for (const o of ideal.outputs) {
-      const o2 = hardware.output(o.spec.name);
-      for (let k = 0; k < o.target.length; k++) o.target[k] = o2.target[k] = rng.uniform();
-      for (let b = 0; b < batch; b++) o.mask[b] = o2.mask[b] = rng.uniform() < 0.7 ? 1 : 0;
-    }
-    ideal.advance();
-    hardware.advance();
-    ideal.populations.forEach((p, i) => {
-      const q = hardware.populations[i];
-      for (const k of ["u", "r", "v", "e", "uProsp", "dphi"] as const)
-        for (let j = 0; j < p.now[k].length; j++) max = Math.max(max, Math.abs(p.now[k][j] - q.now[k][j]));
-    });
-  }
-  // the chip writes a tick's update during the next tick (after that tick's transposed read): compare the stored parameters once written
-  const [a, b] = [ideal.exportCircuit(), hardware.exportCircuit()];
-  a.crossbars.forEach((x, i) =>
-    x.weights.forEach((w, j) => (max = Math.max(max, Math.abs(w - b.crossbars[i].weights[j])))),
-  );
-  a.populations.forEach((p, i) =>
-    p.tauM.forEach(
-      (t, j) =>
-        (max = Math.max(max, Math.abs(t - b.populations[i].tauM[j]), Math.abs(p.bias[j] - b.populations[i].bias[j]))),
-    ),
-  );
-  return { max, hw: hardware };
-}
+import { compiled, divergence, tiledDescription } from "./helpers.js";
 
 describe("hardware mode with every effect off equals ideal mode", () => {
   for (const example of ["lagline", "delayed-xor", "recurrent"]) {

@@ -43,7 +43,9 @@ import {
   type SynapseUpdate,
 } from "../population-step.js";
 import { zeroCounts, type OpCounts } from "../meters/counts.js";
-import { drawChip, factors, synapseFactors, type ChipDraws } from "./mismatch.js";
+import { drawChip, drawErrorCells, factors, synapseFactors, type ChipDraws } from "./mismatch.js";
+import { drawConverterLines, throughLine, type ConverterLines, type Lines } from "./converter-lines.js";
+import { Flicker } from "./flicker.js";
 import { PlasticityController } from "./plasticity/controller.js";
 import { planChip, type ChipPlan, type Destination, type Path, type TilePlan } from "./plan.js";
 import { BusyIntervals, EventQueue, Servers } from "./schedule.js";
@@ -145,6 +147,11 @@ interface CellFactors {
   /** effective time constants of this tick (programmed x factor, at least dt) */
   tauMEff: Float64Array;
   tauREff: Float64Array;
+  /** the error cell's own factors and effective time constants (separate devices) */
+  errorTauM: Float64Array;
+  errorTauR: Float64Array;
+  errorTauMEff: Float64Array;
+  errorTauREff: Float64Array;
 }
 
 interface CrossbarHardware {
@@ -170,6 +177,10 @@ export class HardwareEngine extends Engine {
   readonly cyclesPerTick: number;
   private readonly draws: ChipDraws;
   private readonly cells: (CellFactors | undefined)[];
+  /** per-line gain and offset of every DAC and ADC line (with mismatch on) */
+  private readonly lines?: ConverterLines;
+  /** flicker noise of each population's membrane inputs (with thermal noise on and flicker_std > 0) */
+  private readonly flicker: (Flicker | undefined)[];
   private readonly xh: CrossbarHardware[];
   private readonly tiles: TileState[];
   private readonly dacs: Servers[];
@@ -241,6 +252,7 @@ export class HardwareEngine extends Engine {
     this.rounding = new Random((this.seed ^ 0x68e31da4) | 0);
     this.draws = drawChip(circuit, this.seed);
     const m = h.mismatch;
+    const errorDraws = drawErrorCells(circuit, this.seed);
     this.cells = this.populations.map((p, i) => {
       if (!this.effects.mismatch) return undefined;
       const d = this.draws.cells[i];
@@ -251,8 +263,17 @@ export class HardwareEngine extends Engine {
         offset: d.offset.map((z) => m.offsetStd * z),
         tauMEff: new Float64Array(p.size),
         tauREff: new Float64Array(p.size),
+        errorTauM: factors(errorDraws[i].tauM, m.errorTauRelStd),
+        errorTauR: factors(errorDraws[i].tauR, m.errorTauRelStd),
+        errorTauMEff: new Float64Array(p.size),
+        errorTauREff: new Float64Array(p.size),
       };
     });
+    this.lines = this.effects.mismatch ? drawConverterLines(circuit, this.seed, m) : undefined;
+    const flickerStd = this.effects.thermalNoise ? h.noise.flickerStd : 0;
+    this.flicker = this.populations.map((p) =>
+      flickerStd > 0 ? new Flicker(flickerStd, this.dt, B * p.size, this.noise) : undefined,
+    );
 
     // weight storage: program the initial weights onto the grid (nearest level), then the arrays' read factors
     this.xh = this.crossbars.map((x, xi) => {
@@ -324,7 +345,7 @@ export class HardwareEngine extends Engine {
     });
     this.targetRegisters = this.outputs.map((o) => register(o.population.size));
     this.errorCodes = this.populations.map((p) =>
-      p.learns && this.effects.adcQuantization ? new Float64Array(B * p.size) : undefined,
+      p.learns && (this.effects.adcQuantization || this.effects.mismatch) ? new Float64Array(B * p.size) : undefined,
     );
     this.rateAdc = this.populations.map((p) => new Float64Array(B * p.size));
     this.errorAdc = this.populations.map((p) => (p.learns ? new Float64Array(B * p.size) : undefined));
@@ -387,6 +408,23 @@ export class HardwareEngine extends Engine {
 
   private dacValue(x: number, range: Range | undefined): number {
     return this.effects.dacQuantization && range ? convert(x, this.hardware.dac, range[0], range[1]) : x;
+  }
+
+  /** A DAC line's output: the converted value through the line's own gain and offset (when it has them). */
+  private dacLine(x: number, range: Range | undefined, lines: Lines | undefined, line: number): number {
+    const v = this.dacValue(x, range);
+    return lines ? throughLine(v, lines, line, this.hardware.dac.bits, range) : v;
+  }
+
+  /** The ADC lines of a cell output: gain and offset ahead of the conversion, sample by sample. */
+  private adcLines(
+    v: Float64Array,
+    lines: Lines | undefined,
+    line: (k: number) => number,
+    range: Range | undefined,
+  ): void {
+    if (!lines) return;
+    for (let k = 0; k < v.length; k++) v[k] = throughLine(v[k], lines, line(k), this.hardware.adc.bits, range);
   }
 
   private payload(): Payload {
@@ -472,6 +510,7 @@ export class HardwareEngine extends Engine {
   override reset(): void {
     while (this.queue.size > 0) this.fire();
     super.reset();
+    for (const f of this.flicker) f?.reset();
     this.flushWrites();
     for (const s of [...this.dacs, ...this.adcs, ...this.links, ...this.tiles.map((t) => t.array)]) s.reset();
     for (const b of this.coreBusy) b.clear();
@@ -591,6 +630,8 @@ export class HardwareEngine extends Engine {
       const pls = this.snapshot(e, n);
       this.convertCells(source.cores, T, work, (j) => {
         const pl = pls[j];
+        const range = this.ranges.get(signalKey(Signal.ERROR_SIGNAL, p.spec.name));
+        this.adcLines(pl.v, this.lines?.error[pi], () => j, range);
         this.adc(pl.v, Signal.ERROR_SIGNAL, p.spec.name);
         for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
         this.dispatch(pl, source.destinations[j], this.errorConsumers, this.cycle, work, (d, at) =>
@@ -606,6 +647,8 @@ export class HardwareEngine extends Engine {
       const pls = this.snapshot(r, n);
       this.convertCells(source.cores, T, work, (j) => {
         const pl = pls[j];
+        const range = this.ranges.get(signalKey(Signal.RATE_SIGNAL, p.spec.name));
+        this.adcLines(pl.v, this.lines?.rate[pi], () => j, range);
         this.adc(pl.v, Signal.RATE_SIGNAL, p.spec.name);
         for (let b = 0; b < B; b++) codes[b * n + j] = pl.v[b];
         this.dispatch(pl, source.destinations[j], rateConsumers, this.cycle, work, (d, at) =>
@@ -774,7 +817,8 @@ export class HardwareEngine extends Engine {
         cols = t.x.cols,
         col = t.plan.col0 + line;
       this.dacAt(t.plan.core, at, work, B, () => {
-        for (let b = 0; b < B; b++) t.drive[b * cols + col] = this.dacValue(pl.v[b], range);
+        const lines = this.lines?.forward[t.plan.crossbar];
+        for (let b = 0; b < B; b++) t.drive[b * cols + col] = this.dacLine(pl.v[b], range, lines, col);
         this.release(pl);
         const tt = work.tiles[tile];
         if (--tt.forwardDacs === 0) this.tryForward(t, tt, work);
@@ -794,7 +838,8 @@ export class HardwareEngine extends Engine {
       const rows = t.x.rows,
         row = t.plan.row0 + line;
       this.dacAt(t.plan.core, at, work, B, () => {
-        for (let b = 0; b < B; b++) t.eDrive[b * rows + row] = this.dacValue(pl.v[b], range);
+        const lines = this.lines?.transposed[t.plan.crossbar];
+        for (let b = 0; b < B; b++) t.eDrive[b * rows + row] = this.dacLine(pl.v[b], range, lines, row);
         this.release(pl);
         if (--tt.transposedDacs === 0) this.transposedRead(t, tt, work);
       });
@@ -1025,12 +1070,21 @@ export class HardwareEngine extends Engine {
       for (let i = 0; i < p.size; i++) {
         cell.tauMEff[i] = Math.max(this.dt, p.tauM[i] * cell.tauM[i]);
         cell.tauREff[i] = Math.max(this.dt, p.tauR[i] * cell.tauR[i]);
+        cell.errorTauMEff[i] = Math.max(this.dt, p.tauM[i] * cell.errorTauM[i]);
+        cell.errorTauREff[i] = Math.max(this.dt, p.tauR[i] * cell.errorTauR[i]);
       }
-      return { tauM: cell.tauMEff, tauR: cell.tauREff };
+      return {
+        tauM: cell.tauMEff,
+        tauR: cell.tauREff,
+        errorTauM: cell.errorTauMEff,
+        errorTauR: cell.errorTauREff,
+      };
     },
     inputOffset: (p, I) => {
-      const cell = this.cells[this.populations.indexOf(p)];
+      const pi = this.populations.indexOf(p),
+        cell = this.cells[pi];
       if (cell) for (let k = 0; k < I.length; k++) I[k] += cell.offset[k % p.size];
+      this.flicker[pi]?.addTo(I);
     },
     errorCell: (p, tauR) => {
       const noise = this.hardware.noise;
@@ -1046,14 +1100,15 @@ export class HardwareEngine extends Engine {
   };
 
   /**
-   * Thermal noise of an integrator with time constant tau: the Euler step of an Ornstein-Uhlenbeck process with
-   * stationary std `std` adds std sqrt(2 dt / tau) N(0, 1).
+   * Thermal noise of an integrator with time constant tau: the exact step of an Ornstein-Uhlenbeck process with
+   * stationary std `std` adds std sqrt(1 - exp(-2 dt / tau)) N(0, 1) (the Euler increment sqrt(2 dt / tau) inflates
+   * the stationary std by up to sqrt(2) where tau = dt).
    */
   private addNoise(x: Float64Array, std: number, tau: Float64Array, n: number): void {
     const z = this.noiseBuffer,
       scale = this.noiseScale,
       dt = this.dt;
-    for (let i = 0; i < n; i++) scale[i] = std * Math.sqrt((2 * dt) / tau[i]);
+    for (let i = 0; i < n; i++) scale[i] = std * Math.sqrt(1 - Math.exp((-2 * dt) / tau[i]));
     this.noise.fillNormal(z, 0, x.length);
     for (let k = 0; k < x.length; k++) x[k] += scale[k % n] * z[k];
   }
@@ -1089,8 +1144,11 @@ export class HardwareEngine extends Engine {
       let eSynapse = p.next.e;
       const codes = this.errorCodes[pi];
       if (codes) {
+        const range = this.ranges.get(signalKey(Signal.ERROR_SIGNAL, p.spec.name)),
+          n = p.size;
         codes.set(eSynapse);
-        this.quantize(codes, true, this.hardware.adc, this.ranges.get(signalKey(Signal.ERROR_SIGNAL, p.spec.name)));
+        this.adcLines(codes, this.lines?.error[pi], (k) => k % n, range);
+        this.quantize(codes, this.effects.adcQuantization, this.hardware.adc, range);
         eSynapse = codes;
       }
       accumulateLocalUpdates(this.context, p, this.tileUpdate, eSynapse);

@@ -49,6 +49,15 @@ export function drawChip(c: Circuit, seed: number): ChipDraws {
   return { cells, weights, feedback };
 }
 
+/**
+ * The error cells' own time-constant draws (tau_m and tau_r per cell of each population), from a stream of their
+ * own so the membrane's and the synapses' draws of a seed stay as they were.
+ */
+export function drawErrorCells(c: Circuit, seed: number): { tauM: Float64Array; tauR: Float64Array }[] {
+  const rng = new Random((seed ^ 0x1b873593) | 0);
+  return c.populations.map((p) => ({ tauM: normals(rng, p.size), tauR: normals(rng, p.size) }));
+}
+
 /** max(0, 1 + std * draw): the relative factor of one cell or synapse (a gain does not change sign). */
 export function factors(draws: Float64Array, std: number): Float64Array {
   return draws.map((z) => Math.max(0, 1 + std * z));
