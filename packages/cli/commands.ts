@@ -50,6 +50,16 @@ export const commands: readonly CommandEntry[] = [
     load: () => import("./commands/analyze.js").then(module("registerAnalyze")),
   },
   {
+    name: "sweep",
+    summary: "run a study over a grid of settings and many dies, on a local pool or across machines on Redis",
+    load: () => import("./commands/sweep.js").then(module("registerSweep")),
+  },
+  {
+    name: "worker",
+    summary: "process sweep jobs from a Redis queue (vle sweep --queue) until stopped",
+    load: () => import("./commands/sweep.js").then(module("registerWorker")),
+  },
+  {
     name: "demo",
     summary:
       "the whole pipeline on examples/lagline-chip.yaml: compile for the chip, learn on it (hardware mode) and in ideal mode, energy against BPTT, a short verify, an HTML report",
