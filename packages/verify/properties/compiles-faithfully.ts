@@ -43,8 +43,7 @@ function largestDifference(a: Engine, b: Engine): number {
   a.populations.forEach((p, k) => {
     const q = b.populations[k];
     for (const signal of neuronSignals)
-      for (let i = 0; i < p.size; i++)
-        d = Math.max(d, rel(p.now[stateArray[signal]][i], q.now[stateArray[signal]][i]));
+      for (let i = 0; i < p.size; i++) d = Math.max(d, rel(p.now[stateArray[signal]][i], q.now[stateArray[signal]][i]));
     for (let i = 0; i < p.size; i++) d = Math.max(d, rel(p.bias[i], q.bias[i]), rel(p.tauM[i], q.tauM[i]));
   });
   a.crossbars.forEach((x, k) => {
