@@ -10,7 +10,13 @@ export interface Transfer {
 export const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
 export const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
+/** The validator rejects PHI_UNSPECIFIED, so only an unvalidated circuit reaches this. */
+const undeclared = () => {
+  throw new Error("phi is PHI_UNSPECIFIED: validate the circuit before running it");
+};
+
 export const transfers: Record<Phi, Transfer> = {
+  [Phi.PHI_UNSPECIFIED]: { phi: undeclared, dphi: undeclared },
   [Phi.LINEAR]: { phi: (x) => x, dphi: () => 1 },
   [Phi.TANH]: {
     phi: Math.tanh,

@@ -5,6 +5,7 @@ import { VleError } from "./errors.js";
 import type { Circuit } from "./model.js";
 import { writeFileAtomic } from "./files.js";
 import { completeHardware } from "./hardware.js";
+import { upgradeBinaryV1, upgradeJsonV1, upgradeNote } from "./upgrade.js";
 
 const Message = vle.circuit.Circuit;
 const completeOptions = { defaults: true, arrays: true, longs: Number, enums: Number } as const;
@@ -20,8 +21,11 @@ export function encodeBinary(c: Circuit): Uint8Array {
   return Message.encode(Message.fromObject(c)).finish();
 }
 
-/** Decodes protobuf bytes; `where` names the source in errors. */
-export function decodeBinary(bytes: Uint8Array, where = "circuit"): Circuit {
+/** Where a reader says what it did beyond reading (an upgrade of an old version); silent when absent. */
+export type Notes = (note: string) => void;
+
+/** Decodes protobuf bytes (a version-1 circuit is upgraded, with a note); `where` names the source in errors. */
+export function decodeBinary(bytes: Uint8Array, where = "circuit", notes?: Notes): Circuit {
   let message: vle.circuit.Circuit;
   try {
     message = Message.decode(bytes);
@@ -29,6 +33,21 @@ export function decodeBinary(bytes: Uint8Array, where = "circuit"): Circuit {
     throw new VleError(
       `${where}: not a vle circuit (protobuf decode failed: ${(err as Error).message}); compile a description with 'vle compile'`,
     );
+  }
+  // field 1 (version) means the same in every version, so the current schema reads it from any file
+  if (message.version === 1) {
+    notes?.(upgradeNote(where));
+    return fromObjectChecked(upgradeBinaryV1(bytes, where), where);
+  }
+  return complete(message);
+}
+
+function fromObjectChecked(json: Record<string, unknown>, where: string): Circuit {
+  let message: vle.circuit.Circuit;
+  try {
+    message = Message.fromObject(json);
+  } catch (err) {
+    throw new VleError(`${where}: ${(err as Error).message}`);
   }
   return complete(message);
 }
@@ -38,20 +57,20 @@ export function toJSON(c: Circuit): object {
   return Message.toObject(Message.fromObject(c), { defaults: true, arrays: true, longs: Number, enums: String });
 }
 
-export function fromJSON(json: unknown, where = "circuit"): Circuit {
+/** The circuit of a JSON object (a version-1 object is upgraded, with a note). */
+export function fromJSON(json: unknown, where = "circuit", notes?: Notes): Circuit {
   if (json === null || typeof json !== "object" || Array.isArray(json))
     throw new VleError(`${where}: expected a JSON object holding a circuit`);
-  let message: vle.circuit.Circuit;
-  try {
-    message = Message.fromObject(json as Record<string, unknown>);
-  } catch (err) {
-    throw new VleError(`${where}: ${(err as Error).message}`);
+  const object = json as Record<string, unknown>;
+  if (object.version === 1) {
+    notes?.(upgradeNote(where));
+    return fromObjectChecked(upgradeJsonV1(object, where), where);
   }
-  return complete(message);
+  return fromObjectChecked(object, where);
 }
 
-/** Reads a circuit from a .pb (binary) or .json file. */
-export function readCircuit(path: string): Circuit {
+/** Reads a circuit from a .pb (binary) or .json file; `notes` hears of an upgrade from an older version. */
+export function readCircuit(path: string, notes?: Notes): Circuit {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -65,9 +84,9 @@ export function readCircuit(path: string): Circuit {
     } catch (err) {
       throw new VleError(`${path}: invalid JSON (${(err as Error).message})`);
     }
-    return fromJSON(json, path);
+    return fromJSON(json, path, notes);
   }
-  return decodeBinary(bytes, path);
+  return decodeBinary(bytes, path, notes);
 }
 
 /** Writes a circuit atomically: binary unless the path ends in .json. */

@@ -17,16 +17,18 @@ export function railsOf(c: Circuit): [number, number] | undefined {
   // exactly where hardware mode clips (0.6 V / 0.1 V is 5.999999999999999): print them with formatRail
   if (physical && physical.vUnitV > 0 && physical.railLoV < physical.railHiV)
     return [physical.railLoV / physical.vUnitV, physical.railHiV / physical.vUnitV];
-  if (c.railLo < c.railHi) return [c.railLo, c.railHi];
+  if (c.railLo !== undefined && c.railHi !== undefined) return [c.railLo, c.railHi];
   return undefined;
 }
 
 /** A rail for messages: 12 significant digits, so a chip's 5.999999999999999 reads 6. */
 export const formatRail = (x: number) => String(Number(x.toPrecision(12)));
 
-/** The range an input's values are declared to stay in: its own [lo, hi], or [-1, 1] where undeclared (lo = hi = 0). */
+/** The range an input's values are declared to stay in: its own [lo, hi], or [-1, 1] where undeclared. */
 export function inputRange(port: InputPort): [number, number] {
-  return port.lo < port.hi ? [port.lo, port.hi] : [defaultInputRange[0], defaultInputRange[1]];
+  return port.lo !== undefined && port.hi !== undefined
+    ? [port.lo, port.hi]
+    : [defaultInputRange[0], defaultInputRange[1]];
 }
 
 /**
@@ -34,7 +36,7 @@ export function inputRange(port: InputPort): [number, number] {
  * population's rate range on the chip (hardware.ranges) where undeclared, or 0.1 without such a range.
  */
 export function outputTolerance(c: Circuit, o: OutputPort): number {
-  if (o.tolerance > 0) return o.tolerance;
+  if (o.tolerance !== undefined) return o.tolerance;
   const range = c.hardware?.ranges.find((r) => r.element === o.population && r.signal === Signal.RATE_SIGNAL);
   return defaultToleranceFraction * (range ? range.hi - range.lo : 1);
 }

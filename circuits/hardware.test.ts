@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBinary, encodeBinary, fromJSON } from "./codec.js";
 import { levelWeight, maxLevel, nearestLevel, pipelineBound, stochasticLevel } from "./hardware.js";
-import type { Circuit, WeightStorage } from "./model.js";
+import { Rounding, type Circuit, type WeightStorage } from "./model.js";
 import { validate } from "./validate.js";
 
 /** x (2) -> h (3) -> y (1) with a two-core chip: h on c0, y on c1, one route each way. */
@@ -50,7 +50,7 @@ function chip(): Circuit {
       card: "test",
       clockHz: 1e8,
       acceleration: 100,
-      timeUnitS: 1e-3,
+      timeUnitS: 1e-3, // v1 kept the time base here; the upgrade moves it to the circuit
       seed: 7,
       noc: { width: 2, height: 1, cyclesPerHop: 2, packetBits: 16 },
       cores: [
@@ -122,7 +122,14 @@ describe("hardware IR", () => {
   });
 
   it("rounds weights to the grid: nearest within scale/2, stochastic unbiased", () => {
-    const store = { crossbar: "x", bits: 4, scale: 0.1, rounding: 0, driftPerS: 0, maxAbsError: 0 } as WeightStorage;
+    const store = {
+      crossbar: "x",
+      bits: 4,
+      scale: 0.1,
+      rounding: Rounding.NEAREST,
+      driftPerS: 0,
+      maxAbsError: 0,
+    } as WeightStorage;
     expect(maxLevel(4)).toBe(7);
     for (const w of [-0.69, -0.04, 0, 0.05, 0.33, 0.7])
       expect(Math.abs(levelWeight(nearestLevel(w, store), store) - w)).toBeLessThanOrEqual(0.05 + 1e-15);

@@ -1,6 +1,16 @@
 // Shared arithmetic of the chip description: defaults for absent sections, the weight grid, tick timing and the pipeline's cycle bound.
 import { vle } from "./generated/circuit.js";
-import { Feedback, Flow, type Circuit, type Converter, type Hardware, type WeightStorage } from "./model.js";
+import {
+  Feedback,
+  Flow,
+  PlasticityMode,
+  PlasticityRule,
+  type Circuit,
+  type Converter,
+  type Hardware,
+  type Route,
+  type WeightStorage,
+} from "./model.js";
 
 const pbc = vle.circuit;
 const completeOptions = { defaults: true, arrays: true, longs: Number, enums: Number } as const;
@@ -23,12 +33,20 @@ const sections: Record<string, MessageType> = {
   pipeline: pbc.Pipeline,
 };
 
-/** Fills every absent section of a decoded hardware message with its defaults (all zero, every effect off), in place. */
+/**
+ * Fills every absent section of a decoded hardware message with its defaults (all zero, every effect off, plasticity
+ * continuous and SGD), in place.
+ */
 export function completeHardware(h: Hardware): Hardware {
   const loose = h as unknown as Record<string, unknown>;
   for (const [key, type] of Object.entries(sections)) {
-    if (loose[key] === null || loose[key] === undefined)
+    if (loose[key] === null || loose[key] === undefined) {
       loose[key] = type.toObject(type.create() as never, completeOptions);
+      if (key === "plasticity") {
+        h.plasticity.mode = PlasticityMode.CONTINUOUS;
+        h.plasticity.rule = PlasticityRule.SGD;
+      }
+    }
   }
   return h;
 }
@@ -80,10 +98,16 @@ export function convert(x: number, conv: Converter, lo: number, hi: number): num
   return lo + Math.round((clipped - lo) / lsb) * lsb;
 }
 
-/** Chip time of one tick, in seconds: dt model units at time_unit_s each, accelerated. */
+/** Chip time of one tick, in seconds: dt model units at the circuit's time_unit_s each, accelerated. */
 export function tickSeconds(c: Circuit, h: Hardware): number {
-  return (c.dt * h.timeUnitS) / h.acceleration;
+  return (c.dt * (c.timeUnitS ?? Number.NaN)) / h.acceleration;
 }
+
+/** The label of tile `index` (of crossbar `crossbar`) in messages and in the hardware plan. */
+export const tileLabel = (crossbar: string, index: number) => `${crossbar}#${index}`;
+
+/** The sender of a route as one label: the population or input, or a crossbar's tile ("<crossbar>#<index>"). */
+export const routeSender = (r: Route) => (r.tile === undefined ? r.element : tileLabel(r.element, r.tile));
 
 /** Clock cycles available in one tick (whole cycles). */
 export function cyclesPerTick(c: Circuit, h: Hardware): number {
@@ -159,7 +183,7 @@ export function pipelineBound(c: Circuit, h: Hardware): PipelineBound {
   const adcCycles = busiest(adcWords, adcs) * adc;
   const route = Math.max(0, ...h.routes.map((r) => r.hops)) * (h.noc?.cyclesPerHop ?? 0);
   const integrate = h.pipeline?.integrateCycles ?? 0;
-  const period = h.plasticity && h.plasticity.mode === 1 ? Math.max(1, h.plasticity.everyK) : 1;
+  const period = h.plasticity && h.plasticity.mode === PlasticityMode.EVERY_K ? Math.max(1, h.plasticity.everyK) : 1;
   const write = Math.ceil((busiest(writeRows, () => 1) * (h.plasticity?.writeCycles ?? 0)) / period);
   const total =
     forwardDac + settle + adcCycles + route + transposedDac + (anyTransposed ? settle : 0) + integrate + write;

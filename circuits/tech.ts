@@ -1,4 +1,5 @@
 // Technology cards (circuits/tech/*.yaml): energy, timing and design figures, each with its published source, loaded and checked.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -186,6 +187,8 @@ export interface CardEntry {
 export interface TechCard {
   name: string;
   file: string;
+  /** sha256 of the card's text: a circuit's provenance names the exact card it was compiled for */
+  sha256: string;
   title: string;
   node: string;
   sources: Map<string, Source>;
@@ -282,6 +285,7 @@ export function parseCard(text: string, file: string): TechCard {
   return {
     name,
     file,
+    sha256: createHash("sha256").update(text, "utf8").digest("hex"),
     title: typeof card.title === "string" ? card.title : name,
     node: typeof card.node === "string" ? card.node : "",
     sources,

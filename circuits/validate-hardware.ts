@@ -1,5 +1,5 @@
 // The IR verifier's hardware part: rejects a chip description the cycle simulation could not run, naming the element.
-import { cyclesPerTick, pipelineBound, tickSeconds } from "./hardware.js";
+import { cyclesPerTick, pipelineBound, routeSender, tickSeconds } from "./hardware.js";
 import {
   Feedback,
   Flow,
@@ -8,6 +8,7 @@ import {
   Rounding,
   Signal,
   enumChoices,
+  isDeclared as isEnum,
   findSource,
   type Circuit,
   type Hardware,
@@ -15,7 +16,6 @@ import {
 
 type Fail = (ok: boolean, msg: string | (() => string)) => void;
 
-const isEnum = (e: Record<string, string | number>, v: number) => Object.values(e).includes(v);
 const finite = (x: number) => typeof x === "number" && Number.isFinite(x);
 const fmt = (x: number) => String(+x.toPrecision(6));
 /** A quantity with an SI prefix: si(2e7, "Hz") = "20 MHz". */
@@ -32,8 +32,8 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
   fail(finite(h.clockHz) && h.clockHz > 0, `hardware: clock_hz = ${h.clockHz} must be a positive frequency`);
   fail(finite(h.acceleration) && h.acceleration > 0, `hardware: acceleration = ${h.acceleration} must be positive`);
   fail(
-    finite(h.timeUnitS) && h.timeUnitS > 0,
-    `hardware: time_unit_s = ${h.timeUnitS} must be a positive number of seconds`,
+    c.timeUnitS !== undefined,
+    "hardware: the circuit has no time base (time_unit_s); a chip runs in seconds, so give dt a unit (dt: 10 us) or hardware.time_unit",
   );
   const e = h.effects;
 
@@ -148,7 +148,7 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
 
   // routes: along mesh links
   for (const r of h.routes) {
-    const el = `hardware: route ${r.source} ${r.fromCore} -> ${r.toCore}`;
+    const el = `hardware: route ${routeSender(r)} ${r.fromCore} -> ${r.toCore}`;
     fail(isEnum(Flow, r.flow), `${el}: flow ${r.flow} is not one of ${enumChoices(Flow)}`);
     fail(cores.has(r.fromCore) && cores.has(r.toCore), `${el}: an end is not a core`);
     fail(r.words >= 1, `${el}: carries ${r.words} words; a route carries at least one`);
@@ -276,11 +276,18 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
   fail(
     available >= bound.total,
     () =>
-      `hardware: clock ${si(h.clockHz, "Hz")} is too slow for the pipeline: a tick (dt ${fmt(c.dt)} x ${si(h.timeUnitS, "s")} / acceleration ${fmt(h.acceleration)} = ${si(tickSeconds(c, h), "s")}) holds ${available} cycles but needs ${bound.total} ` +
+      `hardware: clock ${si(h.clockHz, "Hz")} is too slow for the pipeline: a tick (dt ${fmt(c.dt)} x ${si(c.timeUnitS ?? Number.NaN, "s")} / acceleration ${fmt(h.acceleration)} = ${si(tickSeconds(c, h), "s")}) holds ${available} cycles but needs ${bound.total} ` +
       `(dac ${bound.forwardDac}, settle ${bound.crossbarSettle}, adc ${bound.adc}, route ${bound.route}, error dac ${bound.transposedDac}, error settle ${bound.transposedSettle}, integrate ${bound.integrate}, write ${bound.write}); raise the clock or lower the acceleration`,
   );
 }
 
 export function signalName(s: number): string {
-  return ["rate", "error", "partial sum", "error partial sum", "target"][s] ?? `signal ${s}`;
+  const names: Record<number, string> = {
+    [Signal.RATE_SIGNAL]: "rate",
+    [Signal.ERROR_SIGNAL]: "error",
+    [Signal.PARTIAL_SUM_SIGNAL]: "partial sum",
+    [Signal.ERROR_PARTIAL_SUM_SIGNAL]: "error partial sum",
+    [Signal.TARGET_SIGNAL]: "target",
+  };
+  return names[s] ?? `signal ${s}`;
 }

@@ -2,9 +2,18 @@
 import { check } from "./errors.js";
 import { shapeProblem } from "./shape.js";
 import { validateHardware } from "./validate-hardware.js";
-import { Feedback, IR_VERSION, Loss, Optimizer, Phi, Rule, enumChoices, findSource, type Circuit } from "./model.js";
-
-const isEnum = (e: Record<string, string | number>, v: number) => Object.values(e).includes(v);
+import {
+  Feedback,
+  IR_VERSION,
+  Loss,
+  Optimizer,
+  Phi,
+  Rule,
+  enumChoices,
+  findSource,
+  isDeclared as isEnum,
+  type Circuit,
+} from "./model.js";
 const finite = (x: number) => typeof x === "number" && Number.isFinite(x);
 
 /** Throws a VleError at the first problem; `where` prefixes messages (a file name or pass name). */
@@ -18,14 +27,19 @@ export function validate(c: Circuit, where = "circuit"): void {
   check(shape === undefined, () => `${where}: malformed circuit: ${shape}`);
   fail(
     c.version === IR_VERSION,
-    `IR version ${c.version} is not supported (this build reads version ${IR_VERSION}); recompile the description`,
+    `IR version ${c.version} is not supported (this build reads versions 1 and ${IR_VERSION}); recompile the description`,
   );
   fail(finite(c.dt) && c.dt > 0, `dt = ${c.dt} must be a positive number`);
-  // declared intervals: lo < hi, or both 0 (not declared)
-  const interval = (lo: number, hi: number) => finite(lo) && finite(hi) && (lo < hi || (lo === 0 && hi === 0));
   fail(
-    interval(c.railLo, c.railHi) && c.railLo <= 0 && c.railHi >= 0,
-    `rails [${c.railLo}, ${c.railHi}] must be finite with rail_lo <= 0 <= rail_hi, around the rest state u = 0 (or both 0: none declared)`,
+    c.timeUnitS === undefined || (finite(c.timeUnitS) && c.timeUnitS > 0),
+    `time_unit_s = ${c.timeUnitS} must be a positive number of seconds per model time unit (absent: dimensionless)`,
+  );
+  // declared intervals: lo < hi, or both absent (not declared)
+  const interval = (lo: number | undefined, hi: number | undefined) =>
+    lo === undefined ? hi === undefined : hi !== undefined && finite(lo) && finite(hi) && lo < hi;
+  fail(
+    interval(c.railLo, c.railHi) && (c.railLo === undefined || (c.railLo <= 0 && c.railHi! >= 0)),
+    `rails [${c.railLo}, ${c.railHi}] must be finite with rail_lo < rail_hi and rail_lo <= 0 <= rail_hi, around the rest state u = 0 (or both absent: none declared)`,
   );
 
   const names = new Set<string>();
@@ -43,7 +57,7 @@ export function validate(c: Circuit, where = "circuit"): void {
     );
     fail(
       interval(port.lo, port.hi),
-      `input '${port.name}': range [${port.lo}, ${port.hi}] must be finite with lo < hi (or both 0: not declared)`,
+      `input '${port.name}': range [${port.lo}, ${port.hi}] must be finite with lo < hi (or both absent: not declared)`,
     );
   }
 
@@ -58,7 +72,12 @@ export function validate(c: Circuit, where = "circuit"): void {
       values.forEach((x, i) => {
         fail(finite(x), `${el}: ${field}[${i}] = ${x} is not a finite number`);
         if (field === "bias") return;
-        fail(x > 0, `${el}: ${field}[${i}] = ${x} must be positive`);
+        // tau_r = 0: a plain leaky integrator without prospective readout (r = phi(u))
+        if (field === "tau_r" && x === 0) return;
+        fail(
+          x > 0,
+          `${el}: ${field}[${i}] = ${x} must be positive${field === "tau_r" ? " (or 0: no prospective readout)" : ""}`,
+        );
         fail(
           x >= c.dt,
           `${el}: ${field}[${i}] = ${x} is smaller than dt = ${c.dt}; make dt at most the smallest time constant`,
@@ -134,8 +153,8 @@ export function validate(c: Circuit, where = "circuit"): void {
     fail(isEnum(Loss, o.loss), `${el}: loss ${o.loss} is not one of ${enumChoices(Loss)}`);
     fail(finite(o.beta) && o.beta >= 0, `${el}: beta = ${o.beta} must be a non-negative number`);
     fail(
-      finite(o.tolerance) && o.tolerance >= 0,
-      `${el}: tolerance = ${o.tolerance} must be a non-negative number (0: not declared)`,
+      o.tolerance === undefined || (finite(o.tolerance) && o.tolerance >= 0),
+      `${el}: tolerance = ${o.tolerance} must be a non-negative number (absent: not declared)`,
     );
     fail(
       o.loss !== Loss.CROSS_ENTROPY || p!.phi === Phi.LINEAR,

@@ -29,7 +29,6 @@ export function assembleChip(
     card: target.card.name,
     clockHz: target.clockHz,
     acceleration: timing.acceleration,
-    timeUnitS: target.timeUnitS,
     seed: target.seed,
     effects: {
       weightQuantization: target.effects.weights,

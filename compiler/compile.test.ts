@@ -14,7 +14,7 @@ describe("compiling the examples", () => {
   it("lagline lowers to exactly the student chain", () => {
     const c = compileFile("examples/lagline.yaml");
     expect(c.version).toBe(IR_VERSION);
-    expect(c.inputs).toEqual([{ name: "x", size: 1, lo: 0, hi: 0 }]);
+    expect(c.inputs).toEqual([{ name: "x", size: 1 }]);
     expect(c.populations.map((p) => [p.name, p.size, p.tauM, p.tauR, p.phi, p.plasticTauM])).toEqual([
       ["l0", 1, [0.6], [0.1], Phi.SOFTPLUS, true],
       ["l1", 1, [3.0], [0.1], Phi.SOFTPLUS, true],
@@ -61,6 +61,7 @@ describe("compiling the examples", () => {
         source: file,
         sourceSha256: createHash("sha256").update(readFileSync(file)).digest("hex"),
         compilerVersion: version,
+        cardSha256: "",
       });
       expect(decodeBinary(encodeBinary(c))).toStrictEqual(c);
       expect(fromJSON(JSON.parse(JSON.stringify(toJSON(c))))).toStrictEqual(c);

@@ -50,7 +50,8 @@ export interface PopulationSpec {
   /** input populations: the declared range of their values [lo, hi] */
   range?: [number, number];
   /** output populations: the declared bound on |r_hardware - r_ideal| (0: not declared) */
-  tolerance: number;
+  /** output populations: the declared bound on |r_hardware - r_ideal|; undefined where not declared */
+  tolerance?: number;
 }
 
 export interface ProjectionSpec extends MatrixSpec {
@@ -130,7 +131,10 @@ export function checkGraph(g: Graph): void {
       if (field === "bias") continue;
       values.forEach((x, i) => {
         const at = spec?.list ? { line: where.line, path: `${where.path}[${i}]` } : where;
-        if (!(x > 0)) fail(g.file, at, `${x} must be positive`);
+        // tau_r = 0: no prospective readout (a plain leaky integrator), allowed for inference
+        if (field === "tau_r" && x === 0) return;
+        if (!(x > 0))
+          fail(g.file, at, `${x} must be positive${field === "tau_r" ? " (or 0: no prospective readout)" : ""}`);
         if (x < g.dt)
           fail(g.file, at, `${x} is smaller than dt = ${g.dt}`, "make dt at most the smallest time constant");
       });

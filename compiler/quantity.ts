@@ -108,7 +108,8 @@ function checkNode(node: MathNode, scope: Scope, text: string): void {
 /** Evaluates a number or an expression string to a number or a quantity. */
 export function evaluate(raw: number | string, scope: Scope): Value {
   if (typeof raw === "number") return raw;
-  const text = raw.trim();
+  // the micro sign (U+00B5) and Greek mu (U+03BC) as people type them ("10 µs"): mathjs spells the prefix "u"
+  const text = raw.trim().replace(/[\u00b5\u03bc]/g, "u");
   if (text === "")
     throw new QuantityError("the value is an empty string", "write a number or an expression such as '2*dt'");
   if (plainNumber.test(text)) return Number(text);
@@ -140,6 +141,11 @@ export function toPlain(value: Value, text: string): number {
     `'${text}' has unit ${value.formatUnits()} but this field is a plain number`,
     "remove the unit",
   );
+}
+
+/** Seconds in one `unit` (dt's unit, such as "ms"): the circuit's time base. */
+export function unitSeconds(unit: string): number {
+  return new (math().Unit)(1, unit).toNumber("s");
 }
 
 /** A time in model time units: plain numbers already are; quantities convert to dt's unit. */

@@ -221,7 +221,7 @@ export class Section {
   }
 
   /** A per-neuron value: a scalar or a list of numbers. */
-  perNeuron(key: string, kind: Kind, check: { positive?: boolean } = {}): PerNeuron | undefined {
+  perNeuron(key: string, kind: Kind, check: { positive?: boolean; min?: number } = {}): PerNeuron | undefined {
     const node = this.get(key);
     if (node === undefined) return undefined;
     const where = this.at(key);

@@ -31,7 +31,7 @@ export function remapChip(c: Circuit): Circuit {
   h.noc.width = layout.width;
   h.noc.height = layout.height;
   h.routes = routes(c, h);
-  const fit = (c.dt * h.timeUnitS * h.clockHz) / Math.max(1, pipelineBound(c, h).total);
+  const fit = (c.dt * c.timeUnitS! * h.clockHz) / Math.max(1, pipelineBound(c, h).total);
   if (h.acceleration > fit) h.acceleration = roundDown(fit);
   return c;
 }

@@ -97,7 +97,7 @@ describe("defaults", () => {
       [true, Feedback.NO_FEEDBACK],
       [true, Feedback.TRANSPOSE],
     ]);
-    expect(c.outputs).toEqual([{ name: "y.target", population: "y", loss: Loss.MSE, beta: 0.1, tolerance: 0 }]);
+    expect(c.outputs).toEqual([{ name: "y.target", population: "y", loss: Loss.MSE, beta: 0.1 }]);
     expect(c.errorCurrents.map((e) => e.gamma)).toEqual([1, 1]);
     expect(c.learning).toEqual({
       rule: Rule.VLE,

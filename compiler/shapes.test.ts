@@ -12,7 +12,7 @@ describe("shape inference", () => {
       "  - { name: x, kind: input }\n  - { name: h, tau_m: [1, 2, 3] }\n  - { name: y, kind: output, tau_m: 1 }",
       "  - { from: x, to: h, weights: [[1, 2], [3, 4], [5, 6]] }\n  - { from: h, to: y, weights: [[1, 1, 1]] }",
     );
-    expect(c.inputs).toEqual([{ name: "x", size: 2, lo: 0, hi: 0 }]);
+    expect(c.inputs).toEqual([{ name: "x", size: 2 }]);
     expect(c.populations.map((p) => p.size)).toEqual([3, 1]);
     expect(c.populations[1].tauM).toEqual([1]);
     expect(c.crossbars.map((x) => [x.rows, x.cols])).toEqual([

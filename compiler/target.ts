@@ -9,10 +9,9 @@ import {
   type TechCard,
 } from "../circuits/tech.js";
 import { VleError } from "../circuits/errors.js";
-import { math } from "../circuits/mathjs.js";
 import { PlasticityRule, Rounding } from "../circuits/model.js";
 import type { Description } from "./graph.js";
-import type { Scope } from "./quantity.js";
+import { unitSeconds, type Scope } from "./quantity.js";
 import { Section } from "./reader.js";
 import { fail, type Node, type Where } from "./source.js";
 
@@ -152,12 +151,16 @@ export function readTarget(c: Described, target?: string): Target | undefined {
   if (accNode && !(accNode.kind === "scalar" && accNode.value === "auto"))
     acceleration = s.number("acceleration", { positive: true });
   const desc = c.description;
-  const timeUnitS = s.has("time_unit")
-    ? s.quantity("time_unit", "s")
-    : desc.timeUnit !== undefined
-      ? unitSeconds(desc.timeUnit)
-      : d("time_unit");
+  // one time base: dt's unit when it has one, else hardware.time_unit, else the card's
+  const dtUnitS = desc.timeUnit !== undefined ? unitSeconds(desc.timeUnit) : undefined;
+  const timeUnitS = s.has("time_unit") ? s.quantity("time_unit", "s") : (dtUnitS ?? d("time_unit"));
   if (!(timeUnitS > 0)) s.fail("time_unit", `${timeUnitS} s must be positive`);
+  if (dtUnitS !== undefined && Math.abs(timeUnitS - dtUnitS) > 1e-12 * dtUnitS)
+    s.fail(
+      "time_unit",
+      `${timeUnitS} s per model time unit, but dt's unit (${desc.timeUnit}) makes it ${dtUnitS} s: a circuit has one time base`,
+      "leave hardware.time_unit out (dt's unit is the time base) or give dt as a plain number",
+    );
 
   const effects = readEffects(s);
   const core = s.section("core", ["neurons", "synapses", "dacs", "adcs"]) ?? empty(s, "core");
@@ -304,11 +307,6 @@ function cardError(c: Described, s: Section, target: string | undefined, err: Vl
 
 function empty(s: Section, key: string): Section {
   return new Section(s.file, s.scope, { kind: "map", line: s.where.line, entries: new Map() }, s.sub(key), []);
-}
-
-/** Seconds in one `unit` (dt's unit, such as "ms"). */
-function unitSeconds(unit: string): number {
-  return new (math().Unit)(1, unit).toNumber("s");
 }
 
 function readEffects(s: Section): Record<EffectName, boolean> {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Rule } from "../circuits/model.js";
+import { Rule, Signal } from "../circuits/model.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
@@ -153,7 +153,7 @@ describe("VCD", () => {
     const byPath = new Map([...vcd.vars].map(([id, v]) => [v.path, { ...v, value: last.get(id)! }]));
     const h = hw.population("h");
     for (let i = 0; i < 3; i++) expect(Number(byPath.get(`wave.h.u_${i}`)!.value.slice(1))).toBe(h.now.u[i]);
-    const range = network.hardware!.ranges.find((r) => r.element === "h" && r.signal === 0)!;
+    const range = network.hardware!.ranges.find((r) => r.element === "h" && r.signal === Signal.RATE_SIGNAL)!;
     const lsb = (range.hi - range.lo) / (2 ** network.hardware!.adc.bits - 1);
     expect(parseInt(byPath.get("wave.h.r_code_2")!.value.slice(1), 2)).toBe(
       Math.round((hw.rateAdc[0][2] - range.lo) / lsb),

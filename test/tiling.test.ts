@@ -1,6 +1,6 @@
 // A projection larger than a core compiles to several cores, and hardware mode (every effect off), which reads each tile and adds its partial sums, computes what the untiled circuit computes in the ideal engine.
 import { describe, expect, it } from "vitest";
-import type { Circuit } from "../circuits/model.js";
+import { Flow, type Circuit } from "../circuits/model.js";
 import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
 import { Engine } from "../simulator/engine.js";
@@ -38,7 +38,7 @@ describe("tiling a projection larger than a core", () => {
     const h = tiled.hardware!;
     expect(h.tiles.filter((t) => t.crossbar === "x_to_h").length).toBeGreaterThan(3);
     expect(new Set(h.tiles.map((t) => t.core)).size).toBeGreaterThan(2);
-    expect(h.routes.some((r) => r.flow === 1)).toBe(true); // PARTIAL_SUM
+    expect(h.routes.some((r) => r.flow === Flow.PARTIAL_SUM)).toBe(true);
   });
 
   it("gives the untiled circuit's outputs in hardware mode with every effect off (tiles add partial sums)", () => {

@@ -237,7 +237,7 @@ describe("the declared envelope in descriptions", () => {
     const { validate } = await import("../circuits/validate.js");
     const c = features();
     expect(() => validate({ ...c, railLo: 1, railHi: 1 })).toThrow(
-      /rails \[1, 1\] must be finite with rail_lo <= 0 <= rail_hi/,
+      /rails \[1, 1\] must be finite with rail_lo < rail_hi and rail_lo <= 0 <= rail_hi/,
     );
     expect(() => validate({ ...c, railLo: 0.5, railHi: 2 })).toThrow(
       /rails \[0\.5, 2\] .* around the rest state u = 0/,

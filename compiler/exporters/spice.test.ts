@@ -156,13 +156,14 @@ describe("exportSpice", () => {
     );
   });
 
-  it("reads C_m and the time unit from the hardware section when present", () => {
+  it("reads C_m from the hardware section and the time unit from the circuit's time base in chip time", () => {
     const c = compileFile(fileURLToPath(new URL("../../examples/lagline-chip.yaml", import.meta.url)));
     const hw = c.hardware!;
     expect(hw.physical.cMF).toBeGreaterThan(0);
     const netlist = exportSpice(c, { input });
     expect(netlist.capacitance).toBe(hw.physical.cMF);
-    expect(netlist.timeUnit).toBeCloseTo(hw.timeUnitS / (hw.acceleration > 0 ? hw.acceleration : 1), 20);
+    expect(c.timeUnitS).toBe(1e-3); // lagline-chip.yaml: time_unit 1 ms
+    expect(netlist.timeUnit).toBeCloseTo(1e-3 / hw.acceleration, 20);
     const overridden = exportSpice(c, { input, capacitance: 5e-13, timeUnit: 1e-9 });
     expect([overridden.capacitance, overridden.timeUnit]).toEqual([5e-13, 1e-9]);
   });

@@ -113,7 +113,7 @@ function linear(terms: [number | string, string][]): string {
 }
 
 /** phi and phi' as ngspice expressions of x, overflow-safe (softplus and sigmoid through abs/tanh). */
-const transferFunctions: Record<Phi, { phi: string; dphi: string }> = {
+const transferFunctions: Record<Exclude<Phi, typeof Phi.PHI_UNSPECIFIED>, { phi: string; dphi: string }> = {
   [Phi.LINEAR]: { phi: "x", dphi: "1" },
   [Phi.TANH]: { phi: "tanh(x)", dphi: "1 - tanh(x)*tanh(x)" },
   [Phi.SOFTPLUS]: { phi: "max(x, 0) + ln(1 + exp(-abs(x)))", dphi: "0.5 + 0.5*tanh(0.5*x)" },
@@ -172,9 +172,10 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   const physical = c.hardware?.physical;
   const capacitance = options.capacitance ?? (physical && physical.cMF > 0 ? physical.cMF : DEFAULT_CAPACITANCE);
   const hw = c.hardware;
+  // the circuit's time base (in chip time: accelerated, when it has a chip); a dimensionless circuit takes 1 us
   const timeUnit =
     options.timeUnit ??
-    (hw && hw.timeUnitS > 0 ? hw.timeUnitS / (hw.acceleration > 0 ? hw.acceleration : 1) : DEFAULT_TIME_UNIT);
+    (c.timeUnitS === undefined ? DEFAULT_TIME_UNIT : c.timeUnitS / (hw && hw.acceleration > 0 ? hw.acceleration : 1));
   if (!(capacitance > 0) || !Number.isFinite(capacitance))
     throw new VleError(`spice export: capacitance ${capacitance} F must be a positive number`);
   if (!(timeUnit > 0) || !Number.isFinite(timeUnit))
@@ -260,7 +261,7 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   lines.push("");
   const phis = new Set(c.populations.map((p) => p.phi));
   for (const phi of phis) {
-    const f = transferFunctions[phi];
+    const f = transferFunctions[phi as Exclude<Phi, typeof Phi.PHI_UNSPECIFIED>];
     const name = enumName(Phi, phi);
     lines.push(`.func phi_${name}(x) = {${f.phi}}`);
     lines.push(`.func dphi_${name}(x) = {${f.dphi}}`);

@@ -1,4 +1,4 @@
-// Pass 'emit': writes the chip the hardware passes decided into the circuit and stamps its provenance (source path, sha256 of the source text, compiler version).
+// Pass 'emit': writes the chip the hardware passes decided into the circuit and stamps its provenance (source path, sha256 of the source text, compiler version, sha256 of the technology card).
 import { createHash } from "node:crypto";
 import { assembleChip } from "../chip.js";
 import { definePass } from "../pass.js";
@@ -19,6 +19,7 @@ export const emit = definePass({
       source: source.file,
       sourceSha256: createHash("sha256").update(source.text, "utf8").digest("hex"),
       compilerVersion: version,
+      cardSha256: target?.card.sha256 ?? "",
     };
     return undefined;
   },

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cyclesPerTick, levelWeight, maxLevel, nearestLevel, pipelineBound } from "../../circuits/hardware.js";
 import { decodeBinary, encodeBinary } from "../../circuits/codec.js";
-import { Flow, type Route } from "../../circuits/model.js";
+import { Flow, Signal, type Route } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { chipSection, tiledDescription } from "../../test/helpers.js";
 import { compileSource, passes, withTarget } from "../index.js";
@@ -40,9 +40,9 @@ describe("quantize", () => {
     const c = compileSource(chip("  ranges: { x: [-2, 2], error: 0.05 }\n"), "t.yaml");
     const range = (element: string, signal: number) =>
       c.hardware!.ranges.find((r) => r.element === element && r.signal === signal);
-    expect(range("x", 0)).toMatchObject({ lo: -2, hi: 2 });
-    expect(range("h", 0)).toMatchObject({ lo: -1, hi: 1 }); // tanh
-    expect(range("h", 1)).toMatchObject({ lo: -0.05, hi: 0.05 });
+    expect(range("x", Signal.RATE_SIGNAL)).toMatchObject({ lo: -2, hi: 2 });
+    expect(range("h", Signal.RATE_SIGNAL)).toMatchObject({ lo: -1, hi: 1 }); // tanh
+    expect(range("h", Signal.ERROR_SIGNAL)).toMatchObject({ lo: -0.05, hi: 0.05 });
   });
 });
 
@@ -75,8 +75,8 @@ describe("place, route and settle-timing", () => {
     );
     expect(remote.length).toBeGreaterThan(0);
     for (const t of remote) {
-      const id = `${t.crossbar}#${h.tiles.indexOf(t)}`;
-      const r = h.routes.filter((q) => q.flow === Flow.PARTIAL_SUM && q.source === id);
+      const index = h.tiles.indexOf(t);
+      const r = h.routes.filter((q) => q.flow === Flow.PARTIAL_SUM && q.tile === index && q.element === t.crossbar);
       expect(r.reduce((a, q) => a + q.words, 0)).toBe(t.rows);
       for (const q of r) expect(q.hops).toBe(q.path.length - 1);
     }
@@ -127,9 +127,7 @@ describe("place, route and settle-timing", () => {
     const h = c.hardware!;
     const sums = (routesOf: Route[], post: string) =>
       routesOf.filter(
-        (q) =>
-          q.flow === Flow.ERROR_PARTIAL_SUM &&
-          c.crossbars.find((x) => x.name === q.source.split("#")[0])!.post === post,
+        (q) => q.flow === Flow.ERROR_PARTIAL_SUM && c.crossbars.find((x) => x.name === q.element)!.post === post,
       );
     expect(sums(h.routes, "y").length).toBeGreaterThan(0); // h -> y (transpose feedback): y learns, h has an error cell
     // without h's error cell, h -> y's transposed read has nowhere to go and h -> h's post does not learn

@@ -1,6 +1,7 @@
 // Pass 'lower': graph -> circuit cells: input ports, populations, their error populations and error currents, crossbars, output ports.
 import { Feedback, IR_VERSION, type Circuit, type Crossbar } from "../../circuits/model.js";
 import { materialize } from "../init.js";
+import { unitSeconds } from "../quantity.js";
 import { definePass } from "../pass.js";
 
 /** The name of a population's error compartment. */
@@ -16,10 +17,10 @@ export const lower = definePass({
       version: IR_VERSION,
       name: g.name,
       dt: g.dt,
-      // undeclared ranges, rails and tolerances stay 0 (see circuit.proto)
+      // undeclared ranges, rails, tolerances and time base stay absent (see circuit.proto)
       inputs: g.populations
         .filter((p) => p.kind === "input")
-        .map((p) => ({ name: p.name, size: p.size, lo: p.range?.[0] ?? 0, hi: p.range?.[1] ?? 0 })),
+        .map((p) => ({ name: p.name, size: p.size, ...(p.range && { lo: p.range[0], hi: p.range[1] }) })),
       populations: neurons.map((p) => ({
         name: p.name,
         size: p.size,
@@ -58,12 +59,12 @@ export const lower = definePass({
           population: p.name,
           loss: g.loss.kind,
           beta: g.loss.beta,
-          tolerance: p.tolerance,
+          ...(p.tolerance !== undefined && { tolerance: p.tolerance }),
         })),
       learning: { ...g.learning.ir },
-      provenance: { source: "", sourceSha256: "", compilerVersion: "" },
-      railLo: g.rails?.[0] ?? 0,
-      railHi: g.rails?.[1] ?? 0,
+      provenance: { source: "", sourceSha256: "", compilerVersion: "", cardSha256: "" },
+      ...(g.rails && { railLo: g.rails[0], railHi: g.rails[1] }),
+      ...(g.timeUnit !== undefined && { timeUnitS: unitSeconds(g.timeUnit) }),
       // ideal only until a hardware pass maps the circuit onto a chip (null as decoding leaves it)
       hardware: null,
     };

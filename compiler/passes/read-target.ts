@@ -7,11 +7,14 @@ import { readTarget } from "../target.js";
 export function readTargetPass(card?: string): Pass {
   return definePass({
     name: "read-target",
-    needs: ["source", "tree", "scope", "description"],
+    needs: ["source", "tree", "scope", "description", "circuit"],
     sections: ["hardware"],
-    run: ({ source, tree, scope, description }) => ({
-      target: readTarget({ file: source.file, tree, scope, description }, card),
-    }),
+    run: ({ source, tree, scope, description, circuit }) => {
+      const target = readTarget({ file: source.file, tree, scope, description }, card);
+      // a chip runs in seconds: a dimensionless description takes the target's time base
+      if (target) circuit.timeUnitS = target.timeUnitS;
+      return { target };
+    },
   });
 }
 

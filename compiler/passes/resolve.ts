@@ -34,8 +34,9 @@ function choicesOf<T extends number>(
   rename: Record<string, string> = {},
 ): Record<string, T> {
   const out: Record<string, T> = {};
+  // the *_UNSPECIFIED zero is "not set" in the IR, never a user's choice
   for (const v of Object.values(e))
-    if (typeof v === "number") {
+    if (typeof v === "number" && v !== 0) {
       const name = enumName(e, v);
       out[rename[name] ?? name] = v as T;
     }
@@ -293,7 +294,7 @@ function readPopulations(top: Section, gamma: number, seed: number): PopulationS
         gamma: 0,
         target: "",
         range: readInterval(s, "range", "an input's range"),
-        tolerance: 0,
+        tolerance: undefined,
       };
     }
     const tauM = s.perNeuron("tau_m", "time", { positive: true });
@@ -322,14 +323,15 @@ function readPopulations(top: Section, gamma: number, seed: number): PopulationS
     return {
       ...base,
       tauM,
-      tauR: s.perNeuron("tau_r", "time", { positive: true }) ?? tauM,
+      // tau_r: 0 is a plain leaky integrator without prospective readout (r = phi(u)); inference only
+      tauR: s.perNeuron("tau_r", "time", { min: 0 }) ?? tauM,
       ...readBias(s, seed, name),
       phi: s.choice("phi", phiChoices, kind === "output" ? Phi.LINEAR : Phi.TANH),
       learnBias: learn.includes("bias"),
       learnTauM: learn.includes("tau_m"),
       gamma: s.number("gamma", { fallback: gamma }),
       target: kind === "output" ? s.name("target", `${name}.target`) : "",
-      tolerance: kind === "output" ? s.number("tolerance", { fallback: 0, min: 0 }) : 0,
+      tolerance: kind === "output" && s.has("tolerance") ? s.number("tolerance", { min: 0 }) : undefined,
     };
   });
 }

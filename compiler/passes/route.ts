@@ -49,21 +49,23 @@ export function routes(c: Circuit, h: Pick<Hardware, "cores" | "placements" | "t
   const slices = new Map<string, CellPlacement[]>();
   for (const p of h.placements) slices.set(p.element, [...(slices.get(p.element) ?? []), p]);
   const merged = new Map<string, Route>();
-  const add = (flow: Flow, source: string, from: string, to: string, words: number) => {
+  /** `tile`: the index in h.tiles of the sending tile of crossbar `element` (partial-sum flows) */
+  const add = (flow: Flow, element: string, tile: number | undefined, from: string, to: string, words: number) => {
     if (from === to || words === 0) return;
-    const key = `${flow}|${source}|${from}|${to}`;
+    const key = `${flow}|${element}|${tile ?? ""}|${from}|${to}`;
     const known = merged.get(key);
     if (known) {
       known.words += words;
       return;
     }
     const path = xyPath(cores.get(from)!, cores.get(to)!, at);
-    merged.set(key, { flow, source, fromCore: from, toCore: to, words, path, hops: path.length - 1 });
+    const route: Route = { flow, element, fromCore: from, toCore: to, words, path, hops: path.length - 1 };
+    if (tile !== undefined) route.tile = tile;
+    merged.set(key, route);
   };
   const learns = new Set(c.errorPopulations.map((e) => e.population));
   h.tiles.forEach((t, index) => {
     const x = c.crossbars.find((k) => k.name === t.crossbar)!;
-    const tile = `${x.name}#${index}`;
     const backward = x.feedback !== Feedback.NO_FEEDBACK;
     // the tile needs its post neurons' errors for the transposed read and, when plastic, for the update
     const needsErrors = (backward || x.plastic) && learns.has(x.post);
@@ -71,19 +73,19 @@ export function routes(c: Circuit, h: Pick<Hardware, "cores" | "placements" | "t
     const sendsErrorSums = backward && learns.has(x.post) && learns.has(x.pre);
     for (const pre of slices.get(x.pre) ?? []) {
       const n = overlap(pre.first, pre.count, t.colFirst, t.cols);
-      add(Flow.RATE, x.pre, pre.core, t.core, n);
-      if (sendsErrorSums) add(Flow.ERROR_PARTIAL_SUM, tile, t.core, pre.core, n);
+      add(Flow.RATE, x.pre, undefined, pre.core, t.core, n);
+      if (sendsErrorSums) add(Flow.ERROR_PARTIAL_SUM, x.name, index, t.core, pre.core, n);
     }
     for (const post of slices.get(x.post) ?? []) {
       const n = overlap(post.first, post.count, t.rowFirst, t.rows);
-      add(Flow.PARTIAL_SUM, tile, t.core, post.core, n);
-      if (needsErrors) add(Flow.ERROR, x.post, post.core, t.core, n);
+      add(Flow.PARTIAL_SUM, x.name, index, t.core, post.core, n);
+      if (needsErrors) add(Flow.ERROR, x.post, undefined, post.core, t.core, n);
     }
   });
   // a broadcast's matrix sits with its target neurons: the output errors travel there
   for (const b of c.broadcasts) {
     for (const from of slices.get(b.from) ?? []) {
-      for (const to of slices.get(b.to) ?? []) add(Flow.BROADCAST, b.from, from.core, to.core, from.count);
+      for (const to of slices.get(b.to) ?? []) add(Flow.BROADCAST, b.from, undefined, from.core, to.core, from.count);
     }
   }
   return [...merged.values()];

@@ -18,7 +18,7 @@ export const settleTiming = definePass({
     const untimed = { acceleration: target.acceleration ?? target.maxAcceleration, gLS: 0, iUnitA: 0, iBiasA: 0 };
     const h = assembleChip(c, target, grids, layout, routes, untimed);
     const bound = pipelineBound(c, h);
-    const fit = (c.dt * h.timeUnitS * h.clockHz) / Math.max(1, bound.total);
+    const fit = (c.dt * c.timeUnitS! * h.clockHz) / Math.max(1, bound.total);
     h.acceleration = target.acceleration ?? roundDown(Math.min(target.maxAcceleration, fit));
     const available = cyclesPerTick(c, h);
     if (available < bound.total) {
@@ -34,7 +34,7 @@ export const settleTiming = definePass({
     // the leak conductance and the transconductor's bias that realize the mean tau_m in chip time
     const taus = c.populations.flatMap((p) => p.tauM);
     const meanTau = taus.reduce((a, b) => a + b, 0) / Math.max(1, taus.length);
-    const tauChip = (meanTau * h.timeUnitS) / h.acceleration;
+    const tauChip = (meanTau * c.timeUnitS!) / h.acceleration;
     const gL = target.physical.cM / tauChip;
     return {
       timing: {

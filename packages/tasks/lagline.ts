@@ -98,7 +98,7 @@ export function laglineTeacherCircuit(student: Circuit): Circuit {
       },
     ],
     outputs: [{ name: student.outputs[0].name, population: chain.second, loss: "MSE", beta: 0 }],
-    learning: { rule: "NONE" },
+    learning: { rule: "NONE", optimizer: "SGD" },
     provenance: { source: "lagline teacher (packages/tasks/lagline.ts)" },
   });
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fromJSON } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
-import type { Circuit } from "../../circuits/model.js";
+import { Optimizer, type Circuit } from "../../circuits/model.js";
 import { Engine } from "../../simulator/engine.js";
 import { loadCircuit } from "../load/load.js";
 import { createLagline } from "./lagline.js";
@@ -189,7 +189,7 @@ describe("train: checkpoints and resume", () => {
 
   it("stops a diverging run with a VleError that says what to lower", () => {
     const wild = structuredClone(circuit);
-    wild.learning.optimizer = 0; // SGD
+    wild.learning.optimizer = Optimizer.SGD;
     wild.learning.eta = 1e6;
     wild.learning.etaTau = 0;
     expect(() => train(wild, short, { ...options, epochs: 1 })).toThrow(VleError);

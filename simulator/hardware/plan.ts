@@ -1,7 +1,7 @@
 // The static dataflow of one tick on the chip: which values each core converts, which packets travel which links, which tile reads what.
 import { VleError } from "../../circuits/errors.js";
 import { Feedback, Flow, type Circuit, type Hardware } from "../../circuits/model.js";
-import { flowNames } from "../../circuits/hardware.js";
+import { flowNames, routeSender, tileLabel } from "../../circuits/hardware.js";
 
 /** A route's path as directed link ids, and its hop count. */
 export interface Path {
@@ -109,11 +109,11 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
       }
       return linkIndex.get(name)!;
     });
-    routes.set(key(r.flow, r.source, r.fromCore, r.toCore), {
+    routes.set(key(r.flow, routeSender(r), r.fromCore, r.toCore), {
       path: { links: ids, hops: ids.length },
       words: r.words,
       used: 0,
-      name: `${flowNames[r.flow]} route of '${r.source}' ${r.fromCore} -> ${r.toCore}`,
+      name: `${flowNames[r.flow]} route of '${routeSender(r)}' ${r.fromCore} -> ${r.toCore}`,
     });
   }
   /** The path for one word of a flow between two cores; counts the word against the route. */
@@ -151,7 +151,7 @@ export function planChip(c: Circuit, h: Hardware): ChipPlan {
     const transposed = x.feedback !== Feedback.NO_FEEDBACK && learns.has(x.post);
     return {
       index,
-      id: `${t.crossbar}#${index}`,
+      id: tileLabel(t.crossbar, index),
       crossbar: xi,
       core: coreIndex.get(t.core)!,
       row0: t.rowFirst,

@@ -6,11 +6,12 @@
 //   <population>.r_code, <population>.e_code   ADC output codes (unsigned, adc bits wide)
 //   <crossbar>.W_code                            stored weight levels (two's complement, weight bits wide)
 // which `all` includes. Time: hardware mode stamps each tick at its end in chip time (cycles / clock);
-// ideal mode stamps step s at s x dt model time units, a unit being hardware.time_unit_s seconds when the
-// circuit has a hardware section and 1 s otherwise. The timescale is the largest VCD unit that divides the step.
+// ideal mode stamps step s at s x dt model time units, a unit being the circuit's time_unit_s seconds, or 1 s
+// when the circuit is dimensionless (said in the header). The timescale is the largest VCD unit that divides the step.
 import { converterLsb, maxLevel } from "../../circuits/hardware.js";
 import { VleError } from "../../circuits/errors.js";
 import { Signal } from "../../circuits/model.js";
+import { formatSeconds } from "../../circuits/time-base.js";
 import type { Engine } from "../engine.js";
 import { HardwareEngine } from "../hardware/engine.js";
 import { AtomicTextFile } from "./atomic-text.js";
@@ -221,14 +222,15 @@ export class VcdRecorder {
         // (each variable reads its own batch slot)
       }
     }
-    const step = hw ? 1 / hw.hardware.clockHz : engine.dt * (engine.circuit.hardware?.timeUnitS ?? 1);
+    const timeUnitS = engine.circuit.timeUnitS;
+    const step = hw ? 1 / hw.hardware.clockHz : engine.dt * (timeUnitS ?? 1);
     const scale = timescale(step);
     this.per = scale.per;
     this.file = new AtomicTextFile(path);
     const lines = [
       `$date ${new Date().toISOString()} $end`,
       `$version vle ${hw ? "hardware" : "ideal"} mode $end`,
-      `$comment circuit ${engine.circuit.name}; ${hw ? `one time step = one clock cycle of ${hw.hardware.clockHz} Hz, values at the end of each tick` : `one time step = dt = ${engine.dt} model time units`} $end`,
+      `$comment circuit ${engine.circuit.name}; ${hw ? `one time step = one clock cycle of ${hw.hardware.clockHz} Hz, values at the end of each tick` : `one time step = dt = ${engine.dt} model time units${timeUnitS === undefined ? "; the circuit is dimensionless, so one model time unit is drawn as 1 s" : ` of ${formatSeconds(timeUnitS)}`}`} $end`,
       `$timescale ${scale.unit} $end`,
       `$scope module ${clean(engine.circuit.name) || "circuit"} $end`,
     ];

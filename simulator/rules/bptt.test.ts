@@ -1,7 +1,7 @@
 // bptt and tbptt:K against finite differences of the engine's own forward pass, on random layered and recurrent circuits.
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { Rule, type Circuit } from "../../circuits/model.js";
+import { Optimizer, Rule, type Circuit } from "../../circuits/model.js";
 import { Engine } from "../engine.js";
 import { createLearner } from "../learner.js";
 import { allocateGradient, Trajectory } from "./adjoint.js";
@@ -169,7 +169,7 @@ describe("bptt and tbptt:K learners", () => {
   it("tbptt:K with K >= T equals bptt exactly (SGD and Adam, two sequences)", () => {
     for (const optimizer of ["SGD", "ADAM"] as const) {
       const c = randomCircuit(shape);
-      c.learning.optimizer = optimizer === "SGD" ? 0 : 1;
+      c.learning.optimizer = optimizer === "SGD" ? Optimizer.SGD : Optimizer.ADAM;
       Object.assign(c.learning, { adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8 });
       const drive = randomDrive(c, 17, 2, 3);
       const bptt = learnOnce(c, drive, Rule.BPTT);

@@ -2,30 +2,29 @@
 import fc from "fast-check";
 import { Feedback, IR_VERSION, Loss, Optimizer, Phi, Rule, type Circuit, type Crossbar } from "../../circuits/model.js";
 
+/** An enum's declared values (never its *_UNSPECIFIED zero). */
 const enumValues = (e: Record<string, string | number>) =>
-  Object.values(e).filter((v): v is number => typeof v === "number");
+  Object.values(e).filter((v): v is number => typeof v === "number" && v !== 0);
 /** Finite doubles without -0, which JSON (and so a .json circuit file) cannot carry. */
 const real = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((x) => (x === 0 ? 0 : x));
 const values = (n: number, min: number, max: number) => fc.array(real(min, max), { minLength: n, maxLength: n });
 /** Records as plain objects (fast-check's default null prototype would differ from decoded circuits). */
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
-/** A declared [lo, hi] (lo < hi) or the undeclared [0, 0]: input ranges and rails. */
-const interval = fc
-  .option(
-    fc
-      .tuple(real(-100, 100), real(-100, 100))
-      .filter(([a, b]) => a !== b)
-      .map(([a, b]) => (a < b ? [a, b] : [b, a])),
-    { nil: undefined },
-  )
-  .map((pair) => pair ?? [0, 0]);
-/** Declared rails around the rest state 0, or the undeclared [0, 0]. */
-const rails = fc
-  .option(
-    fc.tuple(real(-100, 0), real(0, 100)).filter(([a, b]) => a < b),
-    { nil: undefined },
-  )
-  .map((pair) => pair ?? [0, 0]);
+/** A declared [lo, hi] (lo < hi) or none (undefined): input ranges. */
+const interval = fc.option(
+  fc
+    .tuple(real(-100, 100), real(-100, 100))
+    .filter(([a, b]) => a !== b)
+    .map(([a, b]) => (a < b ? [a, b] : [b, a])),
+  { nil: undefined },
+);
+/** Declared rails around the rest state 0, or none. */
+const rails = fc.option(
+  fc.tuple(real(-100, 0), real(0, 100)).filter(([a, b]) => a < b),
+  { nil: undefined },
+);
+/** An optional field as decoding gives it: the key only where the value is declared. */
+const declared = <T>(key: string, value: T | undefined) => (value === undefined ? {} : { [key]: value });
 /** Element names: a unique prefix per index and kind, then any text (names are free-form strings in the IR). */
 const named = (prefix: string, i: number) => fc.string({ maxLength: 6 }).map((s) => `${prefix}${i}:${s}`);
 
@@ -48,7 +47,9 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
   return shape.chain(({ dt, inputSizes, populationSizes }) => {
     const inputs = fc.tuple(
       ...inputSizes.map((size, i) =>
-        fc.tuple(named("in", i), interval).map(([name, [lo, hi]]) => ({ name, size, lo, hi })),
+        fc
+          .tuple(named("in", i), interval)
+          .map(([name, range]) => ({ name, size, ...declared("lo", range?.[0]), ...declared("hi", range?.[1]) })),
       ),
     );
     const populations = fc.tuple(
@@ -117,8 +118,11 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
               population: fc.constant(p.name),
               loss: p.phi === Phi.LINEAR ? fc.constantFrom(Loss.MSE, Loss.CROSS_ENTROPY) : fc.constant(Loss.MSE),
               beta: real(0, 10),
-              tolerance: real(0, 1),
-            }),
+            }).chain((o) =>
+              fc
+                .option(real(0, 1), { nil: undefined })
+                .map((tolerance) => ({ ...o, ...declared("tolerance", tolerance) })),
+            ),
           ),
         ),
       );
@@ -142,10 +146,20 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
         source: fc.string(),
         sourceSha256: fc.stringMatching(/^[0-9a-f]{64}$/),
         compilerVersion: fc.string({ maxLength: 12 }),
+        cardSha256: fc.constantFrom("", "0".repeat(64)),
       });
       return fc
-        .tuple(errorCurrents, crossbars, outputs, learning, provenance, fc.string({ maxLength: 12 }), rails)
-        .chain(([errorCurrents, crossbars, outputs, learning, provenance, name, [railLo, railHi]]) => {
+        .tuple(
+          errorCurrents,
+          crossbars,
+          outputs,
+          learning,
+          provenance,
+          fc.string({ maxLength: 12 }),
+          rails,
+          fc.option(fc.constantFrom(1, 1e-3, 1e-6, 2.5e-5), { nil: undefined }),
+        )
+        .chain(([errorCurrents, crossbars, outputs, learning, provenance, name, railPair, timeUnitS]) => {
           const outputNames = new Set(outputs.map((o) => o.population));
           const targets = populations.filter((p) => learns.has(p.name));
           const broadcasts =
@@ -174,8 +188,9 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
               outputs,
               learning,
               provenance,
-              railLo,
-              railHi,
+              ...declared("railLo", railPair?.[0]),
+              ...declared("railHi", railPair?.[1]),
+              ...declared("timeUnitS", timeUnitS),
               hardware: null,
             }),
           );
