@@ -141,6 +141,12 @@ export class Engine {
     this.updater = new ParameterUpdater(circuit.learning);
     const { eta, etaTau } = circuit.learning;
 
+    // tau_r = 0 (a plain leaky integrator, as NIR's LI) has no error cell dynamics: tau_r dv/dt = -v + d is undefined
+    const plain = circuit.populations.find((p) => p.tauR.includes(0));
+    if (plain && this.rule !== Rule.NONE)
+      throw new VleError(
+        `population '${plain.name}' has tau_r = 0 (no prospective readout), where learning is undefined (its error cell integrates with tau_r); run it with rule none, or give tau_r >= dt (tau_r = dt has the same forward dynamics)`,
+      );
     for (const port of circuit.inputs) this.inputs.set(port.name, new Float64Array(B * port.size));
     const byName = new Map<string, PopulationState>();
     for (const spec of circuit.populations) {
@@ -152,7 +158,9 @@ export class Engine {
         size: n,
         transfer: transfers[spec.phi],
         tauM: Float64Array.from(spec.tauM),
-        tauR: Float64Array.from(spec.tauR),
+        // tau_r = 0 (no prospective readout) reads out u + dt du/dt = u', the new membrane: the dynamics of tau_r = dt
+        // (the error cell, which would need tau_r itself, never runs prospectively: learning is refused above)
+        tauR: Float64Array.from(spec.tauR, (t) => (t === 0 ? this.dt : t)),
         bias: Float64Array.from(spec.bias),
         gamma: link ? link.gamma : 0,
         learns: errorPopulation !== undefined,
