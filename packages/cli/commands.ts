@@ -71,6 +71,16 @@ export const commands: readonly CommandEntry[] = [
     load: () => import("./commands/export-spice.js").then(module("registerExportSpice")),
   },
   {
+    name: "import-nir",
+    summary: "read a NIR graph (HDF5) into a description (.yaml/.json) or a compiled circuit (.pb)",
+    load: () => import("./commands/import-nir.js").then(module("registerImportNir")),
+  },
+  {
+    name: "export-nir",
+    summary: "write a circuit's trained forward network (weights, biases, time constants, graph) as a NIR graph",
+    load: () => import("./commands/export-nir.js").then(module("registerExportNir")),
+  },
+  {
     name: "spice-check",
     summary:
       "run ngspice on the exported netlist and the ideal engine at fine dt on the same input; relative RMS per signal and both run times",
