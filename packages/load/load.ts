@@ -24,6 +24,9 @@ export interface DescriptionSource {
  * A validated circuit from a description (compiled on the fly with `pipeline`, its text kept as `source`) or a
  * compiled circuit file (no source).
  */
+/** An older IR version read and upgraded: said once per file on stderr, so the user knows to rewrite it. */
+const upgradeNote = (note: string) => process.stderr.write(`vle: note: ${note}\n`);
+
 export function loadWithSource(
   path: string,
   pipeline: readonly Pass[] = passes,
@@ -40,12 +43,12 @@ export function loadWithSource(
     }
     // descriptions go through the compiler so errors name their line; circuits are checked by the validator
     if (isDescription(json)) return described(text);
-    const circuit = fromJSON(json, path);
+    const circuit = fromJSON(json, path, upgradeNote);
     validate(circuit, path);
     return { circuit };
   }
   if (/\.pb$/i.test(path)) {
-    const circuit = readCircuit(path);
+    const circuit = readCircuit(path, upgradeNote);
     validate(circuit, path);
     return { circuit };
   }
