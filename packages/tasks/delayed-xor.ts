@@ -1,9 +1,13 @@
 // The delayed-XOR task: two binary pulses separated by a random delay; after the second, report whether they differ.
 import { Random } from "../../circuits/random.js";
+import { taskStep, wholeSteps, type TaskClock } from "./timing.js";
 import { datasetSize, type Dataset, type Metrics, type Sequence, type TaskFactory } from "./task.js";
 
+/** The task's time unit: 1 ms (its chip example, examples/delayed-xor-chip.yaml, runs 1 model time unit = 1 ms). */
+export const delayedXorClock: TaskClock = { task: "delayed-xor", seconds: 1e-3 };
+
 /**
- * Timing in model time units. Each pulse carries one bit by the channel it appears on (channel 0 for 0,
+ * Timing in the task's time unit (delayedXorClock). Each pulse carries one bit by the channel it appears on (channel 0 for 0,
  * channel 1 for 1), so the two pulses look alike and the network must hold the first one's channel through
  * the delay. The target, class 1 when the bits differ and class 0 when they are equal (one-hot over two
  * output channels), is given only in the response window right after the second pulse; everything else
@@ -55,7 +59,17 @@ export function delayedXorSteps(dt: number): number {
 const vote = (y: Float64Array, s: number) => (y[s * 2 + 1] > y[s * 2] ? 1 : 0);
 
 export const createDelayedXor: TaskFactory = ({ seed, circuit, trainSize, testSize }) => {
-  const dt = circuit.dt,
+  // dt in the task's unit; every fixed timing must be a whole number of steps of it
+  const t = delayedXorTiming;
+  for (const [what, time] of [
+    ["lead", t.lead],
+    ["pulse", t.pulse],
+    ["shortest delay", t.minDelay],
+    ["longest delay", t.maxDelay],
+    ["response window", t.window],
+  ] as const)
+    wholeSteps(delayedXorClock, circuit, what, time);
+  const dt = taskStep(delayedXorClock, circuit),
     steps = delayedXorSteps(dt),
     random = new Random(seed);
   const dataset = (n: number): Dataset & { sequences: XorSequence[] } => {

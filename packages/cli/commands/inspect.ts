@@ -2,21 +2,24 @@
 import type { Command } from "commander";
 import { toJSON } from "../../../circuits/codec.js";
 import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Circuit } from "../../../circuits/model.js";
+import { describeTimeBase, formatModelTime } from "../../../circuits/time-base.js";
 import { loadCircuit } from "../../load/load.js";
 
-const range = (xs: number[]) => {
+const range = (xs: number[], show: (x: number) => string = String) => {
   const lo = Math.min(...xs),
     hi = Math.max(...xs);
-  return lo === hi ? `${lo}` : `${lo}..${hi}`;
+  return lo === hi ? show(lo) : `${show(lo)}..${show(hi)}`;
 };
 
 export function summarize(c: Circuit): string {
-  const lines = [`circuit '${c.name}' (IR v${c.version}), dt = ${c.dt}`];
+  // every time in the circuit's own time base: seconds when it has one, model time units when dimensionless
+  const time = (t: number) => formatModelTime(c, t).replace(/ model time units?$/, "");
+  const lines = [`circuit '${c.name}' (IR v${c.version}), dt = ${formatModelTime(c, c.dt)}; ${describeTimeBase(c)}`];
   for (const p of c.inputs) lines.push(`  input      ${p.name} [${p.size}]`);
   for (const p of c.populations) {
     const plastic = [p.plasticBias && "b", p.plasticTauM && "tau_m"].filter(Boolean).join(", ");
     lines.push(
-      `  population ${p.name} [${p.size}] ${enumName(Phi, p.phi)}, tau_m ${range(p.tauM)}, tau_r ${range(p.tauR)}, bias ${range(p.bias)}${plastic ? `, plastic ${plastic}` : ""}`,
+      `  population ${p.name} [${p.size}] ${enumName(Phi, p.phi)}, tau_m ${range(p.tauM, time)}, tau_r ${range(p.tauR, time)}, bias ${range(p.bias)}${plastic ? `, plastic ${plastic}` : ""}`,
     );
   }
   for (const e of c.errorPopulations) {
