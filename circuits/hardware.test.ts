@@ -111,8 +111,9 @@ describe("hardware IR", () => {
       drift: false,
       plasticitySchedule: false,
       latency: false,
+      plasticityCircuit: false,
     });
-    expect(c.hardware!.noise).toEqual({ membraneStd: 0, errorStd: 0 });
+    expect(c.hardware!.noise).toEqual({ membraneStd: 0, errorStd: 0, otaExcessFactor: 0, flickerStd: 0 });
   });
 
   it("round-trips through binary", () => {

@@ -81,7 +81,7 @@ describe("error messages name file, line and field", () => {
       "net.yaml:5: populations[1].tau_m[1]: 0 must be positive",
     );
     expect(errorOf(edit(5, "  - { name: h, size: 2, tau_m: 1, tau_r: '-2*dt', phi: tanh }"))).toBe(
-      "net.yaml:5: populations[1].tau_r: -0.02 must be positive",
+      "net.yaml:5: populations[1].tau_r: -0.02 must be at least 0",
     );
   });
 

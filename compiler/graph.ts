@@ -1,5 +1,5 @@
 // The network graph between the description and the circuit: resolved values, then complete shapes, and its checks.
-import { Feedback, Loss, Phi, type Learning } from "../circuits/model.js";
+import { Feedback, Loss, Phi, Rule, type Learning } from "../circuits/model.js";
 import type { Matrix, PerNeuron } from "./reader.js";
 import { fail, type Where } from "./source.js";
 
@@ -131,8 +131,17 @@ export function checkGraph(g: Graph): void {
       if (field === "bias") continue;
       values.forEach((x, i) => {
         const at = spec?.list ? { line: where.line, path: `${where.path}[${i}]` } : where;
-        // tau_r = 0: no prospective readout (a plain leaky integrator), allowed for inference
-        if (field === "tau_r" && x === 0) return;
+        // tau_r = 0: no prospective readout (a plain leaky integrator), where learning is undefined
+        if (field === "tau_r" && x === 0) {
+          if (g.learning.ir.rule !== Rule.NONE)
+            fail(
+              g.file,
+              at,
+              "0 (no prospective readout) runs inference only: its error cell, which integrates with tau_r, is undefined",
+              "set learning: { rule: none }, or give tau_r >= dt to learn (tau_r = dt has the same forward dynamics)",
+            );
+          return;
+        }
         if (!(x > 0))
           fail(g.file, at, `${x} must be positive${field === "tau_r" ? " (or 0: no prospective readout)" : ""}`);
         if (x < g.dt)
