@@ -13,6 +13,7 @@ import {
 import { validate } from "../circuits/validate.js";
 import { addOutputError, broadcastRead } from "./kernels.js";
 import { referenceKernels } from "./kernel-set.js";
+import { KernelArena, wasmKernels } from "./wasm-kernels.js";
 import {
   accumulateLocalUpdates,
   stepPopulation,
@@ -107,7 +108,15 @@ export interface EngineOptions {
   batch?: number;
   /** overrides the circuit's learning rule */
   rule?: Rule;
+  /**
+   * The kernels the step runs on: "wasm" (WebAssembly SIMD, the engine's arrays in its memory) or "js" (the
+   * reference). Default: wasm when the circuit has at least `wasmThreshold` neuron-samples, else js.
+   */
+  kernels?: "wasm" | "js";
 }
+
+/** Below this many neuron-samples per step (batch x neurons) a step is too small to gain from WebAssembly calls. */
+export const wasmThreshold = 64;
 
 export class Engine {
   readonly batch: number;
@@ -218,6 +227,58 @@ export class Engine {
       this.outputs.push(out);
     }
     this.softmaxScratch = new Float64Array(Math.max(1, ...this.populations.map((p) => p.size)));
+    const neuronSamples = B * this.populations.reduce((s, p) => s + p.size, 0);
+    const kernels = options.kernels ?? (neuronSamples >= wasmThreshold ? "wasm" : "js");
+    if (kernels === "wasm") this.moveToArena();
+  }
+
+  /**
+   * Every array the step computes on, each visited once and replaced by what `visit` returns (aliases stay aliases:
+   * a learnable array and its parameter's values are one array).
+   */
+  private forEachArray(visit: (a: Float64Array) => Float64Array): void {
+    for (const [name, buffer] of this.inputs) this.inputs.set(name, visit(buffer));
+    for (const p of this.populations) {
+      p.tauM = visit(p.tauM);
+      p.tauR = visit(p.tauR);
+      p.bias = visit(p.bias);
+      p.errorIn = visit(p.errorIn);
+      for (const k of signalNames) {
+        p.now[k] = visit(p.now[k]);
+        p.next[k] = visit(p.next[k]);
+      }
+    }
+    for (const x of this.crossbars) {
+      x.weights = visit(x.weights);
+      x.feedback = visit(x.feedback);
+      x.errorOut = visit(x.errorOut);
+      x.errorOutNext = visit(x.errorOutNext);
+      if (x.preInput) x.preInput = visit(x.preInput);
+    }
+    for (const o of this.outputs) {
+      o.target = visit(o.target);
+      o.mask = visit(o.mask);
+    }
+    for (const q of this.parameters) {
+      q.values = visit(q.values);
+      q.delta = visit(q.delta);
+      q.m = visit(q.m);
+      q.s = visit(q.s);
+    }
+  }
+
+  /** Moves the engine's arrays into a WebAssembly memory and runs the step on the SIMD kernels. */
+  private moveToArena(): void {
+    const arrays = new Set<Float64Array>();
+    this.forEachArray((a) => (arrays.add(a), a));
+    const maxCols = Math.max(1, ...this.crossbars.map((x) => x.cols)),
+      maxLive = Math.max(this.batch, ...this.crossbars.map((x) => x.rows));
+    let bytes = KernelArena.size(4 * maxCols) + KernelArena.size(maxLive, 4) + KernelArena.size(7);
+    for (const a of arrays) bytes += KernelArena.size(a.length);
+    const arena = new KernelArena(bytes);
+    this.forEachArray((a) => arena.adopt(a));
+    this.context.kernels = wasmKernels(arena, maxCols, maxLive);
+    this.updater.useArena(arena);
   }
 
   population(name: string): PopulationState {

@@ -1,5 +1,6 @@
 // Optimizers that turn a learning rule's update direction into parameter changes: SGD and Adam (torch semantics).
 import { Optimizer, type Learning } from "../circuits/model.js";
+import type { KernelArena } from "./wasm-kernels.js";
 
 /** One learnable array with the update direction a rule accumulated into `delta` (a descent direction: -gradient). */
 export interface Parameter {
@@ -22,6 +23,15 @@ export function makeParameter(name: string, values: Float64Array, rate: number, 
 export class ParameterUpdater {
   /** Adam step count (shared by all parameters, as one torch optimizer). */
   steps = 0;
+  /** where parameters held in this WebAssembly memory are updated (same arithmetic), and its scalars there */
+  private arena?: KernelArena;
+  private scalars?: Float64Array;
+
+  /** Parameters whose arrays all live in the arena are updated in WebAssembly from then on. */
+  useArena(arena: KernelArena): void {
+    this.arena = arena;
+    this.scalars = arena.f64(7);
+  }
 
   constructor(private readonly learning: Learning) {}
 
@@ -38,6 +48,22 @@ export class ParameterUpdater {
       const { values, delta, m, s, rate, floor } = p;
       if (rate === 0) {
         delta.fill(0);
+        continue;
+      }
+      const arena = this.arena,
+        sc = this.scalars;
+      if (arena && sc && arena.owns(values) && arena.owns(delta) && arena.owns(m) && arena.owns(s)) {
+        sc[0] = rate;
+        sc[1] = floor;
+        sc[2] = b1;
+        sc[3] = b2;
+        sc[4] = eps;
+        sc[5] = c1;
+        sc[6] = c2Sqrt;
+        const x = arena.exports,
+          n = values.length;
+        if (adam) x.applyAdam(n, values.byteOffset, delta.byteOffset, m.byteOffset, s.byteOffset, sc.byteOffset);
+        else x.applySgd(n, values.byteOffset, delta.byteOffset, sc.byteOffset);
         continue;
       }
       for (let k = 0; k < values.length; k++) {

@@ -39,10 +39,13 @@ export interface PopulationEffects {
   membrane?(p: PopulationState, tauM: Float64Array): void;
 }
 
+/** No effects: the ideal step (one object, so a call allocates nothing). */
+const ideal: PopulationEffects = {};
+
 export interface StepContext {
-  batch: number;
-  dt: number;
-  prospectiveErrors: boolean;
+  readonly batch: number;
+  readonly dt: number;
+  readonly prospectiveErrors: boolean;
   kernels: Kernels;
 }
 
@@ -51,7 +54,7 @@ export function stepPopulation(
   ctx: StepContext,
   p: PopulationState,
   route: PopulationRoute,
-  effects: PopulationEffects = {},
+  effects: PopulationEffects = ideal,
 ): void {
   const { batch: B, dt, kernels: k } = ctx,
     n = p.size,

@@ -17,6 +17,7 @@ export default function setup(project: TestProject): () => void {
   const outDir = join(process.cwd(), "dist", `test-build-${process.pid}`);
   const node = process.execPath;
   spawnSync(node, [join("circuits", "gen.mjs")], { stdio: "pipe" });
+  spawnSync(node, [join("simulator", "wasm", "build.mjs")], { stdio: "pipe" });
   const tsc = spawnSync(
     node,
     [join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--outDir", outDir],

@@ -230,7 +230,8 @@ export class HardwareEngine extends Engine {
   private readonly integrateCycles: number;
 
   constructor(circuit: Circuit, options: HardwareOptions = {}) {
-    super(circuit, options);
+    // the reference kernels: the tiles' buffers and the mismatched time constants live outside a kernel arena
+    super(circuit, { ...options, kernels: "js" });
     if (!circuit.hardware)
       throw new VleError(
         `circuit '${circuit.name}' has no hardware section, so it cannot run in hardware mode; compile it with a target (vle compile --chip <card>)`,
