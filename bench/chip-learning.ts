@@ -27,9 +27,9 @@ interface Setup {
 }
 
 const setups: Record<string, Setup> = {
-  lagline: { description: "examples/lagline.yaml", epochs: 10, eta: 0.3 },
-  "delayed-xor": { description: "examples/delayed-xor.yaml", epochs: 3, eta: 0.03 },
-  mnist1d: { description: "examples/mnist1d.yaml", epochs: 3, eta: 0.01, trainSize: 1000, testSize: 300 },
+  lagline: { description: "examples/lagline.yaml", epochs: 10, eta: 0.1 },
+  "delayed-xor": { description: "examples/delayed-xor.yaml", epochs: 3, eta: 0.03, trainSize: 600, testSize: 300 },
+  mnist1d: { description: "examples/mnist1d.yaml", epochs: 3, eta: 0.0003, trainSize: 1000, testSize: 300 },
 };
 
 /** A chip configuration: extra lines of the hardware section (none: ideal mode). */
@@ -46,13 +46,33 @@ const reference = [
   "  mismatch: { tau: 0.1, gain: 0.1 }",
   "  noise: thermal",
 ];
+/** The reference chip with a different mismatch section. */
+const mismatched = (m: string) => reference.map((l) => (l.startsWith("  mismatch:") ? `  mismatch: { ${m} }` : l));
 const configs: Config[] = [
   { name: "ideal", what: "ideal mode, the same SGD, batch 1" },
   {
     name: "chip",
-    what: "reference chip, every effect on, plasticity circuit SGD with stochastic rounding",
+    what: "reference chip, every effect on (error cells with their own 10 % tau draws, converter lines exact), plasticity circuit SGD with stochastic rounding",
     hardware: reference,
   },
+  {
+    name: "chip-error-cells-matched",
+    what: "reference chip with error cells matched to their programmed time constants (error_tau 0)",
+    hardware: mismatched("tau: 0.1, gain: 0.1, error_tau: 0"),
+  },
+  {
+    name: "chip-converter-lines",
+    what: "reference chip plus per-line DAC and ADC mismatch (10 % gain, 1 LSB offset): the transposed read is no longer the transpose",
+    hardware: mismatched("tau: 0.1, gain: 0.1, dac_gain: 0.1, dac_offset: 1, adc_gain: 0.1, adc_offset: 1"),
+  },
+  // the clock at acceleration 1000: below the pipeline's cycles per tick, values arrive stale
+  ...[400, 200, 100, 50].map(
+    (mhz): Config => ({
+      name: `clock-${mhz}MHz`,
+      what: `reference chip at a ${mhz} MHz clock, acceleration 1000 (latency on: late values are used stale)`,
+      hardware: [...reference, `  clock: ${mhz} MHz`, "  acceleration: 1000"],
+    }),
+  ),
 ];
 
 function compileFor(setup: Setup, config: Config, seed: number): Circuit {
@@ -80,7 +100,7 @@ interface Row {
   metrics: Record<string, number | boolean>;
   trainLoss: number;
   wallSeconds: number;
-  timing?: { cyclesPerTick: number; staleValues: number; ticks: number };
+  timing?: { cyclesPerTick: number; staleValues: number; staleTicks: number; maxLagTicks: number; ticks: number };
 }
 
 function runOne(taskName: string, configName: string, seed: number): Row {
@@ -109,7 +129,13 @@ function runOne(taskName: string, configName: string, seed: number): Row {
     metrics: summary.final,
     trainLoss: summary.history.at(-1)?.trainLoss ?? NaN,
     wallSeconds: summary.wallSeconds,
-    timing: timing && { cyclesPerTick: timing.cyclesPerTick, staleValues: timing.staleValues, ticks: timing.ticks },
+    timing: timing && {
+      cyclesPerTick: timing.cyclesPerTick,
+      staleValues: timing.staleValues,
+      staleTicks: timing.staleTicks,
+      maxLagTicks: timing.maxLagTicks,
+      ticks: timing.ticks,
+    },
   };
 }
 
@@ -139,6 +165,18 @@ function markdown(result: { rows: Row[]; command: string; date: string }): strin
         `| ${t} (eta ${setups[t].eta}, ${setups[t].epochs} epochs) | ${first.headline} | ${seed} | ${show({ ...first, final: first.initial })} | ${names.map((c) => cell(c.name)).join(" | ")} |`,
       );
     }
+  const timed = rows.filter((r) => r.timing);
+  if (timed.length) {
+    out.push("", "Timing of the training chip (one sample stream, all ticks of the run):", "");
+    out.push(
+      "| task | configuration | cycles per tick | stale values | ticks with a stale value | largest lag (ticks) |",
+    );
+    out.push("|---|---|---|---|---|---|");
+    for (const r of timed)
+      out.push(
+        `| ${r.task} | ${r.config} | ${r.timing!.cyclesPerTick} | ${r.timing!.staleValues} | ${r.timing!.staleTicks} of ${r.timing!.ticks} | ${r.timing!.maxLagTicks} |`,
+      );
+  }
   const lag = rows.filter((r) => r.task === "lagline");
   if (lag.length) {
     out.push("", "lagline, learned parameters against the teacher (weights 1, 2; tau_m 1, 2):", "");

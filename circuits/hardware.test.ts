@@ -1,7 +1,7 @@
 // Tests of the hardware section of the IR: absent vs present, round trip, weight grid, and the validator's hardware errors.
 import { describe, expect, it } from "vitest";
 import { decodeBinary, encodeBinary, fromJSON } from "./codec.js";
-import { levelWeight, maxLevel, nearestLevel, pipelineBound, stochasticLevel } from "./hardware.js";
+import { levelWeight, maxLevel, nearestLevel, pipelineBound, shortTickWarning, stochasticLevel } from "./hardware.js";
 import { Rounding, type Circuit, type WeightStorage } from "./model.js";
 import { validate } from "./validate.js";
 
@@ -163,6 +163,19 @@ describe("hardware IR", () => {
     });
   });
 
+  it("allows a tick shorter than its pipeline, with a warning that says what follows", () => {
+    const c = chip();
+    expect(shortTickWarning(c, c.hardware!)).toBeUndefined();
+    c.hardware!.clockHz = 2e7; // 20 cycles per tick for a pipeline of 28
+    validate(c, "short.json");
+    c.hardware!.effects.latency = true;
+    expect(shortTickWarning(c, c.hardware!)).toBe(
+      "a tick holds 20 cycles but its pipeline needs 28: values arrive stale (see the stale-value count of the timing report)",
+    );
+    c.hardware!.effects.latency = false;
+    expect(shortTickWarning(c, c.hardware!)).toMatch(/ticks stretch to wait for late values/);
+  });
+
   const bad: [string, (c: Circuit) => void, RegExp][] = [
     [
       "weight bits < 1",
@@ -193,11 +206,11 @@ describe("hardware IR", () => {
       /core 'c0' holds 3 neurons but its neuron_capacity is 2/,
     ],
     [
-      "a clock too slow for the pipeline",
+      "a tick that holds no whole clock cycle",
       (c) => {
-        c.hardware!.clockHz = 2e7;
+        c.hardware!.clockHz = 5e5;
       },
-      /clock 20 MHz is too slow for the pipeline: .* holds 20 cycles but needs 28/,
+      /holds no whole cycle of the 500 kHz clock; raise the clock or lower the acceleration/,
     ],
     [
       "a cell not placed",

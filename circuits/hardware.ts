@@ -114,6 +114,17 @@ export function cyclesPerTick(c: Circuit, h: Hardware): number {
   return Math.floor(tickSeconds(c, h) * h.clockHz + 1e-9);
 }
 
+/**
+ * The warning for a tick shorter than its pipeline (undefined when it fits): with the latency effect on, values
+ * arrive one or more ticks late (the timing report counts them); with it off, ticks stretch to wait for them.
+ */
+export function shortTickWarning(c: Circuit, h: Hardware): string | undefined {
+  const need = pipelineBound(c, h).total,
+    have = cyclesPerTick(c, h);
+  if (have >= need) return undefined;
+  return `a tick holds ${have} cycles but its pipeline needs ${need}: ${h.effects.latency ? "values arrive stale (see the stale-value count of the timing report)" : "ticks stretch to wait for late values (latency effect off)"}`;
+}
+
 /** The stages of one tick's pipeline and the cycles each needs without contention, busiest core first. */
 export interface PipelineBound {
   /** DAC conversions of the forward (rate) lines, serialized over the busiest core's DACs */

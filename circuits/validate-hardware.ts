@@ -1,5 +1,5 @@
 // The IR verifier's hardware part: rejects a chip description the cycle simulation could not run, naming the element.
-import { cyclesPerTick, pipelineBound, routeSender, tickSeconds } from "./hardware.js";
+import { cyclesPerTick, routeSender, tickSeconds } from "./hardware.js";
 import {
   Feedback,
   Flow,
@@ -270,14 +270,11 @@ export function validateHardware(c: Circuit, h: Hardware, fail: Fail): void {
     );
   fail(h.mismatch.stuckOffProb < 1, `hardware.mismatch: stuck_off_prob = ${h.mismatch.stuckOffProb} must be below 1`);
 
-  // the clock must fit one tick's pipeline
-  const bound = pipelineBound(c, h);
-  const available = cyclesPerTick(c, h);
+  // a tick may be shorter than its pipeline (values then arrive stale, or the tick stretches), never empty
   fail(
-    available >= bound.total,
+    cyclesPerTick(c, h) >= 1,
     () =>
-      `hardware: clock ${si(h.clockHz, "Hz")} is too slow for the pipeline: a tick (dt ${fmt(c.dt)} x ${si(c.timeUnitS ?? Number.NaN, "s")} / acceleration ${fmt(h.acceleration)} = ${si(tickSeconds(c, h), "s")}) holds ${available} cycles but needs ${bound.total} ` +
-      `(dac ${bound.forwardDac}, settle ${bound.crossbarSettle}, adc ${bound.adc}, route ${bound.route}, error dac ${bound.transposedDac}, error settle ${bound.transposedSettle}, integrate ${bound.integrate}, write ${bound.write}); raise the clock or lower the acceleration`,
+      `hardware: a tick (dt ${fmt(c.dt)} x ${si(c.timeUnitS ?? Number.NaN, "s")} / acceleration ${fmt(h.acceleration)} = ${si(tickSeconds(c, h), "s")}) holds no whole cycle of the ${si(h.clockHz, "Hz")} clock; raise the clock or lower the acceleration`,
   );
 }
 

@@ -21,7 +21,9 @@ export const settleTiming = definePass({
     const fit = (c.dt * c.timeUnitS! * h.clockHz) / Math.max(1, bound.total);
     h.acceleration = target.acceleration ?? roundDown(Math.min(target.maxAcceleration, fit));
     const available = cyclesPerTick(c, h);
-    if (available < bound.total) {
+    // an acceleration the description asks for may make ticks shorter than the pipeline (a warning where loaded);
+    // the automatic one always fits
+    if (available < 1 || (target.acceleration === undefined && available < bound.total)) {
       const where = target.acceleration === undefined ? target.where : target.accelerationWhere;
       fail(
         source.file,

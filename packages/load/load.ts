@@ -1,6 +1,7 @@
 // Loads what a user hands the CLI: a network description (.yaml/.yml, or .json with populations+projections) or a compiled circuit (.pb/.json), validated.
 import { readFileSync } from "node:fs";
 import { fromJSON, readCircuit } from "../../circuits/codec.js";
+import { shortTickWarning } from "../../circuits/hardware.js";
 import { VleError } from "../../circuits/errors.js";
 import type { Circuit } from "../../circuits/model.js";
 import { validate } from "../../circuits/validate.js";
@@ -31,7 +32,11 @@ export function loadWithSource(
   path: string,
   pipeline: readonly Pass[] = passes,
 ): { circuit: Circuit; source?: DescriptionSource } {
-  const described = (text: string) => ({ circuit: compileSource(text, path, pipeline), source: { text, file: path } });
+  const described = (text: string) => {
+    const circuit = compileSource(text, path, pipeline);
+    warnShortTicks(path, circuit);
+    return { circuit, source: { text, file: path } };
+  };
   if (/\.ya?ml$/i.test(path)) return described(readText(path));
   if (/\.json$/i.test(path)) {
     const text = readText(path);
@@ -45,11 +50,13 @@ export function loadWithSource(
     if (isDescription(json)) return described(text);
     const circuit = fromJSON(json, path, upgradeNote);
     validate(circuit, path);
+    warnShortTicks(path, circuit);
     return { circuit };
   }
   if (/\.pb$/i.test(path)) {
     const circuit = readCircuit(path, upgradeNote);
     validate(circuit, path);
+    warnShortTicks(path, circuit);
     return { circuit };
   }
   throw new VleError(
@@ -60,4 +67,10 @@ export function loadWithSource(
 /** A validated circuit from a description (compiled on the fly) or a compiled circuit file. */
 export function loadCircuit(path: string): Circuit {
   return loadWithSource(path).circuit;
+}
+
+/** Writes one warning line to stderr when the circuit's chip has ticks shorter than their pipeline. */
+export function warnShortTicks(path: string, c: Circuit): void {
+  const warning = c.hardware ? shortTickWarning(c, c.hardware) : undefined;
+  if (warning) process.stderr.write(`vle: warning: ${path}: ${warning}\n`);
 }
