@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Phi } from "../circuits/model.js";
 import type { Kernels } from "./kernel-set.js";
 
 /** The compiled module's exports (simulator/wasm/kernels.ts); pointers are byte offsets. */
@@ -29,6 +30,24 @@ function kernelModule(): WebAssembly.Module {
     if (existsSync(file)) return (compiled = new WebAssembly.Module(readFileSync(file)));
     if (dirname(dir) === dir)
       throw new Error(`the WebAssembly kernels are not built (no ${wasmPath.join("/")}); run npm run build`);
+  }
+}
+
+/** The kernels' own numbers of the transfer functions (simulator/wasm/kernels.ts), independent of the IR's enum. */
+function transferCode(phi: Phi): number {
+  switch (phi) {
+    case Phi.LINEAR:
+      return 0;
+    case Phi.TANH:
+      return 1;
+    case Phi.SOFTPLUS:
+      return 2;
+    case Phi.SIGMOID:
+      return 3;
+    case Phi.RELU:
+      return 4;
+    default:
+      throw new Error(`membraneStep: transfer function ${phi} has no kernel`);
   }
 }
 
@@ -161,7 +180,7 @@ export function wasmKernels(arena: KernelArena, maxCols: number, maxLive: number
         dt,
         tauM.byteOffset,
         tauR.byteOffset,
-        phi,
+        transferCode(phi),
         I.byteOffset,
         gamma,
         e ? e.byteOffset : 0,

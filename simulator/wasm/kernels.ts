@@ -121,68 +121,206 @@ export function transposedRead(
   outFirst: i32,
   live: usize,
 ): void {
-  const vEnd = nCols & ~(LANES - 1);
-  for (let b = 0; b < B; b++) {
+  let b = 0;
+  while (b < B) {
     const eb = at(e, b * postSize),
       ob = at(out, b * outWidth + outFirst);
-    let m = 0;
-    for (let i = row0; i < row0 + rows; i++)
-      if (load<f64>(at(eb, i)) != 0) {
-        store<i32>(live + ((<usize>m) << 2), i);
-        m++;
-      }
-    let k = 0;
-    for (; k + 4 <= m; k += 4) {
-      const i0 = load<i32>(live + ((<usize>k) << 2)),
-        i1 = load<i32>(live + ((<usize>(k + 1)) << 2)),
-        i2 = load<i32>(live + ((<usize>(k + 2)) << 2)),
-        i3 = load<i32>(live + ((<usize>(k + 3)) << 2));
-      const e0 = load<f64>(at(eb, i0)),
-        e1 = load<f64>(at(eb, i1)),
-        e2 = load<f64>(at(eb, i2)),
-        e3 = load<f64>(at(eb, i3));
-      const v0 = f64x2.splat(e0),
-        v1 = f64x2.splat(e1),
-        v2 = f64x2.splat(e2),
-        v3 = f64x2.splat(e3);
-      const f0 = at(F, i0 * cols + col0),
-        f1 = at(F, i1 * cols + col0),
-        f2 = at(F, i2 * cols + col0),
-        f3 = at(F, i3 * cols + col0);
-      let j = 0;
-      for (; j < vEnd; j += LANES) {
-        const o = (<usize>j) << 3;
-        let s = v128.load(ob + o);
-        s = f64x2.add(s, f64x2.mul(v128.load(f0 + o), v0));
-        s = f64x2.add(s, f64x2.mul(v128.load(f1 + o), v1));
-        s = f64x2.add(s, f64x2.mul(v128.load(f2 + o), v2));
-        s = f64x2.add(s, f64x2.mul(v128.load(f3 + o), v3));
-        v128.store(ob + o, s);
-      }
-      for (; j < nCols; j++) {
-        const o = (<usize>j) << 3;
-        let s = load<f64>(ob + o);
-        s += load<f64>(f0 + o) * e0;
-        s += load<f64>(f1 + o) * e1;
-        s += load<f64>(f2 + o) * e2;
-        s += load<f64>(f3 + o) * e3;
-        store<f64>(ob + o, s);
-      }
+    // two samples with no zero error share each load of F (the rows they add are then the same, in order)
+    if (b + 1 < B && dense(eb, row0, rows) && dense(eb + ((<usize>postSize) << 3), row0, rows)) {
+      transposedPair(
+        F,
+        cols,
+        eb,
+        eb + ((<usize>postSize) << 3),
+        row0,
+        rows,
+        col0,
+        nCols,
+        ob,
+        ob + ((<usize>outWidth) << 3),
+      );
+      b += 2;
+    } else {
+      transposedSample(F, cols, eb, row0, rows, col0, nCols, ob, live);
+      b++;
     }
-    for (; k < m; k++) {
-      const i0 = load<i32>(live + ((<usize>k) << 2)),
-        e0 = load<f64>(at(eb, i0)),
-        v0 = f64x2.splat(e0),
-        f0 = at(F, i0 * cols + col0);
-      let j = 0;
-      for (; j < vEnd; j += LANES) {
-        const o = (<usize>j) << 3;
-        v128.store(ob + o, f64x2.add(v128.load(ob + o), f64x2.mul(v128.load(f0 + o), v0)));
-      }
-      for (; j < nCols; j++) {
-        const o = (<usize>j) << 3;
-        store<f64>(ob + o, load<f64>(ob + o) + load<f64>(f0 + o) * e0);
-      }
+  }
+}
+
+/** Whether no error in rows [row0, row0 + rows) of one sample is 0. */
+function dense(eb: usize, row0: i32, rows: i32): bool {
+  for (let i = row0; i < row0 + rows; i++) if (load<f64>(at(eb, i)) == 0) return false;
+  return true;
+}
+
+/** The transposed read of two samples (a, b) whose errors are all non-zero: rows four at a time, in order. */
+function transposedPair(
+  F: usize,
+  cols: i32,
+  ea: usize,
+  eb: usize,
+  row0: i32,
+  rows: i32,
+  col0: i32,
+  nCols: i32,
+  oa: usize,
+  ob: usize,
+): void {
+  const vEnd = nCols & ~(LANES - 1);
+  let i = row0;
+  for (; i + 4 <= row0 + rows; i += 4) {
+    const a0 = load<f64>(at(ea, i)),
+      a1 = load<f64>(at(ea, i + 1)),
+      a2 = load<f64>(at(ea, i + 2)),
+      a3 = load<f64>(at(ea, i + 3)),
+      b0 = load<f64>(at(eb, i)),
+      b1 = load<f64>(at(eb, i + 1)),
+      b2 = load<f64>(at(eb, i + 2)),
+      b3 = load<f64>(at(eb, i + 3));
+    const va0 = f64x2.splat(a0),
+      va1 = f64x2.splat(a1),
+      va2 = f64x2.splat(a2),
+      va3 = f64x2.splat(a3),
+      vb0 = f64x2.splat(b0),
+      vb1 = f64x2.splat(b1),
+      vb2 = f64x2.splat(b2),
+      vb3 = f64x2.splat(b3);
+    const f0 = at(F, i * cols + col0),
+      f1 = f0 + ((<usize>cols) << 3),
+      f2 = f1 + ((<usize>cols) << 3),
+      f3 = f2 + ((<usize>cols) << 3);
+    let j = 0;
+    for (; j < vEnd; j += LANES) {
+      const o = (<usize>j) << 3;
+      const w0 = v128.load(f0 + o),
+        w1 = v128.load(f1 + o),
+        w2 = v128.load(f2 + o),
+        w3 = v128.load(f3 + o);
+      let sa = v128.load(oa + o),
+        sb = v128.load(ob + o);
+      sa = f64x2.add(sa, f64x2.mul(w0, va0));
+      sb = f64x2.add(sb, f64x2.mul(w0, vb0));
+      sa = f64x2.add(sa, f64x2.mul(w1, va1));
+      sb = f64x2.add(sb, f64x2.mul(w1, vb1));
+      sa = f64x2.add(sa, f64x2.mul(w2, va2));
+      sb = f64x2.add(sb, f64x2.mul(w2, vb2));
+      sa = f64x2.add(sa, f64x2.mul(w3, va3));
+      sb = f64x2.add(sb, f64x2.mul(w3, vb3));
+      v128.store(oa + o, sa);
+      v128.store(ob + o, sb);
+    }
+    for (; j < nCols; j++) {
+      const o = (<usize>j) << 3;
+      let sa = load<f64>(oa + o),
+        sb = load<f64>(ob + o);
+      const w0 = load<f64>(f0 + o),
+        w1 = load<f64>(f1 + o),
+        w2 = load<f64>(f2 + o),
+        w3 = load<f64>(f3 + o);
+      sa += w0 * a0;
+      sb += w0 * b0;
+      sa += w1 * a1;
+      sb += w1 * b1;
+      sa += w2 * a2;
+      sb += w2 * b2;
+      sa += w3 * a3;
+      sb += w3 * b3;
+      store<f64>(oa + o, sa);
+      store<f64>(ob + o, sb);
+    }
+  }
+  for (; i < row0 + rows; i++) {
+    const a0 = load<f64>(at(ea, i)),
+      b0 = load<f64>(at(eb, i)),
+      va0 = f64x2.splat(a0),
+      vb0 = f64x2.splat(b0),
+      f0 = at(F, i * cols + col0);
+    let j = 0;
+    for (; j < vEnd; j += LANES) {
+      const o = (<usize>j) << 3,
+        w0 = v128.load(f0 + o);
+      v128.store(oa + o, f64x2.add(v128.load(oa + o), f64x2.mul(w0, va0)));
+      v128.store(ob + o, f64x2.add(v128.load(ob + o), f64x2.mul(w0, vb0)));
+    }
+    for (; j < nCols; j++) {
+      const o = (<usize>j) << 3,
+        w0 = load<f64>(f0 + o);
+      store<f64>(oa + o, load<f64>(oa + o) + w0 * a0);
+      store<f64>(ob + o, load<f64>(ob + o) + w0 * b0);
+    }
+  }
+}
+
+/** The transposed read of one sample: its rows with a non-zero error, four per pass over out. */
+function transposedSample(
+  F: usize,
+  cols: i32,
+  eb: usize,
+  row0: i32,
+  rows: i32,
+  col0: i32,
+  nCols: i32,
+  ob: usize,
+  live: usize,
+): void {
+  const vEnd = nCols & ~(LANES - 1);
+  let m = 0;
+  for (let i = row0; i < row0 + rows; i++)
+    if (load<f64>(at(eb, i)) != 0) {
+      store<i32>(live + ((<usize>m) << 2), i);
+      m++;
+    }
+  let k = 0;
+  for (; k + 4 <= m; k += 4) {
+    const i0 = load<i32>(live + ((<usize>k) << 2)),
+      i1 = load<i32>(live + ((<usize>(k + 1)) << 2)),
+      i2 = load<i32>(live + ((<usize>(k + 2)) << 2)),
+      i3 = load<i32>(live + ((<usize>(k + 3)) << 2));
+    const e0 = load<f64>(at(eb, i0)),
+      e1 = load<f64>(at(eb, i1)),
+      e2 = load<f64>(at(eb, i2)),
+      e3 = load<f64>(at(eb, i3));
+    const v0 = f64x2.splat(e0),
+      v1 = f64x2.splat(e1),
+      v2 = f64x2.splat(e2),
+      v3 = f64x2.splat(e3);
+    const f0 = at(F, i0 * cols + col0),
+      f1 = at(F, i1 * cols + col0),
+      f2 = at(F, i2 * cols + col0),
+      f3 = at(F, i3 * cols + col0);
+    let j = 0;
+    for (; j < vEnd; j += LANES) {
+      const o = (<usize>j) << 3;
+      let s = v128.load(ob + o);
+      s = f64x2.add(s, f64x2.mul(v128.load(f0 + o), v0));
+      s = f64x2.add(s, f64x2.mul(v128.load(f1 + o), v1));
+      s = f64x2.add(s, f64x2.mul(v128.load(f2 + o), v2));
+      s = f64x2.add(s, f64x2.mul(v128.load(f3 + o), v3));
+      v128.store(ob + o, s);
+    }
+    for (; j < nCols; j++) {
+      const o = (<usize>j) << 3;
+      let s = load<f64>(ob + o);
+      s += load<f64>(f0 + o) * e0;
+      s += load<f64>(f1 + o) * e1;
+      s += load<f64>(f2 + o) * e2;
+      s += load<f64>(f3 + o) * e3;
+      store<f64>(ob + o, s);
+    }
+  }
+  for (; k < m; k++) {
+    const i0 = load<i32>(live + ((<usize>k) << 2)),
+      e0 = load<f64>(at(eb, i0)),
+      v0 = f64x2.splat(e0),
+      f0 = at(F, i0 * cols + col0);
+    let j = 0;
+    for (; j < vEnd; j += LANES) {
+      const o = (<usize>j) << 3;
+      v128.store(ob + o, f64x2.add(v128.load(ob + o), f64x2.mul(v128.load(f0 + o), v0)));
+    }
+    for (; j < nCols; j++) {
+      const o = (<usize>j) << 3;
+      store<f64>(ob + o, load<f64>(ob + o) + load<f64>(f0 + o) * e0);
     }
   }
 }
@@ -326,7 +464,7 @@ export function fillBias(B: i32, n: i32, bias: usize, out: usize): void {
   for (let b = 0; b < B; b++) memory.copy(at(out, b * n), bias, (<usize>n) << 3);
 }
 
-// transfer functions, numbered as circuit.proto's Phi
+// transfer functions, numbered by the host (simulator/wasm-kernels.ts transferCode)
 const LINEAR: i32 = 0,
   TANH: i32 = 1,
   SOFTPLUS: i32 = 2,
