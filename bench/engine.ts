@@ -2,6 +2,7 @@
 //
 // One synapse-update = forward MAC + error MAC + weight update of one synapse for one sample, so
 // synapse-updates/s = steps/s x batch x synapses. Usage: node dist/bench/engine.js [--only <name>] [--seconds <s>]
+// [--kernels wasm|js] [--steps <n>] (a fixed number of steps: equal work, for timing whole processes side by side)
 // With --compare torch [--rounds <n>] [--out <file>]: vle against the lean PyTorch GLE, in turn (bench/engine-vs-torch.ts).
 import { cpus } from "node:os";
 import { Random } from "../circuits/random.js";
@@ -50,6 +51,10 @@ interface Args {
   compare?: "torch";
   rounds: number;
   out?: string;
+  /** the engine's kernels (default: the engine's own choice) */
+  kernels?: "wasm" | "js";
+  /** run exactly this many steps after the warm-up and report their rate (fixed work, for timing whole processes) */
+  steps?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -60,23 +65,28 @@ function parseArgs(argv: string[]): Args {
     else if (argv[k] === "--compare" && argv[k + 1] === "torch") out.compare = argv[++k] as "torch";
     else if (argv[k] === "--rounds") out.rounds = Number(argv[++k]);
     else if (argv[k] === "--out") out.out = argv[++k];
+    else if (argv[k] === "--kernels" && (argv[k + 1] === "wasm" || argv[k + 1] === "js"))
+      out.kernels = argv[++k] as "wasm" | "js";
+    else if (argv[k] === "--steps") out.steps = Number(argv[++k]);
     else
       throw new Error(
-        `unknown argument '${argv[k]}'; use --only <${workloads.map((w) => w.name).join("|")}>, --seconds <s>, --compare torch, --rounds <n> or --out <file>`,
+        `unknown argument '${argv[k]}'; use --only <${workloads.map((w) => w.name).join("|")}>, --seconds <s>, --compare torch, --rounds <n>, --out <file>, --kernels wasm|js or --steps <n>`,
       );
   }
   if (out.only && !workloads.some((w) => w.name === out.only)) throw new Error(`no workload '${out.only}'`);
   if (out.seconds !== undefined && !(out.seconds > 0))
     throw new Error(`--seconds ${out.seconds}: give a positive number of seconds`);
+  if (out.steps !== undefined && !(Number.isInteger(out.steps) && out.steps > 0))
+    throw new Error(`--steps ${out.steps}: give a positive whole number of steps`);
   if (!Number.isInteger(out.rounds) || out.rounds < 1)
     throw new Error(`--rounds ${out.rounds}: give a positive integer`);
   return out;
 }
 
 /** Runs one workload for about `seconds` (after a warm-up) in blocks; reports the best and median block. */
-function measure(w: Workload, seconds: number) {
+function measure(w: Workload, seconds: number, kernels?: "wasm" | "js", steps?: number) {
   const circuit = compileSource(w.description, `${w.name}.yaml`);
-  const engine = new Engine(circuit, { batch: w.batch });
+  const engine = new Engine(circuit, { batch: w.batch, kernels });
   const rng = new Random(11);
   // a few input frames cycled through, and one fixed target per sample: no allocation inside the timed loop
   const inputs = circuit.inputs.map((p) => ({
@@ -96,8 +106,14 @@ function measure(w: Workload, seconds: number) {
   };
   const synapses = circuit.crossbars.reduce((s, x) => s + x.rows * x.cols, 0);
   const neurons = circuit.populations.reduce((s, p) => s + p.size, 0);
-  // calibrate a block to ~1/10 of the budget
   run(3);
+  if (steps) {
+    const t = performance.now();
+    run(steps);
+    const rate = steps / ((performance.now() - t) / 1000);
+    return { workload: w.name, batch: w.batch, neurons, synapses, steps, stepsPerSecond: +rate.toPrecision(4) };
+  }
+  // calibrate a block to ~1/10 of the budget
   let block = 1;
   for (;;) {
     const t = performance.now();
@@ -154,7 +170,9 @@ if (args.compare)
     process.exit(1);
   });
 else {
-  const results = workloads.filter((w) => !args.only || w.name === args.only).map((w) => measure(w, args.seconds ?? 2));
+  const results = workloads
+    .filter((w) => !args.only || w.name === args.only)
+    .map((w) => measure(w, args.seconds ?? 2, args.kernels, args.steps));
   process.stdout.write(
     JSON.stringify(
       {
