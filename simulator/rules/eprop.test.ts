@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { VleError } from "../../circuits/errors.js";
-import { Rule, type Circuit } from "../../circuits/model.js";
+import { Optimizer, Rule, type Circuit } from "../../circuits/model.js";
 import { summedUpdate, type Drive } from "../alignment.js";
 import { Engine } from "../engine.js";
 import { createLearner } from "../learner.js";
@@ -112,7 +112,7 @@ describe("eprop equals the exact gradient where its learning signal is the total
 
 describe("eprop online", () => {
   it("learns a two-layer regression online with SGD and with Adam (loss down by half in 20 passes)", () => {
-    for (const optimizer of [0, 1]) {
+    for (const optimizer of [Optimizer.SGD, Optimizer.ADAM]) {
       const c = randomCircuit(
         {
           seed: 8,
@@ -130,7 +130,7 @@ describe("eprop online", () => {
       );
       Object.assign(c.learning, {
         optimizer,
-        eta: optimizer ? 0.01 : 0.2,
+        eta: optimizer === Optimizer.ADAM ? 0.01 : 0.2,
         etaTau: 0,
         adamBeta1: 0.9,
         adamBeta2: 0.999,

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { UsageError } from "../../../circuits/errors.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { writeFileAtomic } from "../../../circuits/files.js";
+import { formatSeconds } from "../../../circuits/time-base.js";
 import { exportSpice, type SpiceNetlist, type SpiceOptions } from "../../../compiler/exporters/spice.js";
 import { readStimulus } from "../../../simulator/stimulus.js";
 import { stimulusWaveforms } from "../../spice/waveforms.js";
@@ -65,7 +66,7 @@ export function spiceFlags(command: Command): Command {
     .option("--capacitance <farad>", "membrane and error-cell capacitance (default: hardware C_m, else 1e-12)")
     .option(
       "--time-unit <seconds>",
-      "chip seconds per model time unit (default: hardware time_unit_s / acceleration, else 1e-6)",
+      "chip seconds per model time unit (default: the circuit's time base, over the chip's acceleration if it has one; 1e-6 for a dimensionless circuit)",
     )
     .option("--max-step <t>", "largest ngspice time step in model time units (default: dt)")
     .option("--reltol <r>", "ngspice relative tolerance (default 1e-6)");
@@ -88,7 +89,7 @@ export function registerExportSpice(program: Command): void {
     const netlist = exportSpiceFile(file, opts.out, opts);
     const elements = netlist.text.split("\n").filter((l) => /^[A-Za-z]/.test(l)).length;
     process.stdout.write(
-      `wrote ${opts.out}: ${elements} elements, t = 0..${netlist.tstop} model time units = ${(netlist.tstop * netlist.timeUnit).toExponential(3)} s, C = ${netlist.capacitance} F\n`,
+      `wrote ${opts.out}: ${elements} elements, t = 0..${netlist.tstop} model time units = ${formatSeconds(netlist.tstop * netlist.timeUnit)}, C = ${netlist.capacitance} F\n`,
     );
     process.stdout.write(`run it: ngspice -b ${opts.out} -r ${opts.out.replace(/\.cir$/, "")}.raw\n`);
   });

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { UsageError, VleError } from "../../../circuits/errors.js";
 import { Rule, enumName, type Circuit } from "../../../circuits/model.js";
+import { formatSeconds } from "../../../circuits/time-base.js";
 import { Engine } from "../../../simulator/engine.js";
 import { checkFinite } from "../../../simulator/guard.js";
 import { createLearner } from "../../../simulator/learner.js";
@@ -38,6 +39,8 @@ export interface SimulateOptions {
 
 export interface SimulateSummary {
   circuit: string;
+  /** the trace's t column is in model time units of this many seconds (absent: the circuit is dimensionless) */
+  timeUnitS?: number;
   samples: number;
   steps: number[];
   batch: number;
@@ -147,6 +150,7 @@ export function simulate(circuitFile: string | Circuit, options: SimulateOptions
   }
   return {
     circuit: circuit.name,
+    ...(circuit.timeUnitS !== undefined && { timeUnitS: circuit.timeUnitS }),
     samples,
     steps,
     batch: B,
@@ -198,7 +202,10 @@ export function registerSimulate(program: Command): void {
       if (opts.report)
         writeReport(opts.report, {
           ...newReport(`vle simulate: ${s.circuit}`),
-          waveforms: readTrace(opts.out!),
+          waveforms: readTrace(
+            opts.out!,
+            s.timeUnitS === undefined ? undefined : `model time units of ${formatSeconds(s.timeUnitS)}`,
+          ),
           ...(s.timing ? { timing: s.timing } : {}),
         });
       if (opts.json) return void process.stdout.write(JSON.stringify(s, null, 2) + "\n");
