@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { readCircuit } from "../circuits/codec.js";
 import { compileSource } from "../compiler/index.js";
 import { createDelayedXor } from "../packages/tasks/delayed-xor.js";
+import { createLagline, laglineTeacherTauM } from "../packages/tasks/lagline.js";
 import { expectOneLineError, vle } from "./cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vle-time-"));
@@ -41,11 +42,34 @@ describe("one time base", () => {
     expect(waves).toMatch(/\n#30\n/); // the last step at 30 x 100 us = 3 ms
 
     expect(vle("export-spice", pb, "--input", input, "-o", cir).status).toBe(0);
-    expect(readFileSync(cir, "utf8")).toMatch(/^\.tran 1e-4 0\.003 /m); // step 100 us, stop 3 ms
+    const netlist = readFileSync(cir, "utf8");
+    expect(netlist).toMatch(/^\.tran 1e-4 0\.003 /m); // step 100 us, stop 3 ms
+    // 1 pF per us of the time unit: the currents C / time unit of a dimensionless circuit at 1 us
+    expect(netlist).toContain("capacitance 1e-9 F; g_L = C / (tau * 0.001 s)");
 
     // delayed-xor times its sequences in ms: 11 ms = 110 steps of 0.1 ms, 220 of 0.05 ms
     expect(task("0.1 ms").steps).toBe(110);
     expect(task("0.05 ms").steps).toBe(220);
+  });
+
+  it("lagline (timings in ms): its teacher and sequence are the same in any unit dt is written in", () => {
+    const lagline = readFileSync("examples/lagline.yaml", "utf8");
+    const inMs = compileSource(lagline.replace(/^dt: 0\.01$/m, "dt: 0.01 ms"), "ms.yaml");
+    const inUs = compileSource(
+      lagline
+        .replace(/^dt: 0\.01$/m, "dt: 10 us")
+        .replace("tau_m: 0.6, tau_r: 0.1", "tau_m: 0.6 ms, tau_r: 0.1 ms")
+        .replace("tau_m: 3.0, tau_r: 0.1", "tau_m: 3.0 ms, tau_r: 0.1 ms"),
+      "us.yaml",
+    );
+    expect([inMs.timeUnitS, inUs.timeUnitS, inUs.dt, inUs.populations[0].tauM[0]]).toEqual([1e-3, 1e-6, 10, 600]);
+    expect(laglineTeacherTauM(inMs)).toEqual([1, 2]);
+    expect(laglineTeacherTauM(inUs)).toEqual([1000, 2000]);
+    const [a, b] = [inMs, inUs].map((c) => createLagline({ seed: 3, circuit: c, trainSize: 1, testSize: 1 }));
+    expect([a.steps, b.steps]).toEqual([2000, 2000]);
+    // the same teacher output, up to the rounding of dt / tau computed in other units
+    const [ya, yb] = [a.train.sequence(0).target, b.train.sequence(0).target];
+    expect(ya.reduce((m, y, s) => Math.max(m, Math.abs(y - yb[s])), 0)).toBeLessThan(1e-12);
   });
 
   it("a dimensionless description takes the task's unit (its dt 0.1 is 0.1 ms): the same 110 steps", () => {

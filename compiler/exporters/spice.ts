@@ -170,12 +170,16 @@ export function exportSpice(c: Circuit, options: SpiceOptions = {}): SpiceNetlis
   validate(c, "spice export");
   const dt = c.dt;
   const physical = c.hardware?.physical;
-  const capacitance = options.capacitance ?? (physical && physical.cMF > 0 ? physical.cMF : DEFAULT_CAPACITANCE);
   const hw = c.hardware;
   // the circuit's time base (in chip time: accelerated, when it has a chip); a dimensionless circuit takes 1 us
   const timeUnit =
     options.timeUnit ??
     (c.timeUnitS === undefined ? DEFAULT_TIME_UNIT : c.timeUnitS / (hw && hw.acceleration > 0 ? hw.acceleration : 1));
+  // without a chip's C_m: 1 pF per us of the time unit, so the currents (C / time unit) and with them ngspice's
+  // absolute tolerances mean the same at every time base
+  const capacitance =
+    options.capacitance ??
+    (physical && physical.cMF > 0 ? physical.cMF : DEFAULT_CAPACITANCE * (timeUnit / DEFAULT_TIME_UNIT));
   if (!(capacitance > 0) || !Number.isFinite(capacitance))
     throw new VleError(`spice export: capacitance ${capacitance} F must be a positive number`);
   if (!(timeUnit > 0) || !Number.isFinite(timeUnit))

@@ -4,6 +4,7 @@ import { VleError } from "../../circuits/errors.js";
 import { IR_VERSION, type Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import { gaussianSmooth } from "./mnist1d.js";
+import { modelUnitsPerTaskUnit, taskStep, wholeSteps, type TaskClock } from "./timing.js";
 import {
   datasetSize,
   predict,
@@ -17,17 +18,29 @@ import {
 /** The teacher of the GLE paper's lagline experiment (unibe-cns/gle-code experiments/mimic/lagline.py). */
 export const laglineTeacher = { weights: [1, 2], tauM: [1, 2], tauR: 0.1 } as const;
 
+/**
+ * The task's time unit: 1 ms (its chip example, examples/lagline-chip.yaml, runs 1 model time unit = 1 ms). The
+ * teacher's taus, the input's holds and smoothing and the sequence length are in it.
+ */
+export const laglineClock: TaskClock = { task: "lagline", seconds: 1e-3 };
+
+/** The teacher's tau_m in the student circuit's model time units (its time base, or the task's when dimensionless). */
+export function laglineTeacherTauM(circuit: Pick<Circuit, "dt" | "timeUnitS">): number[] {
+  const scale = modelUnitsPerTaskUnit(laglineClock, circuit);
+  return laglineTeacher.tauM.map((t) => t * scale);
+}
+
 /** Acceptance of a recovery: relative error of every weight and of every tau_m. */
 export const laglineTolerance = { weight: 0.02, tauM: 0.05 } as const;
 
 /**
  * The input: a random step function (levels uniform in [-1, 1], each held for a duration uniform in
- * [1, 3] model time units: the reference's +-1 square wave has half-period 2) smoothed with a gaussian of
+ * [1, 3] task time units (ms): the reference's +-1 square wave has half-period 2) smoothed with a gaussian of
  * 0.05 time units (5 steps at the reference dt = 0.01), as the reference smooths its step function.
  */
 const input = { level: 1, minHold: 1, maxHold: 3, smoothing: 0.05 } as const;
 
-/** Sequence length in model time units: several of the slowest teacher time constant, so lags show. */
+/** Sequence length in task time units (ms): several of the slowest teacher time constant, so lags show. */
 const duration = 20;
 
 /** The chain's parts in a student circuit, found by structure (names are free). */
@@ -63,11 +76,13 @@ export function laglineChain(c: Circuit): LaglineChain {
 /** The teacher: the student's chain with the teacher's parameters, softplus cells, inference only. */
 export function laglineTeacherCircuit(student: Circuit): Circuit {
   const chain = laglineChain(student);
+  // the teacher's taus in the student's model time units
+  const scale = modelUnitsPerTaskUnit(laglineClock, student);
   const population = (name: string, k: number) => ({
     name,
     size: 1,
-    tauM: [laglineTeacher.tauM[k]],
-    tauR: [laglineTeacher.tauR],
+    tauM: [laglineTeacher.tauM[k] * scale],
+    tauR: [laglineTeacher.tauR * scale],
     bias: [0],
     phi: "SOFTPLUS",
   });
@@ -75,6 +90,7 @@ export function laglineTeacherCircuit(student: Circuit): Circuit {
     version: IR_VERSION,
     name: `${student.name}-teacher`,
     dt: student.dt,
+    ...(student.timeUnitS !== undefined && { timeUnitS: student.timeUnitS }),
     inputs: [{ name: chain.input, size: 1 }],
     populations: [population(chain.first, 0), population(chain.second, 1)],
     crossbars: [
@@ -120,9 +136,11 @@ const relative = (learned: number, teacher: number) => Math.abs(learned - teache
 
 export const createLagline: TaskFactory = ({ seed, circuit, trainSize, testSize }) => {
   const chain = laglineChain(circuit);
-  const steps = Math.round(duration / circuit.dt);
+  const steps = wholeSteps(laglineClock, circuit, "sequence length", duration);
+  const teacherTauM = laglineTeacherTauM(circuit);
   const random = new Random(seed);
-  const inputs = (n: number) => Array.from({ length: n }, () => laglineInput(steps, circuit.dt, random));
+  const inputs = (n: number) =>
+    Array.from({ length: n }, () => laglineInput(steps, taskStep(laglineClock, circuit), random));
   const trainInputs = inputs(datasetSize("lagline", "trainSize", trainSize, 20));
   const testInputs = inputs(datasetSize("lagline", "testSize", testSize, 10));
   const mask = new Uint8Array(steps).fill(1);
@@ -166,8 +184,8 @@ export const createLagline: TaskFactory = ({ seed, circuit, trainSize, testSize 
       const errors = {
         w0Error: relative(learned.w0, laglineTeacher.weights[0]),
         w1Error: relative(learned.w1, laglineTeacher.weights[1]),
-        tauM0Error: relative(learned.tauM0, laglineTeacher.tauM[0]),
-        tauM1Error: relative(learned.tauM1, laglineTeacher.tauM[1]),
+        tauM0Error: relative(learned.tauM0, teacherTauM[0]),
+        tauM1Error: relative(learned.tauM1, teacherTauM[1]),
       };
       const maxWeight = Math.max(errors.w0Error, errors.w1Error),
         maxTau = Math.max(errors.tauM0Error, errors.tauM1Error);

@@ -10,11 +10,17 @@ export interface TaskClock {
 }
 
 /**
- * The circuit's dt in the task's time units. A circuit with a time base converts exactly; a dimensionless one takes
- * the task's unit as its model time unit (it declares no seconds of its own, so there is nothing to contradict).
+ * Model time units per task time unit. A circuit with a time base converts (rounded to 15 digits, as the compiler
+ * converts units, so 1 ms is 1000 us exactly); a dimensionless one takes the task's unit as its model time unit (it
+ * declares no seconds of its own, so there is nothing to contradict).
  */
+export function modelUnitsPerTaskUnit(clock: TaskClock, circuit: Pick<Circuit, "timeUnitS">): number {
+  return circuit.timeUnitS === undefined ? 1 : Number((clock.seconds / circuit.timeUnitS).toPrecision(15));
+}
+
+/** The circuit's dt in the task's time units. */
 export function taskStep(clock: TaskClock, circuit: Pick<Circuit, "dt" | "timeUnitS">): number {
-  return circuit.timeUnitS === undefined ? circuit.dt : (circuit.dt * circuit.timeUnitS) / clock.seconds;
+  return circuit.dt / modelUnitsPerTaskUnit(clock, circuit);
 }
 
 /** `time` task units as whole steps of `step`; a timing the circuit's dt cannot express is an error. */
