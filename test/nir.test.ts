@@ -87,6 +87,13 @@ describe("vle import-nir", () => {
     );
   });
 
+  it("refuses a file that is not HDF5 in one line (the signature is checked before the HDF5 library sees it)", () => {
+    expectOneLineError(
+      vle("import-nir", "README.md", "--dt", "10us", "-o", join(scratch, "x.yaml")),
+      "vle: README.md: not an HDF5 file (no HDF5 signature); give a .nir file",
+    );
+  });
+
   it("refuses a delay that is not a whole number of steps", () => {
     expectOneLineError(
       vle("import-nir", fixture("delay.nir"), "--dt", "0.3ms", "-o", join(scratch, "x.yaml")),

@@ -1,5 +1,5 @@
 // NIR files (neuromorphs/NIR: HDF5 with /version and the graph under /node): read into and written from a plain graph.
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import h5wasm from "h5wasm/node";
 import { VleError } from "../../circuits/errors.js";
 import { writeFileAtomic } from "../../circuits/files.js";
@@ -47,16 +47,23 @@ export async function readNir(path: string): Promise<NirGraph> {
   }
   if (size > nirBudget.bytes)
     throw new VleError(`${path}: ${size} bytes is more than a NIR graph may have here (${nirBudget.bytes})`);
+  // HDF5 opens what is not HDF5 without an error (printing its diagnostics), so the signature is checked first
+  if (!isHdf5(path, size)) throw new VleError(`${path}: not an HDF5 file (no HDF5 signature); give a .nir file`);
   await h5wasm.ready;
-  let file: InstanceType<typeof h5wasm.File>;
+  // a damaged file opens without an error (the HDF5 library prints its diagnostics); reading its root throws
+  let file: InstanceType<typeof h5wasm.File> | undefined;
   try {
     file = new h5wasm.File(path, "r");
-  } catch (err) {
-    throw new VleError(`${path}: not a readable HDF5 file (${(err as Error).message}); give a .nir file`);
+    file.keys();
+  } catch {
+    throw new VleError(
+      `${path}: not a readable HDF5 file (damaged or truncated); give a .nir file written by nir.write`,
+    );
   }
   try {
-    const version = file.get("version");
-    const root = file.get("node");
+    const keys = file.keys();
+    const version = keys.includes("version") ? file.get("version") : null;
+    const root = keys.includes("node") ? file.get("node") : null;
     if (!(root instanceof h5wasm.Group))
       throw new VleError(`${path}: no /node group, so not a NIR graph; write it with nir.write(path, graph)`);
     const graph = readGraph(path, root, "node");
@@ -67,10 +74,27 @@ export async function readNir(path: string): Promise<NirGraph> {
   }
 }
 
+/** The HDF5 signature, found at byte 0 or at a power of two from 512 on (after a user block). */
+const signature = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function isHdf5(path: string, size: number): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const at = Buffer.alloc(8);
+    for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
+      readSync(fd, at, 0, 8, offset);
+      if (at.equals(signature)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readGraph(path: string, group: H5Group, at: string): NirGraph {
   const type = datasetText(path, group, "type", at);
   if (type !== "NIRGraph") throw new VleError(`${path}: ${at} has type '${type}', expected a NIRGraph`);
-  const nodesGroup = group.get("nodes");
+  const nodesGroup = group.keys().includes("nodes") ? group.get("nodes") : null;
   if (!(nodesGroup instanceof h5wasm.Group)) throw new VleError(`${path}: ${at} has no 'nodes' group`);
   const names = nodesGroup.keys();
   if (names.length > nirBudget.nodes)
@@ -102,7 +126,7 @@ function readGraph(path: string, group: H5Group, at: string): NirGraph {
 }
 
 function datasetText(path: string, group: H5Group, key: string, where: string): string {
-  const d = group.get(key);
+  const d = group.keys().includes(key) ? group.get(key) : null;
   const value = d instanceof h5wasm.Dataset ? text(d.value) : undefined;
   if (value === undefined) throw new VleError(`${path}: ${where} has no '${key}' string`);
   return value;
@@ -124,7 +148,7 @@ function numbers(path: string, d: H5Dataset, where: string): NirArray {
 }
 
 function readEdges(path: string, group: H5Group, at: string): [string, string][] {
-  const d = group.get("edges");
+  const d = group.keys().includes("edges") ? group.get("edges") : null;
   if (!(d instanceof h5wasm.Dataset)) throw new VleError(`${path}: ${at} has no 'edges' dataset`);
   const value = d.value;
   const flat = (Array.isArray(value) ? value.flat(2) : []).map(text);
