@@ -28,6 +28,8 @@ export interface CheckOptions extends SpiceOptions {
   refine?: number[];
   /** ngspice command (default: $NGSPICE or ngspice on PATH) */
   ngspice?: string;
+  /** told as each stage starts (ngspice, then the engine at each refinement): progress for long checks */
+  onStage?: (stage: string, index: number, count: number) => void;
 }
 
 /** One compared signal group, e.g. "l0.r" (all neurons of l0) or "x_to_l0.W". */
@@ -70,6 +72,8 @@ export function spiceCheck(circuit: Circuit, options: CheckOptions = {}): CheckR
   const save = [...new Set(netlist.probes.map((p) => p.node))].map((n) => `.save v(${n})`).join("\n");
   const body = netlist.text.slice(0, netlist.text.lastIndexOf(".end"));
   let run: NgspiceRun;
+  const stages = 1 + refine.length;
+  options.onStage?.("ngspice", 0, stages);
   try {
     run = runNgspice(`${body}${save}\n.end\n`, options.ngspice);
   } catch (err) {
@@ -89,7 +93,8 @@ export function spiceCheck(circuit: Circuit, options: CheckOptions = {}): CheckR
 
   const simulator: CheckReport["simulator"] = [];
   const traces: Float64Array[][] = [];
-  for (const k of refine) {
+  for (const [i, k] of refine.entries()) {
+    options.onStage?.(`engine at dt/${k}`, 1 + i, stages);
     const start = performance.now();
     const { values, steps } = simulateOnGrid(circuit, netlist.probes, options, k, G, options.learn ?? false);
     simulator.push({ refine: k, dt: dt / k, steps, seconds: (performance.now() - start) / 1000 });

@@ -57,6 +57,8 @@ export interface VerifyOptions extends Partial<CheckOptions> {
   properties?: string[];
   /** directory for counterexample tables (default: the current directory) */
   outDir?: string;
+  /** told the property being checked and the cases evaluated so far in it (shrinking adds some beyond `runs`) */
+  onProgress?: (property: string, cases: number) => void;
 }
 
 export interface VerifyReport {
@@ -80,7 +82,9 @@ export function verify(target: VerifyTarget, options: VerifyOptions = {}): Verif
   const results = properties
     .filter((p) => names.includes(p.name))
     .map((p) => {
-      const result = p.check(target, check);
+      let cases = 0;
+      options.onProgress?.(p.name, 0);
+      const result = p.check(target, { ...check, onCase: () => options.onProgress?.(p.name, ++cases) });
       if (result.counterexample) writeReplay(target, result, options.outDir ?? ".");
       return result;
     });

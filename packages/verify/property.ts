@@ -23,6 +23,8 @@ export interface CheckOptions {
   seed: number;
   /** longest drive in steps */
   maxSteps: number;
+  /** called as each random case (or shrink step) has been evaluated: progress for long runs */
+  onCase?: () => void;
 }
 
 /** How a simulation replays a failure: the drive written as stimulus tables and the mode of `vle simulate`. */
@@ -91,6 +93,7 @@ export function searchDrives(
   options: CheckOptions & { stepLocal?: boolean },
 ): { runs: number; drive?: Drive; failure?: Failure; shrinks: number } {
   const safe = (d: Drive): Failure | undefined => {
+    options.onCase?.();
     try {
       return evaluate(d);
     } catch (err) {

@@ -12,6 +12,7 @@ import { energyDocument, formatEnergy, type EnergyDocument, type RunShape } from
 import { energySvg } from "../../report/energy-svg.js";
 import { accelergyActionCounts } from "../../report/accelergy.js";
 import { crossoverSvg } from "../../report/crossover-svg.js";
+import { progressBar, type Progress } from "../progress.js";
 import { loadCircuit } from "../../load/load.js";
 import { writeReport } from "../../report/page.js";
 import { checkReportPath, newReport, reportOption } from "../report-option.js";
@@ -28,6 +29,8 @@ export interface EnergyOptions {
   counts?: string;
   /** sequences simulated for --counts simulated */
   samples?: number;
+  /** progress bar for --counts simulated even when stderr is not a terminal */
+  progress?: boolean;
   /** write the crossover plot (chip/BPTT ratio over size, T, precision) to this SVG */
   crossover?: string;
 }
@@ -68,7 +71,13 @@ export function runShape(c: Circuit, taskName: string, seed: number): RunShape {
 }
 
 /** Per-sample counts measured by running hardware mode, learning on, over the first `samples` training sequences of the task. */
-export function simulatedCounts(c: Circuit, taskName: string, seed: number, samples: number): OpCounts {
+export function simulatedCounts(
+  c: Circuit,
+  taskName: string,
+  seed: number,
+  samples: number,
+  onStep?: (done: number, total: number) => void,
+): OpCounts {
   const task = createTask(taskName, { seed, circuit: c });
   const engine = new HardwareEngine(c, { batch: 1 });
   const feeder = new Feeder(engine, task);
@@ -79,6 +88,7 @@ export function simulatedCounts(c: Circuit, taskName: string, seed: number, samp
     for (let s = 0; s < task.steps; s++) {
       feeder.load(sequence, s);
       engine.advance(true);
+      if (s % 100 === 99) onStep?.(i * task.steps + s + 1, n * task.steps);
     }
   }
   // the controller finishes the last update's write (counted like every other)
@@ -95,7 +105,20 @@ export function energyCommand(path: string | Circuit, options: EnergyOptions): E
   const c = chipCircuit(path, options.chip);
   const seed = options.seed ?? 0;
   const run = runShape(c, options.task, seed);
-  const counts = source === "simulated" ? simulatedCounts(c, options.task, seed, options.samples ?? 1) : undefined;
+  let counts: OpCounts | undefined;
+  if (source === "simulated") {
+    let bar: Progress | undefined;
+    counts = simulatedCounts(c, options.task, seed, options.samples ?? 1, (done, total) => {
+      bar ??= progressBar(
+        "energy: simulating the chip |{bar}| {value}/{total} ticks | {eta_formatted} left",
+        total,
+        {},
+        options.progress,
+      );
+      bar?.update(done);
+    });
+    bar?.stop();
+  }
   return energyDocument(c, run, {
     vsBptt: options.vs === "bptt",
     accelerator: options.accelerator,
@@ -134,7 +157,8 @@ export function registerEnergy(program: Command): void {
       "analytic",
     )
     .option("--samples <n>", "training sequences simulated with --counts simulated", integer("--samples", 1))
-    .option("--seed <n>", "task seed", integer("--seed", 0));
+    .option("--seed <n>", "task seed", integer("--seed", 0))
+    .option("--progress", "with --counts simulated: show the progress bar even when stderr is not a terminal");
   renamedOption(reportOption(command), "--target", "--chip").action(
     (path: string, opts: EnergyOptions & { json?: boolean; svg?: string; accelergy?: string; report?: string }) => {
       checkReportPath(opts.report);

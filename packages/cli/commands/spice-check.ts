@@ -4,6 +4,7 @@ import { UsageError } from "../../../circuits/errors.js";
 import { writeFileAtomic } from "../../../circuits/files.js";
 import { spiceCheck, type CheckReport } from "../../spice/check.js";
 import { formatReport, reportSummary } from "../../spice/table.js";
+import { progressBar } from "../progress.js";
 import { loadCircuit } from "../../load/load.js";
 import { spiceFlags, spiceOptions, type SpiceCliOptions } from "./export-spice.js";
 
@@ -13,6 +14,7 @@ export interface SpiceCheckCliOptions extends SpiceCliOptions {
   netlist?: string;
   tolerance?: string;
   parameterTolerance?: string;
+  progress?: boolean;
 }
 
 /** Parses "16,64" into refinements. */
@@ -33,7 +35,15 @@ export function runSpiceCheck(
 ): { report: CheckReport; failures: string[] } {
   const circuit = loadCircuit(circuitFile);
   const options = { ...spiceOptions(circuit, opts), refine: parseRefine(opts.refine ?? "64") };
-  const report = spiceCheck(circuit, options);
+  const bar = progressBar(
+    "spice-check |{bar}| stage {value}/{total}: {stage} | {duration_formatted} so far",
+    1 + options.refine.length,
+    { stage: "ngspice" },
+    opts.progress,
+  );
+  const report = spiceCheck(circuit, { ...options, onStage: (stage, index) => bar?.update(index, { stage }) });
+  bar?.update(1 + options.refine.length, { stage: "compared" });
+  bar?.stop();
   if (opts.netlist) writeFileAtomic(opts.netlist, report.netlist.text);
   const tolerance = opts.tolerance === undefined ? Infinity : Number(opts.tolerance);
   const parameterTolerance = opts.parameterTolerance === undefined ? Infinity : Number(opts.parameterTolerance);
@@ -60,6 +70,7 @@ export function registerSpiceCheck(program: Command): void {
       .argument("<circuit>", "description (.yaml/.json) or compiled circuit (.pb/.json)")
       .option("--refine <k,...>", "engine time steps dt/k, a convergence series (default 64)")
       .option("--json", "print the report as JSON")
+      .option("--progress", "show the progress bar even when stderr is not a terminal")
       .option("--netlist <file.cir>", "also write the exported netlist (what ngspice ran, less its .save lines)")
       .option(
         "--tolerance <rel>",

@@ -4,6 +4,7 @@ import type { VerifySection } from "../../report/document.js";
 import { writeReport } from "../../report/page.js";
 import { didYouMean } from "../../../circuits/suggest.js";
 import { integer } from "../options.js";
+import { progressBar } from "../progress.js";
 import { checkReportPath, newReport, reportOption } from "../report-option.js";
 import { formatReport, loadTarget, propertyNames, properties, reportJson, verify } from "../../verify/index.js";
 
@@ -42,16 +43,33 @@ export function registerVerify(program: Command): void {
       integer("--max-steps", 1),
     )
     .option("--json", "print the report as JSON")
-    .option("--out-dir <dir>", "where counterexample tables go (default: the current directory)");
-  reportOption(command).action((file: string, opts: VerifyCommandOptions & { report?: string }) => {
+    .option("--out-dir <dir>", "where counterexample tables go (default: the current directory)")
+    .option("--progress", "show the progress bar even when stderr is not a terminal");
+  reportOption(command).action((file: string, opts: VerifyCommandOptions & { report?: string; progress?: boolean }) => {
     checkReportPath(opts.report);
-    const report = verify(loadTarget(file), {
+    const target = loadTarget(file);
+    const names = opts.property?.length ? opts.property : propertyNames;
+    const runs = opts.runs ?? 100;
+    const bar = progressBar(
+      "verify |{bar}| {value}/{total} cases | {property} | {eta_formatted} left",
+      names.length * runs,
+      { property: names[0] },
+      opts.progress,
+    );
+    const done: string[] = [];
+    const report = verify(target, {
+      onProgress: (property, cases) => {
+        if (!done.includes(property)) done.push(property);
+        bar?.update((done.length - 1) * runs + Math.min(cases, runs), { property });
+      },
       properties: opts.property,
       runs: opts.runs,
       seed: opts.seed,
       maxSteps: opts.maxSteps,
       outDir: opts.outDir,
     });
+    bar?.update(names.length * runs, { property: "done" });
+    bar?.stop();
     const json = reportJson(report) as VerifySection;
     if (opts.report) writeReport(opts.report, { ...newReport(`vle verify: ${report.circuit}`), verify: json });
     process.stdout.write(opts.json ? JSON.stringify(json, null, 2) + "\n" : formatReport(report));
