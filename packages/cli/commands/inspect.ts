@@ -44,7 +44,7 @@ export function summarize(c: Circuit): string {
   lines.push(`  totals     ${neurons} neurons, ${synapses} synapses`);
   if (c.provenance.source)
     lines.push(
-      `  provenance ${c.provenance.source} sha256 ${c.provenance.sourceSha256.slice(0, 12)}, compiler ${c.provenance.compilerVersion}`,
+      `  provenance ${c.provenance.source} sha256 ${c.provenance.sourceSha256.slice(0, 12)}, compiler ${c.provenance.compilerVersion}${c.provenance.cardSha256 ? `, card ${c.hardware?.card ?? "?"} sha256 ${c.provenance.cardSha256.slice(0, 12)}` : ""}`,
     );
   return lines.join("\n");
 }
