@@ -2,10 +2,10 @@
 import { Signal, type Circuit, type InputPort, type OutputPort } from "./model.js";
 
 /** The input range assumed where an input port declares none (the quantize pass's default DAC range too). */
-export const defaultInputRange: readonly [number, number] = [-1, 1];
+const defaultInputRange: readonly [number, number] = [-1, 1];
 
 /** Fraction of an output's rate range assumed as its tolerance where the output declares none. */
-export const defaultToleranceFraction = 0.1;
+const defaultToleranceFraction = 0.1;
 
 /**
  * The rails every membrane u must stay within, in model units: a chip's rails (hardware.physical, volts over

@@ -21,7 +21,7 @@ export const IR_VERSION = 2;
 
 /** A generated message type with every field required and non-null, recursively (decoding fills defaults);
  * protobufjs's bookkeeping keys ($unknowns) are left out: decoded objects never carry them. */
-export type Complete<T> = {
+type Complete<T> = {
   [K in keyof T as K extends `$${string}` ? never : K]-?: NonNullable<T[K]> extends (infer U)[]
     ? (U extends object ? Complete<U> : U)[]
     : NonNullable<T[K]> extends object
@@ -49,8 +49,6 @@ export type Circuit = Omit<
 };
 export type InputPort = Declared<Complete<vle.circuit.InputPort.$Properties>, "lo" | "hi">;
 export type Population = Complete<vle.circuit.Population.$Properties>;
-export type ErrorPopulation = Complete<vle.circuit.ErrorPopulation.$Properties>;
-export type ErrorCurrent = Complete<vle.circuit.ErrorCurrent.$Properties>;
 export type Crossbar = Complete<vle.circuit.Crossbar.$Properties>;
 export type Broadcast = Complete<vle.circuit.Broadcast.$Properties>;
 export type OutputPort = Declared<Complete<vle.circuit.OutputPort.$Properties>, "tolerance">;
@@ -65,12 +63,7 @@ export type Converter = Complete<vle.circuit.Converter.$Properties>;
 export type SignalRange = Complete<vle.circuit.SignalRange.$Properties>;
 export type WeightStorage = Complete<vle.circuit.WeightStorage.$Properties>;
 export type Effects = Complete<vle.circuit.Effects.$Properties>;
-export type Physical = Complete<vle.circuit.Physical.$Properties>;
-export type Noc = Complete<vle.circuit.Noc.$Properties>;
-export type Plasticity = Complete<vle.circuit.Plasticity.$Properties>;
-export type Noise = Complete<vle.circuit.Noise.$Properties>;
 export type Mismatch = Complete<vle.circuit.Mismatch.$Properties>;
-export type Pipeline = Complete<vle.circuit.Pipeline.$Properties>;
 
 /** Every enum's zero is its *_UNSPECIFIED value ("not set"), never a value users choose. */
 const unspecified = (key: string) => key.endsWith("_UNSPECIFIED");

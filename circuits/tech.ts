@@ -18,13 +18,13 @@ function cardDirectory(): string {
     if (existsSync(dir)) return dir;
   return join(here, "tech");
 }
-export const cardDir = cardDirectory();
+const cardDir = cardDirectory();
 
 /**
  * Every entry a card may hold, with its SI unit ("1" = dimensionless) and what it is.
  * A card holds a subset; what a user of the card needs is checked with `requireEntries`.
  */
-export const entrySchema = {
+const entrySchema = {
   // the chip's energy model (simulator/meters/energy.ts)
   crossbar_read_energy: ["J", "energy of one synapse cell read (one analog MAC), forward or transposed"],
   weight_write_energy_per_bit: ["J", "energy to write one bit of a synapse cell"],
@@ -161,10 +161,10 @@ export const acceleratorEntries = [
   "op_latency_cycles",
 ] as const satisfies readonly EntryName[];
 
-export const sourceKinds = ["published", "transcription", "derived", "physics", "assumption"] as const;
-export type SourceKind = (typeof sourceKinds)[number];
+const sourceKinds = ["published", "transcription", "derived", "physics", "assumption"] as const;
+type SourceKind = (typeof sourceKinds)[number];
 
-export interface Source {
+interface Source {
   key: string;
   cite: string;
   /** published: read from the paper or data sheet; transcription: from a third-party copy; derived: computed from
@@ -172,7 +172,7 @@ export interface Source {
   kind: SourceKind;
 }
 
-export interface CardEntry {
+interface CardEntry {
   name: EntryName;
   /** value in the SI unit of the schema (bytes for B, bytes/s for B/s) */
   value: number;

@@ -5,17 +5,10 @@ import type { Circuit } from "../circuits/model.js";
 import type { Pass } from "./pass.js";
 import { passes, runPipeline } from "./pipeline.js";
 
-export { passes, runPipeline } from "./pipeline.js";
+export { passes } from "./pipeline.js";
 export { definePass, type Pass } from "./pass.js";
-export type { Stages, StageName } from "./stages.js";
 export { withTarget } from "./passes/read-target.js";
 export { remapChip } from "./remap-chip.js";
-export { Section } from "./reader.js";
-export { evaluate, toModelTime, toUnit, QuantityError, type Scope, type Value } from "./quantity.js";
-export { fail, type Where } from "./source.js";
-export { initKinds, drawMatrix } from "./init.js";
-export { topLevelKeys } from "./schema.js";
-export { errorPopulationName } from "./passes/lower.js";
 
 /** Compiles description text; `file` names the source in errors and in the provenance. */
 export function compileSource(text: string, file: string, pipeline: readonly Pass[] = passes): Circuit {

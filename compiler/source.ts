@@ -16,12 +16,12 @@ export interface MapNode {
   line: number;
   entries: Map<string, { keyLine: number; value: Node }>;
 }
-export interface SeqNode {
+interface SeqNode {
   kind: "seq";
   line: number;
   items: Node[];
 }
-export interface ScalarNode {
+interface ScalarNode {
   kind: "scalar";
   line: number;
   value: string | number | boolean | null;

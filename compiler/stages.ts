@@ -14,7 +14,7 @@ import type { Node } from "./source.js";
 import type { Target } from "./target.js";
 
 /** The description as given. */
-export interface Source {
+interface Source {
   /** the description's path as given (used in every error message and in the provenance) */
   file: string;
   text: string;

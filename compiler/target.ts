@@ -16,7 +16,7 @@ import { Section } from "./reader.js";
 import { fail, type Node, type Where } from "./source.js";
 
 /** Effect names as users write them, and the IR switch each sets. */
-export const effectNames = {
+const effectNames = {
   weights: "weightQuantization",
   dac: "dacQuantization",
   adc: "adcQuantization",
@@ -28,9 +28,9 @@ export const effectNames = {
   latency: "latency",
   plasticity: "plasticityCircuit",
 } as const;
-export type EffectName = keyof typeof effectNames;
+type EffectName = keyof typeof effectNames;
 
-export const hardwareKeys = [
+const hardwareKeys = [
   "card",
   "clock",
   "acceleration",

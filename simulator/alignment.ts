@@ -12,7 +12,7 @@ export interface Drive {
 }
 
 /** One learnable array's agreement with the reference. */
-export interface ArrayAlignment {
+interface ArrayAlignment {
   /** the engine's parameter name: "<crossbar>.W", "<population>.b", "<population>.tau_m" */
   name: string;
   kind: "W" | "b" | "tau_m";
@@ -60,7 +60,7 @@ export function summedUpdate(circuit: Circuit, drive: Drive, spec: RuleSpec): Ma
 }
 
 /** L (unit weights) and its exact gradient for every crossbar and population, by the discrete adjoint of the free network. */
-export function exactGradient(circuit: Circuit, drive: Drive): { loss: number; gradient: Gradient; engine: Engine } {
+function exactGradient(circuit: Circuit, drive: Drive): { loss: number; gradient: Gradient; engine: Engine } {
   const engine = new Engine(circuit, { batch: drive.batch, rule: Rule.NONE });
   freeNetwork(engine);
   const trajectory = new Trajectory(engine, drive.steps);

@@ -51,7 +51,7 @@ export interface SpiceOptions {
 }
 
 /** Which instant of the engine's step a signal belongs to: the state after it, or the prospective readout of its start. */
-export type ProbeTiming = "state" | "prospective";
+type ProbeTiming = "state" | "prospective";
 
 /** A recorded signal: its trace name (as `vle simulate` names columns) and the ngspice node carrying it. */
 export interface SpiceProbe {
@@ -79,8 +79,8 @@ export interface SpiceNetlist {
   tstop: number;
 }
 
-export const DEFAULT_CAPACITANCE = 1e-12;
-export const DEFAULT_TIME_UNIT = 1e-6;
+const DEFAULT_CAPACITANCE = 1e-12;
+const DEFAULT_TIME_UNIT = 1e-6;
 
 /** A number as ngspice reads it (shortest round-trip form; e-notation, never a scale suffix). */
 const num = (x: number): string => {

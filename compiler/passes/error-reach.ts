@@ -6,7 +6,7 @@ import { Feedback, type Circuit } from "../../circuits/model.js";
  * broadcast targets and moves backward through every crossbar whose feedback is not `none`; the error
  * cell of any other population integrates zero forever, so a chip gates it off.
  */
-export function reachedByErrors(c: Circuit): Set<string> {
+function reachedByErrors(c: Circuit): Set<string> {
   const populations = new Set(c.populations.map((p) => p.name));
   const reached = new Set<string>([...c.outputs.map((o) => o.population), ...c.broadcasts.map((b) => b.to)]);
   let grown = true;

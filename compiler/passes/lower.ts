@@ -5,7 +5,7 @@ import { unitSeconds } from "../quantity.js";
 import { definePass } from "../pass.js";
 
 /** The name of a population's error compartment. */
-export const errorPopulationName = (population: string) => `${population}.error`;
+const errorPopulationName = (population: string) => `${population}.error`;
 
 export const lower = definePass({
   name: "lower",

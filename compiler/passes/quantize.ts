@@ -50,7 +50,7 @@ function largestWeight(x: Circuit["crossbars"][number]): number {
  * learning can grow weights), scale = top / (2^(bits-1) - 1). The error bound of the initial weights
  * under nearest rounding is reported in max_abs_error (at most scale/2 unless a weight clips).
  */
-export function weightStorage(c: Circuit, spec: Target): WeightStorage[] {
+function weightStorage(c: Circuit, spec: Target): WeightStorage[] {
   return c.crossbars.map((x) => {
     const levels = maxLevel(spec.weights.bits);
     const top = spec.weights.max ?? spec.weights.headroom * (largestWeight(x) || 1);
@@ -71,7 +71,7 @@ export function weightStorage(c: Circuit, spec: Target): WeightStorage[] {
 }
 
 /** Membrane bound in model units: the rails sit at +-supply/2 around the membrane's zero. */
-export const railBound = (spec: Target) => spec.physical.supply / 2 / spec.physical.vUnit;
+const railBound = (spec: Target) => spec.physical.supply / 2 / spec.physical.vUnit;
 
 /** The natural rate range of a transfer function over membranes within the rails. */
 function rateRange(phi: Phi, rail: number): [number, number] {
@@ -89,7 +89,7 @@ function rateRange(phi: Phi, rail: number): [number, number] {
   }
 }
 
-export function signalRanges(c: Circuit, spec: Target): SignalRange[] {
+function signalRanges(c: Circuit, spec: Target): SignalRange[] {
   const rail = railBound(spec);
   const ranges: SignalRange[] = [];
   const rate = new Map<string, [number, number]>();

@@ -4,7 +4,7 @@ import { definePass, type Pass } from "../pass.js";
 import { readTarget } from "../target.js";
 
 /** The read-target pass for the description's own hardware section, or for `card` (vle compile --chip). */
-export function readTargetPass(card?: string): Pass {
+function readTargetPass(card?: string): Pass {
   return definePass({
     name: "read-target",
     needs: ["source", "tree", "scope", "description", "circuit"],

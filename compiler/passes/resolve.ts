@@ -43,20 +43,20 @@ function choicesOf<T extends number>(
   return out;
 }
 
-export const phiChoices = choicesOf<Phi>(Phi);
-export const lossChoices = choicesOf<Loss>(Loss);
-export const ruleChoices = choicesOf<Rule>(Rule);
-export const optimizerChoices = choicesOf<Optimizer>(Optimizer);
-export const feedbackChoices = choicesOf<Feedback>(Feedback, { "no-feedback": "none" });
+const phiChoices = choicesOf<Phi>(Phi);
+const lossChoices = choicesOf<Loss>(Loss);
+const ruleChoices = choicesOf<Rule>(Rule);
+const optimizerChoices = choicesOf<Optimizer>(Optimizer);
+const feedbackChoices = choicesOf<Feedback>(Feedback, { "no-feedback": "none" });
 const kindChoices: Record<PopulationKind, PopulationKind> = { input: "input", hidden: "hidden", output: "output" };
 const initChoices = Object.fromEntries(Object.keys(initKinds).map((k) => [k, k])) as Record<InitKind, InitKind>;
 const learnable = ["bias", "tau_m"];
 const MAX_SEED = 2 ** 31 - 1;
 /** Largest population (and tbptt window): beyond this a typo is likelier than a network. */
-export const MAX_SIZE = 2 ** 20;
+const MAX_SIZE = 2 ** 20;
 
 /** Defaults of the learning section (torch's Adam defaults). */
-export const learningDefaults = {
+const learningDefaults = {
   rule: "vle",
   eta: 1e-3,
   gamma: 1,
@@ -66,7 +66,7 @@ export const learningDefaults = {
   eps: 1e-8,
 } as const;
 /** Default loss: MSE with nudging strength beta. */
-export const lossDefaults = { kind: "mse", beta: 0.1 } as const;
+const lossDefaults = { kind: "mse", beta: 0.1 } as const;
 
 export const resolve = definePass({
   name: "resolve",
@@ -357,7 +357,7 @@ function readBias(s: Section, seed: number, population: string): Pick<Population
 }
 
 /** The initializer used when a matrix gives neither weights nor init: xavier, scale 1, seed derived from the element's name. */
-export const defaultInitKind: InitKind = "xavier";
+const defaultInitKind: InitKind = "xavier";
 
 function defaultInit(where: InitSpec["where"], seed: number, name: string): InitSpec {
   return { where, kind: defaultInitKind, scale: 1, seed: deriveSeed(seed, name) };

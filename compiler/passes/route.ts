@@ -14,7 +14,7 @@ import { definePass } from "../pass.js";
  * Cores visited from `a` to `b` in dimension order: along x first, then along y. On a mesh whose last row
  * is partly filled, a path that would cross an empty position goes along y first instead.
  */
-export function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core | undefined): string[] {
+function xyPath(a: Core, b: Core, at: (x: number, y: number) => Core | undefined): string[] {
   const walk = (xFirst: boolean): string[] | undefined => {
     const path = [a.name];
     let { x, y } = a;

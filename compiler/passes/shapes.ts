@@ -8,7 +8,7 @@ import { closest } from "../schema.js";
 import { fail, type Where } from "../source.js";
 
 /** Largest crossbar (entries): 2^26 float64 weights are 512 MiB. */
-export const MAX_SYNAPSES = 2 ** 26;
+const MAX_SYNAPSES = 2 ** 26;
 
 export const shapes = definePass({
   name: "shapes",

@@ -13,7 +13,7 @@ export function silence(circuit: Circuit, population: string, index: number): Ci
   return c;
 }
 
-export interface AblationResult {
+interface AblationResult {
   population: string;
   neuron: number;
   /** decoded state changes per symbol with the neuron silenced */

@@ -62,7 +62,7 @@ export function autonomous(circuit: Circuit): Autonomous {
 }
 
 /** F(u) = -u + W phi(u) + b. */
-export function residual(net: Autonomous, u: Float64Array): Float64Array {
+function residual(net: Autonomous, u: Float64Array): Float64Array {
   const r = Array.from(u, (x, i) => net.phi[i](x));
   const Wr = net.W.mmul(Matrix.columnVector(r)).getColumn(0);
   return Float64Array.from(u, (x, i) => -x + Wr[i] + net.bias[i]);

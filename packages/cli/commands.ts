@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 
 /** A subcommand's module: adds the command (arguments, options, action) to the program. */
-export interface CommandModule {
+interface CommandModule {
   register(program: Command): void;
 }
 

@@ -13,7 +13,7 @@ const schema = "https://vega.github.io/schema/vega-lite/v6.json";
 const width = 560;
 
 /** Histogram bins shared by two sets of values (so before and after line up): [lo, hi) edges and counts. */
-export function histogram(sets: number[][], bins = 40): { lo: number; hi: number; counts: number[][] } {
+function histogram(sets: number[][], bins = 40): { lo: number; hi: number; counts: number[][] } {
   const all = sets.flat();
   let lo = Math.min(...all),
     hi = Math.max(...all);

@@ -4,7 +4,7 @@ import type { TechCard } from "../../circuits/tech.js";
 import { precisions, type Precision } from "../../simulator/meters/bptt-baseline.js";
 import { compare, scaleHidden, type RunShape } from "./energy.js";
 
-export interface CrossoverCurve {
+interface CrossoverCurve {
   precision: Precision;
   ticks: number;
   /** one point per network size: synapses and chip energy / BPTT energy per sample */
@@ -23,8 +23,8 @@ export interface Crossover {
   curves: CrossoverCurve[];
 }
 
-export const crossoverFactors = [0.25, 0.5, 1, 2, 4, 8, 16, 32];
-export const crossoverTicks = [10, 100, 1000, 10000];
+const crossoverFactors = [0.25, 0.5, 1, 2, 4, 8, 16, 32];
+const crossoverTicks = [10, 100, 1000, 10000];
 
 /** Ratios over hidden-size factors x T x precision; the BPTT batch is the run's. */
 export function crossover(

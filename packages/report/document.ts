@@ -14,7 +14,7 @@ export interface ReferenceCurves {
 }
 
 /** One recorded signal over time. */
-export interface Waveform {
+interface Waveform {
   name: string;
   values: number[];
 }
@@ -36,7 +36,7 @@ export interface VerifySection {
   results: { property: string; status: string; runs: number; note: string }[];
 }
 
-export interface EvaluationSection {
+interface EvaluationSection {
   circuit: string;
   data: string;
   sequences: number;

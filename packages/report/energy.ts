@@ -96,7 +96,7 @@ export interface EnergyDocument {
 }
 
 /** The chip's report for one sample of the run shape (analytic counts unless `counts` are given, e.g. from the cycle simulation). */
-export function chipPerSample(c: Circuit, run: RunShape, card: TechCard, counts?: OpCounts): EnergyReport {
+function chipPerSample(c: Circuit, run: RunShape, card: TechCard, counts?: OpCounts): EnergyReport {
   return chipEnergy(
     c,
     counts ?? analyticCounts(c, { samples: 1, ticks: run.ticks, targetTicks: run.targetTicks }),
@@ -164,22 +164,16 @@ function sweepRow(c: Circuit, value: number, run: RunShape, card: TechCard, acce
   };
 }
 
-export const sweepTicks = [10, 100, 1000, 10000, 100000];
-export const sweepFactors = [0.5, 1, 2, 4, 8];
+const sweepTicks = [10, 100, 1000, 10000, 100000];
+const sweepFactors = [0.5, 1, 2, 4, 8];
 
 /** Per-sample energies as the sequence length T grows (targets on every tick), the network fixed. */
-export function sweepLength(
-  c: Circuit,
-  run: RunShape,
-  card: TechCard,
-  accelerator: TechCard,
-  ticks = sweepTicks,
-): SweepRow[] {
+function sweepLength(c: Circuit, run: RunShape, card: TechCard, accelerator: TechCard, ticks = sweepTicks): SweepRow[] {
   return ticks.map((T) => sweepRow(c, T, { ...run, ticks: T, targetTicks: T }, card, accelerator));
 }
 
 /** Per-sample energies as the hidden populations grow, at the run's T. */
-export function sweepSize(
+function sweepSize(
   c: Circuit,
   run: RunShape,
   card: TechCard,
@@ -247,7 +241,7 @@ export function energyDocument(
 }
 
 /** The plasticity circuit the chip lines price: rule, rounding, write schedule, and what a batch is. */
-export function plasticityText(c: Circuit): string {
+function plasticityText(c: Circuit): string {
   const h = c.hardware!,
     pl = h.plasticity;
   const schedule =
@@ -300,7 +294,7 @@ export function joules(x: number): string {
   return quantity(x, "J");
 }
 
-export function quantity(x: number, unit: string): string {
+function quantity(x: number, unit: string): string {
   if (x === 0) return `0 ${unit}`;
   const prefixes = ["a", "f", "p", "n", "u", "m", "", "k", "M", "G", "T"];
   const k = Math.max(-6, Math.min(4, Math.floor(Math.log10(Math.abs(x)) / 3)));

@@ -33,7 +33,7 @@ export interface CheckOptions extends SpiceOptions {
 }
 
 /** One compared signal group, e.g. "l0.r" (all neurons of l0) or "x_to_l0.W". */
-export interface SignalComparison {
+interface SignalComparison {
   signal: string;
   /** relative RMS difference ||engine - ngspice|| / ||ngspice|| over the grid, per refinement; null when ngspice's signal is all zero */
   relRms: (number | null)[];
@@ -117,7 +117,7 @@ export function spiceCheck(circuit: Circuit, options: CheckOptions = {}): CheckR
 }
 
 /** The circuit as the engine runs it at dt / k with the same continuous-time learning. */
-export function refinedCircuit(c: Circuit, k: number): Circuit {
+function refinedCircuit(c: Circuit, k: number): Circuit {
   const r = cloneCircuit(c);
   r.dt = c.dt / k;
   r.learning.eta = c.learning.eta / k;

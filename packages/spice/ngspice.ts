@@ -31,7 +31,7 @@ export function findNgspice(): string | undefined {
 const logLines = (log: string) => log.split(/\r?\n/).filter((l) => !/^\s*Circuit:/.test(l));
 
 /** Lines of ngspice's output that report a problem; its banner and statistics are not. */
-export function warningLines(log: string): string[] {
+function warningLines(log: string): string[] {
   return logLines(log).filter((l) =>
     /warning|floating|no dc path|singular|unknown model|could not find|timestep too small|error/i.test(l),
   );

@@ -23,7 +23,7 @@ export interface XorSequence extends Sequence {
 }
 
 /** One sequence of `steps` steps at time step dt with random bits and delay. */
-export function delayedXorSequence(steps: number, dt: number, random: Random): XorSequence {
+function delayedXorSequence(steps: number, dt: number, random: Random): XorSequence {
   const t = delayedXorTiming,
     n = (time: number) => Math.max(1, Math.round(time / dt));
   const bits: [number, number] = [random.int(2), random.int(2)];
@@ -49,7 +49,7 @@ export function delayedXorSequence(steps: number, dt: number, random: Random): X
 }
 
 /** Steps per sequence: lead, two pulses, the longest delay and the response window. */
-export function delayedXorSteps(dt: number): number {
+function delayedXorSteps(dt: number): number {
   const t = delayedXorTiming,
     n = (time: number) => Math.max(1, Math.round(time / dt));
   return n(t.lead) + 2 * n(t.pulse) + n(t.maxDelay) + n(t.window);

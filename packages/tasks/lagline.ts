@@ -44,7 +44,7 @@ const input = { level: 1, minHold: 1, maxHold: 3, smoothing: 0.05 } as const;
 const duration = 20;
 
 /** The chain's parts in a student circuit, found by structure (names are free). */
-export interface LaglineChain {
+interface LaglineChain {
   input: string;
   first: string;
   second: string;
@@ -53,7 +53,7 @@ export interface LaglineChain {
 }
 
 /** Checks that the circuit is a two-neuron chain input -> first -> second (the output); names its parts. */
-export function laglineChain(c: Circuit): LaglineChain {
+function laglineChain(c: Circuit): LaglineChain {
   const fail = (what: string) =>
     new VleError(
       `task 'lagline': circuit '${c.name}' ${what}; lagline needs the chain x[1] -> l0[1] -> l1[1] with l1 the output (see examples/lagline.yaml)`,
@@ -74,7 +74,7 @@ export function laglineChain(c: Circuit): LaglineChain {
 }
 
 /** The teacher: the student's chain with the teacher's parameters, softplus cells, inference only. */
-export function laglineTeacherCircuit(student: Circuit): Circuit {
+function laglineTeacherCircuit(student: Circuit): Circuit {
   const chain = laglineChain(student);
   // the teacher's taus in the student's model time units
   const scale = modelUnitsPerTaskUnit(laglineClock, student);

@@ -23,8 +23,8 @@ const rawTemplates: readonly (readonly number[])[] = [
   [5, 4, 3.5, 3.5, 4, 5, 5, 5, 5, 4.7, 4.3, 5],
 ];
 
-export const MNIST1D_CLASSES = 10;
-export const MNIST1D_TEMPLATE_LENGTH = 12;
+const MNIST1D_CLASSES = 10;
+const MNIST1D_TEMPLATE_LENGTH = 12;
 
 export interface Mnist1dOptions {
   /** total samples, split into train and test; a multiple of 10 (equal count per class) */

@@ -8,13 +8,13 @@ import { classificationDataset, classificationScore, sequenceSteps, withProtocol
 import { readIdx } from "./data/idx.js";
 import { datasetSize, type TaskFactory } from "./task.js";
 
-export const SMNIST_SIDE = 28;
-export const SMNIST_PIXELS = SMNIST_SIDE * SMNIST_SIDE;
-export const SMNIST_CLASSES = 10;
-export const SMNIST_TOTAL = 10_000;
+const SMNIST_SIDE = 28;
+const SMNIST_PIXELS = SMNIST_SIDE * SMNIST_SIDE;
+const SMNIST_CLASSES = 10;
+const SMNIST_TOTAL = 10_000;
 
 /** The default split of the 10 000 digits, drawn by a seeded shuffle: 8000 train, 2000 test. */
-export const smnistSplit = { train: 8000, test: 2000 } as const;
+const smnistSplit = { train: 8000, test: 2000 } as const;
 
 export interface MnistDigits {
   count: number;

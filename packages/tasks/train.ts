@@ -93,7 +93,7 @@ export interface TrainResult {
 }
 
 /** Networks with at most this many learnable values list them in the summary. */
-export const listedParameterLimit = 64;
+const listedParameterLimit = 64;
 
 /** The batch order's generator is seeded apart from the task's data generator. */
 const orderSeed = (seed: number) => (seed ^ 0x5bd1e995) | 0;

@@ -43,7 +43,7 @@ function gridLevel(lo: number, hi: number): { arb: fc.Arbitrary<number>; value: 
 }
 
 /** The range targets of an output are drawn from: its chip's target range, else its cell's natural output range. */
-export function targetRange(c: Circuit, o: OutputPort): [number, number] {
+function targetRange(c: Circuit, o: OutputPort): [number, number] {
   const range = c.hardware?.ranges.find((r) => r.element === o.name && r.signal === Signal.TARGET_SIGNAL);
   if (range) return [range.lo, range.hi];
   const phi = c.populations.find((p) => p.name === o.population)!.phi;

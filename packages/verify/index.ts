@@ -16,7 +16,7 @@ import { roundtrip } from "./properties/roundtrip.js";
 import { settles } from "./properties/settles.js";
 import type { CheckOptions, Property, PropertyResult, VerifyTarget } from "./property.js";
 
-export type { CheckOptions, Counterexample, Failure, Property, PropertyResult, VerifyTarget } from "./property.js";
+export type { Property, PropertyResult, VerifyTarget } from "./property.js";
 
 /** Every property, in the order they run. */
 export const properties: readonly Property[] = [
@@ -47,7 +47,7 @@ export function loadTarget(file: string, pipeline: readonly Pass[] = passes): Ve
 }
 
 /** Default longest drive: five of the slowest time constant (a step's response has settled), within [20, 1000] steps. */
-export function defaultMaxSteps(c: Circuit): number {
+function defaultMaxSteps(c: Circuit): number {
   const slowest = Math.max(0, ...c.populations.flatMap((p) => [...p.tauM, ...p.tauR]));
   return Math.min(1000, Math.max(20, Math.ceil((5 * slowest) / c.dt)));
 }

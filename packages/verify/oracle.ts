@@ -47,7 +47,7 @@ export interface OraclePopulation {
   target: string;
 }
 
-export interface OracleProjection {
+interface OracleProjection {
   name: string;
   from: string;
   to: string;

@@ -28,7 +28,7 @@ export interface CheckOptions {
 }
 
 /** How a simulation replays a failure: the drive written as stimulus tables and the mode of `vle simulate`. */
-export interface Replay {
+interface Replay {
   drive: Drive;
   mode: "ideal" | "hardware";
   /** what to record to see the failing value (trace notation, e.g. h.u[0]) */
@@ -50,7 +50,7 @@ export interface Failure {
   replay?: Replay;
 }
 
-export interface Counterexample {
+interface Counterexample {
   /** the shrunk drive, undefined for failures that need none (e.g. an unstable Jacobian, a codec mismatch) */
   drive?: Drive;
   shrinks: number;
@@ -60,7 +60,7 @@ export interface Counterexample {
   replayCommand?: string;
 }
 
-export type Status = "passed" | "failed" | "skipped";
+type Status = "passed" | "failed" | "skipped";
 
 export interface PropertyResult {
   property: string;

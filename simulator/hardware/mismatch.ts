@@ -4,7 +4,7 @@ import { Random } from "../../circuits/random.js";
 import type { Circuit, Mismatch } from "../../circuits/model.js";
 import { Feedback } from "../../circuits/model.js";
 
-export interface CellDraws {
+interface CellDraws {
   tauM: Float64Array;
   tauR: Float64Array;
   gain: Float64Array;

@@ -10,7 +10,7 @@ export interface Path {
 }
 
 /** A core with its converters. */
-export interface CorePlan {
+interface CorePlan {
   name: string;
   dacs: number;
   adcs: number;
@@ -60,7 +60,7 @@ export interface Destination {
 }
 
 /** The values one element (population or input port) sends each tick, cell by cell. */
-export interface SourcePlan {
+interface SourcePlan {
   /** core of each cell */
   cores: number[];
   /** per cell, its destinations (may be empty: converted for the host only) */

@@ -15,7 +15,7 @@ export interface BpttWorkload {
 }
 
 /** Where a stored quantity sits: the innermost level with room for it. */
-export type Level = "register file" | "SRAM" | "DRAM";
+type Level = "register file" | "SRAM" | "DRAM";
 
 export interface BpttReport {
   card: string;
@@ -50,7 +50,7 @@ export interface BpttReport {
 }
 
 /** One Accelergy action: `count` actions of `action` on `component`, each moving `bits` (0 for compute). */
-export interface AcceleratorAction {
+interface AcceleratorAction {
   component: "mac" | "register_file" | "sram" | "dram";
   action: string;
   count: number;
@@ -62,10 +62,10 @@ export interface AcceleratorAction {
  * Backward (populations that need an error): phi' recomputed from the stored u~, the error product, the error
  * cell's leak and step, its prospective readout, the bias and tau gradients, and the carry to the previous step.
  */
-export const ELEMENTWISE_FORWARD = 5;
-export const ELEMENTWISE_BACKWARD = 11;
+const ELEMENTWISE_FORWARD = 5;
+const ELEMENTWISE_BACKWARD = 11;
 /** Values stored per neuron and step for the backward sweep: r (for the dW products) and u~ (phi' is recomputed). */
-export const STORED_PER_NEURON_STEP = 2;
+const STORED_PER_NEURON_STEP = 2;
 const GRADIENT_BITS = 32;
 
 const bitsOf: Record<Precision, number> = { fp32: 32, fp16: 16, int8: 8 };
@@ -74,7 +74,7 @@ const bitsOf: Record<Precision, number> = { fp32: 32, fp16: 16, int8: 8 };
  * Populations whose error BPTT must compute: those holding parameters (plastic bias or tau_m, or the post of a
  * plastic crossbar) and every population downstream of one (their errors carry the gradient back to it).
  */
-export function needsError(c: Circuit): Set<string> {
+function needsError(c: Circuit): Set<string> {
   const need = new Set<string>();
   for (const p of c.populations) if (p.plasticBias || p.plasticTauM) need.add(p.name);
   for (const x of c.crossbars) if (x.plastic) need.add(x.post);
@@ -95,7 +95,7 @@ function transposedCrossbars(c: Circuit, need: Set<string>): Circuit["crossbars"
   return c.crossbars.filter((x) => need.has(x.post) && need.has(x.pre));
 }
 
-export const bpttAssumptions = (r: BpttReport, units: number, clockHz: number) => [
+const bpttAssumptions = (r: BpttReport, units: number, clockHz: number) => [
   `the circuit's network (crossbars as dense matrices; exact transposes; feedback and broadcast matrices unused) trained by BPTT in ${r.precision}: ${r.precision === "int8" ? "int8 weights and activations, int32 accumulators" : r.precision === "fp16" ? "fp16 weights and activations, fp32 accumulators" : "everything 32 bit"}, gradients ${GRADIENT_BITS} bit`,
   `digital energies are the accelerator card's (${r.card}) x ${r.nodeScale.toPrecision(3)} = digital_energy_factor of ${r.node} / that of the accelerator's node (Stillmaker and Baas 2017); DRAM energy is not scaled`,
   `per step and sample: forward MACs = synapses; backward MACs = synapses read transposed (pre and post need an error) + synapses of plastic crossbars (dW accumulated as the sweep goes)`,

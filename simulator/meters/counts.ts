@@ -86,11 +86,6 @@ export function zeroCounts(): OpCounts {
   return Object.fromEntries(countKeys.map((k) => [k, 0])) as unknown as OpCounts;
 }
 
-/** a + b field by field (counts of two runs on the same chip). */
-export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
-  return Object.fromEntries(countKeys.map((k) => [k, a[k] + b[k]])) as unknown as OpCounts;
-}
-
 /** counts x factor (e.g. per tick -> per sample of T ticks). */
 export function scaleCounts(a: OpCounts, factor: number): OpCounts {
   return Object.fromEntries(countKeys.map((k) => [k, a[k] * factor])) as unknown as OpCounts;

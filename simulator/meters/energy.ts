@@ -32,12 +32,12 @@ export interface EnergyReport {
 }
 
 /** Bits of the Adam co-processor's state per parameter: the two fp32 moments. */
-export const ADAM_STATE_BITS = 64;
+const ADAM_STATE_BITS = 64;
 /**
  * fp32 operations of one Adam update: first moment (2 multiplies, 1 add), second moment (3 multiplies, 1 add),
  * bias corrections (2), square root, add of epsilon, divide, scale by the rate and add to the weight.
  */
-export const ADAM_OPS = 14;
+const ADAM_OPS = 14;
 
 /** Mean bits per stored cell over the crossbars selected (weighted by cells). */
 function meanBits(c: Circuit, select: (x: Circuit["crossbars"][number]) => boolean): number {

@@ -134,7 +134,7 @@ export function randomDrive(c: Circuit, steps: number, batch: number, seed: numb
 }
 
 /** The circuit with every error current at gamma = 0: the free network, built at the IR level. */
-export function freeCircuit(c: Circuit): Circuit {
+function freeCircuit(c: Circuit): Circuit {
   const free = structuredClone(c);
   for (const link of free.errorCurrents) link.gamma = 0;
   return free;
@@ -188,7 +188,7 @@ export function circuitParameters(c: Circuit): { name: string; values: number[] 
  * extrapolated to step 0 in a Neville tableau, stopping when the error estimate grows. It adapts the step
  * to the function's curvature, which fixed-step stencils cannot on fast or exploding dynamics.
  */
-export function ridders(f: (x: number) => number, x: number, h: number): { value: number; error: number } {
+function ridders(f: (x: number) => number, x: number, h: number): { value: number; error: number } {
   const shrink = 1.4,
     shrink2 = shrink * shrink,
     size = 10;

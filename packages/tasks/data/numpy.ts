@@ -6,7 +6,7 @@ import { VleError } from "../../../circuits/errors.js";
 import { checkFileSize, toFloat64, type Arrays, type NamedArray } from "./arrays.js";
 
 /** One .npy image as an array named `name`; C order only, numeric dtypes only. */
-export function parseNpy(file: string, name: string, bytes: Uint8Array): NamedArray {
+function parseNpy(file: string, name: string, bytes: Uint8Array): NamedArray {
   let array: ReturnType<typeof parse>;
   try {
     const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

@@ -67,7 +67,7 @@ export function hmmFromMatrices(transition: number[][], emission: number[][], st
  * each neighbour with (1 - p)/2); cyclic: a ring (each state leaves to both ring neighbours with (1 - p)/2);
  * fully-connected: every other state with (1 - p)/(K - 1).
  */
-export function transitionMatrix(architecture: Architecture, K: number, p: number): number[][] {
+function transitionMatrix(architecture: Architecture, K: number, p: number): number[][] {
   if (K < 2) throw new VleError(`hmm: ${architecture} needs at least 2 states, got ${K}`);
   if (!(p > 0 && p < 1)) throw new VleError(`hmm: stay probability must be in (0, 1), got ${p}`);
   const T = Array.from({ length: K }, () => new Array<number>(K).fill(0));
@@ -92,7 +92,7 @@ export function transitionMatrix(architecture: Architecture, K: number, p: numbe
  * with 0.99 a (a = i / (K - 1)), and the symbols between share 0.01 evenly, so neighbouring states overlap
  * and the ends are nearly pure. (The paper's 'linear' emission for M = 3.)
  */
-export function linearEmission(K: number, M: number): number[][] {
+function linearEmission(K: number, M: number): number[][] {
   if (M < 2) throw new VleError(`hmm: emissions need at least 2 symbols, got ${M}`);
   return Array.from({ length: K }, (_, i) => {
     const a = K > 1 ? i / (K - 1) : 0;

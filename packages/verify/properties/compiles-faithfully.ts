@@ -29,7 +29,7 @@ import {
 import { runDrive } from "../run.js";
 
 /** Relative agreement required between the engine and the oracle. */
-export const FAITHFUL_TOLERANCE = 1e-9;
+const FAITHFUL_TOLERANCE = 1e-9;
 
 /** The nudge that stands for rounding (relative, about 5 units in float64's last place). */
 export const ROUNDING_NUDGE = 1e-15;

@@ -21,7 +21,7 @@ import { searchDrives, skipped, type Failure, type Property, type PropertyResult
 import { makeEngine } from "../run.js";
 
 /** The relative size of the test step: the largest parameter change is this fraction of the largest |parameter| (at least 1). */
-export const DESCENT_STEP = 1e-6;
+const DESCENT_STEP = 1e-6;
 
 /** The dynamic state of an engine (every population's signals, every crossbar's back-projected error). */
 type Snapshot = { signals: Float64Array[][]; errorOut: Float64Array[] };

@@ -20,7 +20,7 @@ import { searchDrives, type Failure, type Property, type PropertyResult } from "
 import { makeEngine, runDrive } from "../run.js";
 
 /** Largest Jacobian (2 x neurons) whose eigenvalues are computed; beyond it only the return is checked. */
-export const MAX_JACOBIAN = 800;
+const MAX_JACOBIAN = 800;
 
 /** The zero-input map of a circuit over all its neurons, in population order. */
 interface ZeroInputMap {
