@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Random } from "../circuits/random.js";
 import { compileSource } from "../compiler/index.js";
-import { Engine } from "../simulator/engine.js";
+import { Engine, wasmThreshold } from "../simulator/engine.js";
 import { emitResult, machine } from "./report.js";
 import {
   ceilingOf,
@@ -34,6 +34,8 @@ export interface CompareOptions {
   rounds: number;
   /** where the JSON (and its .md table) goes; undefined: stdout only */
   out?: string;
+  /** the engine's kernels; undefined: the engine's own choice */
+  kernels?: "wasm" | "js";
 }
 
 export interface CompareRow {
@@ -43,6 +45,8 @@ export interface CompareRow {
   /** vle's precision (the engine computes in float64) and the peer's */
   vlePrecision: PeerPrecision;
   torchPrecision: PeerPrecision;
+  /** the kernels vle's step ran on */
+  vleKernels: "wasm" | "js";
   flopsPerStep: number;
   vleStepsPerSecond: number;
   torchStepsPerSecond: number;
@@ -129,7 +133,10 @@ export async function compareWithTorch(workloads: CompareWorkload[], options: Co
       for (const torchPrecision of precisions) {
         // the engine has one precision, float64; it is timed against the peer in each
         const vlePrecision: PeerPrecision = "float64";
-        const engine = new Engine(circuit, { batch: w.batch });
+        const engine = new Engine(circuit, { batch: w.batch, kernels: options.kernels });
+        // the engine's own choice when not given (its documented threshold)
+        const neuronSamples = w.batch * engine.populations.reduce((s, p) => s + p.size, 0);
+        const vleKernels = options.kernels ?? (neuronSamples >= wasmThreshold ? "wasm" : "js");
         let step = 0;
         const timeVle = async (steps: number) => {
           const start = performance.now();
@@ -169,6 +176,7 @@ export async function compareWithTorch(workloads: CompareWorkload[], options: Co
           synapses: engine.crossbars.reduce((s, x) => s + x.rows * x.cols, 0),
           vlePrecision,
           torchPrecision,
+          vleKernels,
           flopsPerStep: flops,
           vleStepsPerSecond: round(vleRate),
           torchStepsPerSecond: round(torchRate),
@@ -185,7 +193,7 @@ export async function compareWithTorch(workloads: CompareWorkload[], options: Co
         };
         rows.push(row);
         process.stderr.write(
-          `${w.name} vle ${vlePrecision} / torch ${torchPrecision}: ${row.ratio}x (${row.ratioMin}-${row.ratioMax}), ` +
+          `${w.name} vle ${vlePrecision} (${vleKernels}) / torch ${torchPrecision}: ${row.ratio}x (${row.ratioMin}-${row.ratioMax}), ` +
             `vle ${row.vleStepsPerSecond} steps/s, torch ${row.torchStepsPerSecond} steps/s\n`,
         );
       }
@@ -230,11 +238,11 @@ function markdown(result: {
     `vle against the lean PyTorch GLE (torch ${result.torch}, 1 thread), ${result.date.slice(0, 16).replace("T", " ")} UTC, ` +
       `${result.machine.cpu} (${result.machine.cores} cores, load average ${result.loadAverage.join(" -> ")}), Node ${result.machine.node}:`,
     "",
-    "| workload | vle / torch precision | vle steps/s | torch steps/s | vle / torch (median, min-max) | vle GFLOP/s | GEMM ceiling GFLOP/s | vle of ceiling | torch of ceiling |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| workload | vle kernels | vle / torch precision | vle steps/s | torch steps/s | vle / torch (median, min-max) | vle GFLOP/s | GEMM ceiling GFLOP/s | vle of ceiling | torch of ceiling |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...result.rows.map(
       (r) =>
-        `| ${r.workload} (batch ${r.batch}) | ${r.vlePrecision} / ${r.torchPrecision} | ${r.vleStepsPerSecond} | ${r.torchStepsPerSecond} | ${r.ratio}x (${r.ratioMin}-${r.ratioMax}) | ${r.vleGflops} | ${r.ceilingGflops ?? "-"} | ${pct(r.vleFractionOfCeiling)} | ${pct(r.torchFractionOfCeiling)} |`,
+        `| ${r.workload} (batch ${r.batch}) | ${r.vleKernels} | ${r.vlePrecision} / ${r.torchPrecision} | ${r.vleStepsPerSecond} | ${r.torchStepsPerSecond} | ${r.ratio}x (${r.ratioMin}-${r.ratioMax}) | ${r.vleGflops} | ${r.ceilingGflops ?? "-"} | ${pct(r.vleFractionOfCeiling)} | ${pct(r.torchFractionOfCeiling)} |`,
     ),
     "",
   ].join("\n");

@@ -163,6 +163,7 @@ if (args.compare)
     {
       seconds: args.seconds ?? 1,
       rounds: args.rounds,
+      kernels: args.kernels,
       out: args.out ?? (args.only ? undefined : "bench/results/engine-vs-torch.json"),
     },
   ).catch((err: Error) => {
