@@ -345,7 +345,14 @@ export function accumulateOuterProduct(
 ): void {
   const inv = 1 / <f64>B,
     vEnd = nCols & ~(LANES - 1);
-  for (let i = row0; i < row0 + rows; i++) {
+  let i = row0;
+  while (i < row0 + rows) {
+    // two rows whose scaled errors are all non-zero share each load of r (the same samples, in order)
+    if (i + 1 < row0 + rows && B % 4 == 0 && denseColumn(e, B, n, i, inv) && denseColumn(e, B, n, i + 1, inv)) {
+      outerPair(B, n, cols, e, r, at(dW, i * cols + col0), i, col0, nCols, inv);
+      i += 2;
+      continue;
+    }
     let m = 0;
     for (let b = 0; b < B; b++)
       if (load<f64>(at(e, b * n + i)) * inv != 0) {
@@ -405,6 +412,91 @@ export function accumulateOuterProduct(
         const o = (<usize>j) << 3;
         store<f64>(wr + o, load<f64>(wr + o) + e0 * load<f64>(q0 + o));
       }
+    }
+    i++;
+  }
+}
+
+/** Whether no scaled error e[b, i] / B of column i is 0. */
+function denseColumn(e: usize, B: i32, n: i32, i: i32, inv: f64): bool {
+  for (let b = 0; b < B; b++) if (load<f64>(at(e, b * n + i)) * inv == 0) return false;
+  return true;
+}
+
+/** The outer-product update of rows i and i + 1 (starting at dW row pointer w0), every sample, four per pass. */
+function outerPair(
+  B: i32,
+  n: i32,
+  cols: i32,
+  e: usize,
+  r: usize,
+  w0: usize,
+  i: i32,
+  col0: i32,
+  nCols: i32,
+  inv: f64,
+): void {
+  const vEnd = nCols & ~(LANES - 1),
+    w1 = w0 + ((<usize>cols) << 3);
+  for (let b = 0; b < B; b += 4) {
+    const a0 = load<f64>(at(e, b * n + i)) * inv,
+      a1 = load<f64>(at(e, (b + 1) * n + i)) * inv,
+      a2 = load<f64>(at(e, (b + 2) * n + i)) * inv,
+      a3 = load<f64>(at(e, (b + 3) * n + i)) * inv,
+      c0 = load<f64>(at(e, b * n + i + 1)) * inv,
+      c1 = load<f64>(at(e, (b + 1) * n + i + 1)) * inv,
+      c2 = load<f64>(at(e, (b + 2) * n + i + 1)) * inv,
+      c3 = load<f64>(at(e, (b + 3) * n + i + 1)) * inv;
+    const va0 = f64x2.splat(a0),
+      va1 = f64x2.splat(a1),
+      va2 = f64x2.splat(a2),
+      va3 = f64x2.splat(a3),
+      vc0 = f64x2.splat(c0),
+      vc1 = f64x2.splat(c1),
+      vc2 = f64x2.splat(c2),
+      vc3 = f64x2.splat(c3);
+    const q0 = at(r, b * cols + col0),
+      q1 = q0 + ((<usize>cols) << 3),
+      q2 = q1 + ((<usize>cols) << 3),
+      q3 = q2 + ((<usize>cols) << 3);
+    let j = 0;
+    for (; j < vEnd; j += LANES) {
+      const o = (<usize>j) << 3;
+      const x0 = v128.load(q0 + o),
+        x1 = v128.load(q1 + o),
+        x2 = v128.load(q2 + o),
+        x3 = v128.load(q3 + o);
+      let u = v128.load(w0 + o),
+        v = v128.load(w1 + o);
+      u = f64x2.add(u, f64x2.mul(va0, x0));
+      v = f64x2.add(v, f64x2.mul(vc0, x0));
+      u = f64x2.add(u, f64x2.mul(va1, x1));
+      v = f64x2.add(v, f64x2.mul(vc1, x1));
+      u = f64x2.add(u, f64x2.mul(va2, x2));
+      v = f64x2.add(v, f64x2.mul(vc2, x2));
+      u = f64x2.add(u, f64x2.mul(va3, x3));
+      v = f64x2.add(v, f64x2.mul(vc3, x3));
+      v128.store(w0 + o, u);
+      v128.store(w1 + o, v);
+    }
+    for (; j < nCols; j++) {
+      const o = (<usize>j) << 3;
+      const x0 = load<f64>(q0 + o),
+        x1 = load<f64>(q1 + o),
+        x2 = load<f64>(q2 + o),
+        x3 = load<f64>(q3 + o);
+      let u = load<f64>(w0 + o),
+        v = load<f64>(w1 + o);
+      u += a0 * x0;
+      v += c0 * x0;
+      u += a1 * x1;
+      v += c1 * x1;
+      u += a2 * x2;
+      v += c2 * x2;
+      u += a3 * x3;
+      v += c3 * x3;
+      store<f64>(w0 + o, u);
+      store<f64>(w1 + o, v);
     }
   }
 }
