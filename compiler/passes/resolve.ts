@@ -391,6 +391,9 @@ function readProjections(top: Section, seed: number, kinds: Map<string, Populati
     const from = s.string("from"),
       to = s.string("to");
     const name = s.has("name") ? s.name("name") : `${from}_to_${to}`;
+    // derived seeds are keyed by the given name, or by from->to (the default name before names were made
+    // shell-safe), so a description draws the same weights as it always did
+    const seedKey = s.has("name") ? name : `${from}->${to}`;
     const fromInput = kinds.get(from) === "input";
     let feedback: ProjectionSpec["feedback"] = {
       where: s.at("feedback"),
@@ -414,7 +417,7 @@ function readProjections(top: Section, seed: number, kinds: Map<string, Populati
           `feedback ${enumName(Feedback, kind)} has no matrix of its own`,
           "remove it, or use kind random or learned",
         );
-      const seedName = `${name}/feedback`;
+      const seedName = `${seedKey}/feedback`;
       const matrix = !ownMatrix
         ? {}
         : fb
@@ -429,7 +432,7 @@ function readProjections(top: Section, seed: number, kinds: Map<string, Populati
       fromWhere: s.at("from"),
       to,
       toWhere: s.at("to"),
-      ...readMatrix(s, seed, name),
+      ...readMatrix(s, seed, seedKey),
       plastic: s.bool("plastic", true),
       feedback,
     };

@@ -137,6 +137,8 @@ export function readDescription(text: string, file: string): OracleNetwork {
     from: String(x.from),
     to: String(x.to),
     name: x.name === undefined ? `${x.from}_to_${x.to}` : String(x.name),
+    // the key of derived seeds: the given name, or from->to (the compiler's documented convention)
+    seedKey: x.name === undefined ? `${x.from}->${x.to}` : String(x.name),
   }));
   const broadIn = ((d.broadcasts ?? []) as Json[]).map((b) => ({ raw: b, from: String(b.from), to: String(b.to) }));
 
@@ -231,7 +233,7 @@ export function readDescription(text: string, file: string): OracleNetwork {
       rows,
     );
   };
-  const projections: OracleProjection[] = projIn.map(({ raw, from, to, name }) => {
+  const projections: OracleProjection[] = projIn.map(({ raw, from, to, name, seedKey }) => {
     const rows = size.get(to)!,
       cols = size.get(from)!;
     const fb = raw.feedback;
@@ -249,11 +251,11 @@ export function readDescription(text: string, file: string): OracleNetwork {
       name,
       from,
       to,
-      weights: matrix(raw, rows, cols, name),
+      weights: matrix(raw, rows, cols, seedKey),
       plastic: raw.plastic === undefined ? true : Boolean(raw.plastic),
       feedback,
       feedbackWeights: own
-        ? matrix(typeof fb === "object" ? (fb as Json) : {}, rows, cols, `${name}/feedback`)
+        ? matrix(typeof fb === "object" ? (fb as Json) : {}, rows, cols, `${seedKey}/feedback`)
         : undefined,
     };
   });
