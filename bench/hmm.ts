@@ -174,7 +174,17 @@ const markdown = (r: { rows: Row[] }) =>
 
 runAsScript(import.meta.url, "bench/hmm", (argv) => {
   const isQuick = argv.includes("--quick");
-  const budget = isQuick ? quick : full;
+  // --batches N / --epochs N: a smaller budget than the full one, stated in every row
+  const flag = (name: string) => {
+    const k = argv.indexOf(name);
+    if (k < 0) return undefined;
+    const v = Number(argv[k + 1]);
+    if (!Number.isInteger(v) || v < 1) throw new VleError(`bench/hmm: ${name} needs a positive integer`);
+    return v;
+  };
+  const budget = { ...(isQuick ? quick : full) };
+  budget.batches = flag("--batches") ?? budget.batches;
+  budget.epochs = flag("--epochs") ?? budget.epochs;
   const out = isQuick ? undefined : "bench/results/hmm.json";
   const seed = 1;
   const previous: { rows: Row[]; analysis?: ReturnType<typeof analyse> } =
