@@ -30,8 +30,15 @@ export async function evaluateCommand(file: string, options: TaskChoice): Promis
   };
 }
 
+/** Small values in exponent form, so a test error of 1e-23 does not read as 0.0000. */
 const show = (v: number | boolean) =>
-  typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v);
+  typeof v !== "number"
+    ? String(v)
+    : Number.isInteger(v)
+      ? String(v)
+      : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5
+        ? v.toFixed(4)
+        : v.toExponential(3);
 
 export function registerEvaluate(program: Command): void {
   const command = program
