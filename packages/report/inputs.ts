@@ -39,8 +39,17 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
-/** The waveforms of a trace CSV (`vle simulate -o`): every recorded column over t, of the first sample. */
-export function readTrace(file: string, timeUnit = "model time units"): WaveformSection {
+/** The axis of a trace's t column: seconds scaled to ms, us or ns when the circuit has a time base, else model time units. */
+export function timeAxis(timeUnitS: number | undefined, tMax: number): { scale: number; unit: string } {
+  if (timeUnitS === undefined) return { scale: 1, unit: "model time units (the description is dimensionless)" };
+  const seconds = tMax * timeUnitS;
+  const [factor, unit] =
+    seconds >= 1 ? [1, "s"] : seconds >= 1e-3 ? [1e3, "ms"] : seconds >= 1e-6 ? [1e6, "µs"] : [1e9, "ns"];
+  return { scale: timeUnitS * factor, unit };
+}
+
+/** The waveforms of a trace CSV (`vle simulate -o`): every recorded column over t, of the first sample; t in the circuit's time base when given. */
+export function readTrace(file: string, timeUnitS?: number): WaveformSection {
   let rows: string[][];
   try {
     rows = parse(readFileSync(file, "utf8"), { skip_empty_lines: true });
@@ -56,10 +65,12 @@ export function readTrace(file: string, timeUnit = "model time units"): Waveform
     .map((name, k) => ({ name, k }))
     .filter(({ k }) => k >= 2 && k !== sampleColumn)
     .map(({ name, k }) => ({ name, values: firstSample.map((r) => Number(r[k])) }));
+  const t = firstSample.map((r) => Number(r[1]));
+  const axis = timeAxis(timeUnitS, t[t.length - 1] ?? 0);
   return {
     source: basename(file) + (sampleColumn < 0 ? "" : ` (sample ${body[0]?.[sampleColumn]})`),
-    t: firstSample.map((r) => Number(r[1])),
-    timeUnit,
+    t: t.map((x) => x * axis.scale),
+    timeUnit: axis.unit,
     signals,
   };
 }
@@ -75,9 +86,10 @@ function readAnyCircuit(file: string, json?: Record<string, unknown>): Circuit {
  */
 export function readInputs(files: string[], doc: ReportDocument): ReportDocument {
   const circuits: Circuit[] = [];
+  let trace: string | undefined;
   for (const file of files) {
     if (/\.csv$/i.test(file)) {
-      doc.waveforms = readTrace(file);
+      trace = file;
       continue;
     }
     if (/\.pb$/i.test(file)) {
@@ -100,6 +112,8 @@ export function readInputs(files: string[], doc: ReportDocument): ReportDocument
   }
   if (circuits.length > 2)
     throw new VleError(`${circuits.length} circuits given; give at most two (weights before and after learning)`);
+  // a circuit given beside the trace supplies its time base
+  if (trace) doc.waveforms = readTrace(trace, circuits[0]?.timeUnitS);
   if (circuits.length > 0)
     doc.weights = {
       before: crossbarWeights(circuits[0]),

@@ -2,7 +2,6 @@
 import type { Command } from "commander";
 import { UsageError, VleError } from "../../../circuits/errors.js";
 import { Rule, enumName, type Circuit } from "../../../circuits/model.js";
-import { formatSeconds } from "../../../circuits/time-base.js";
 import { Engine } from "../../../simulator/engine.js";
 import { checkFinite } from "../../../simulator/guard.js";
 import { createLearner } from "../../../simulator/learner.js";
@@ -202,10 +201,7 @@ export function registerSimulate(program: Command): void {
       if (opts.report)
         writeReport(opts.report, {
           ...newReport(`vle simulate: ${s.circuit}`),
-          waveforms: readTrace(
-            opts.out!,
-            s.timeUnitS === undefined ? undefined : `model time units of ${formatSeconds(s.timeUnitS)}`,
-          ),
+          waveforms: readTrace(opts.out!, s.timeUnitS),
           ...(s.timing ? { timing: s.timing } : {}),
         });
       if (opts.json) return void process.stdout.write(JSON.stringify(s, null, 2) + "\n");
