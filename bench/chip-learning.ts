@@ -5,7 +5,8 @@
 // bench/hardware-sweep.ts (6-bit stochastic weights, 8-bit converters, 10 % tau and gain mismatch, thermal noise)
 // with every effect on, the plasticity circuit included: its default rule is SGD with stochastic rounding.
 // Usage: npm run build && nice node dist/bench/chip-learning.js [--tasks lagline,delayed-xor,mnist1d]
-//        [--configs ideal,chip] [--seeds 1] [--jobs 2] [--out bench/results/chip-learning.json]
+//        [--configs ideal,chip] [--seeds 1] [--jobs 2] [--out bench/results/chip-learning.json];
+//        --from a.json,b.json [--out f.json] joins earlier runs into one result (JSON and markdown)
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { VleError } from "../circuits/errors.js";
@@ -174,7 +175,7 @@ function markdown(result: { rows: Row[]; command: string; date: string }): strin
     out.push("|---|---|---|---|---|---|");
     for (const r of timed)
       out.push(
-        `| ${r.task} | ${r.config} | ${r.timing!.cyclesPerTick} | ${r.timing!.staleValues} | ${r.timing!.staleTicks} of ${r.timing!.ticks} | ${r.timing!.maxLagTicks} |`,
+        `| ${r.task} | ${r.config} | ${r.seed} | ${r.timing!.cyclesPerTick} | ${r.timing!.staleValues} | ${r.timing!.staleTicks} of ${r.timing!.ticks} | ${r.timing!.maxLagTicks} |`,
       );
   }
   const lag = rows.filter((r) => r.task === "lagline");
@@ -195,6 +196,19 @@ async function main(argv: string[]): Promise<void> {
   };
   if (argv.includes("--child")) {
     process.stdout.write(JSON.stringify(runOne(arg("--task")!, arg("--config")!, Number(arg("--seed")))) + "\n");
+    return;
+  }
+  const from = arg("--from");
+  if (from) {
+    // joins the rows of earlier runs (comma-separated JSON files) into one result, keeping each run's command
+    const runs = from.split(",").map((f) => JSON.parse(readFileSync(f, "utf8")));
+    const joined = {
+      ...runs[0],
+      command: runs.map((r) => r.command).join("; "),
+      totalWallSeconds: runs.reduce((a, r) => a + r.totalWallSeconds, 0),
+      rows: runs.flatMap((r) => r.rows),
+    };
+    emitResult(joined, arg("--out") ?? "bench/results/chip-learning.json", markdown);
     return;
   }
   const taskNames = (arg("--tasks") ?? Object.keys(setups).join(",")).split(",");
