@@ -1,5 +1,5 @@
 // The network graph between the description and the circuit: resolved values, then complete shapes, and its checks.
-import { Feedback, Loss, Phi, Rule, type Learning } from "../circuits/model.js";
+import { type Feedback, type Loss, type Phi, Rule, type Learning } from "../circuits/model.js";
 import type { Matrix, PerNeuron } from "./reader.js";
 import { fail, type Where } from "./source.js";
 

@@ -10,7 +10,14 @@ const allowed = {
   bench: ["circuits", "compiler", "simulator", "packages"],
   test: ["circuits", "compiler", "simulator", "packages", "bench"],
 };
-const sources = ["circuits/**/*.ts", "compiler/**/*.ts", "simulator/**/*.ts", "packages/**/*.ts", "bench/**/*.ts", "test/**/*.ts"];
+const sources = [
+  "circuits/**/*.ts",
+  "compiler/**/*.ts",
+  "simulator/**/*.ts",
+  "packages/**/*.ts",
+  "bench/**/*.ts",
+  "test/**/*.ts",
+];
 
 const all = await parseDependencyTree(sources, { context: process.cwd(), transform: false });
 /** Our files only: builtins (node:fs) and packages from the registry are not ours. */
@@ -51,4 +58,6 @@ if (problems.length) {
   console.error(problems.join("\n"));
   process.exit(1);
 }
-console.log(`${Object.keys(tree).length} files, ${Object.keys(packageTree).length} packages: no import cycles, all imports one way`);
+console.log(
+  `${Object.keys(tree).length} files, ${Object.keys(packageTree).length} packages: no import cycles, all imports one way`,
+);

@@ -353,8 +353,8 @@ class RefLayer {
     const adam = (p: number, g: number, m: number, s: number, lr: number): [number, number, number] => {
       m = b1 * m + (1 - b1) * g;
       s = b2 * s + (1 - b2) * g * g;
-      const stepSize = lr / (1 - Math.pow(b1, t));
-      const denom = Math.sqrt(s) / Math.sqrt(1 - Math.pow(b2, t)) + eps;
+      const stepSize = lr / (1 - b1 ** t);
+      const denom = Math.sqrt(s) / Math.sqrt(1 - b2 ** t) + eps;
       return [p - stepSize * (m / denom), m, s];
     };
     [this.w, this.mW, this.sW] = adam(this.w, this.wGrad, this.mW, this.sW, opt.lr);

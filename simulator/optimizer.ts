@@ -42,8 +42,8 @@ export class ParameterUpdater {
     const b1 = this.learning.adamBeta1,
       b2 = this.learning.adamBeta2,
       eps = this.learning.adamEpsilon;
-    const c1 = 1 - Math.pow(b1, this.steps),
-      c2Sqrt = Math.sqrt(1 - Math.pow(b2, this.steps));
+    const c1 = 1 - b1 ** this.steps,
+      c2Sqrt = Math.sqrt(1 - b2 ** this.steps);
     for (const p of params) {
       const { values, delta, m, s, rate, floor } = p;
       if (rate === 0) {

@@ -38,8 +38,8 @@ describe("vle align on lagline (the task's training sequences, examples/lagline.
     expect(rule("bptt").total.normRatio).toBe(1);
     // the gradient itself: [post][pre] per projection, b and tau_m per population
     expect(Object.keys(out.gradient.projections).sort()).toEqual(["l0_to_l1", "x_to_l0"].sort());
-    expect(out.gradient.projections["x_to_l0"]).toHaveLength(1);
-    expect(out.gradient.projections["x_to_l0"][0]).toHaveLength(1);
+    expect(out.gradient.projections.x_to_l0).toHaveLength(1);
+    expect(out.gradient.projections.x_to_l0[0]).toHaveLength(1);
     expect(out.gradient.populations.l1.tau_m).toHaveLength(1);
   });
 

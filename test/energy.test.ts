@@ -347,7 +347,12 @@ describe("energy report", () => {
     expect(file.action_counts.version).toBe(0.4);
     // flatten as Accelergy does: subtree names joined with dots down to each local component
     const flat = new Map<string, number>();
-    const walk = (prefix: string, node: { name: string; local?: any[]; subtree?: any[] }) => {
+    interface AccelergyNode {
+      name: string;
+      local?: { name: string; action_counts: { name: string; counts: number }[] }[];
+      subtree?: AccelergyNode[];
+    }
+    const walk = (prefix: string, node: AccelergyNode) => {
       const here = prefix ? `${prefix}.${node.name}` : node.name;
       for (const l of node.local ?? [])
         for (const a of l.action_counts) flat.set(`${here}.${l.name}.${a.name}`, a.counts);

@@ -57,7 +57,7 @@ export function readTrace(file: string, timeUnitS?: number): WaveformSection {
     throw new VleError(`${file}: not a trace CSV (${(err as Error).message})`);
   }
   const [head, ...body] = rows;
-  if (!head || head[0] !== "step" || head[1] !== "t")
+  if (head?.[0] !== "step" || head[1] !== "t")
     throw new VleError(`${file}: not a trace CSV: the header must start with step,t (as vle simulate -o writes)`);
   const sampleColumn = head.indexOf("sample");
   const firstSample = sampleColumn < 0 ? body : body.filter((r) => r[sampleColumn] === body[0]?.[sampleColumn]);

@@ -123,8 +123,8 @@ function refinedCircuit(c: Circuit, k: number): Circuit {
   r.learning.eta = c.learning.eta / k;
   r.learning.etaTau = c.learning.etaTau / k;
   if (c.learning.optimizer === Optimizer.ADAM) {
-    r.learning.adamBeta1 = Math.pow(c.learning.adamBeta1, 1 / k);
-    r.learning.adamBeta2 = Math.pow(c.learning.adamBeta2, 1 / k);
+    r.learning.adamBeta1 = c.learning.adamBeta1 ** (1 / k);
+    r.learning.adamBeta2 = c.learning.adamBeta2 ** (1 / k);
   }
   return r;
 }

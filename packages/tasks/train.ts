@@ -7,7 +7,7 @@ import { VleError } from "../../circuits/errors.js";
 import { writeFileAtomic } from "../../circuits/files.js";
 import { Rule, enumName, type Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
-import { Engine } from "../../simulator/engine.js";
+import type { Engine } from "../../simulator/engine.js";
 import { checkFinite } from "../../simulator/guard.js";
 import { createLearner, parseRuleSpec } from "../../simulator/learner.js";
 import { PlateauSchedule, type PlateauOptions, type PlateauState } from "./plateau.js";

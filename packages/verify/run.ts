@@ -1,5 +1,5 @@
 // Runs a drive through a circuit the way `vle simulate` does (same engine, learner and feeding), calling back after every step.
-import { VleError } from "../../circuits/errors.js";
+import type { VleError } from "../../circuits/errors.js";
 import { Rule, type Circuit } from "../../circuits/model.js";
 import { Engine, type EngineOptions } from "../../simulator/engine.js";
 import { HardwareEngine } from "../../simulator/hardware/engine.js";
