@@ -15,7 +15,7 @@
 //   errorCell      after the error cell wrote v', e (hardware: thermal noise on v)
 //   membrane       after u', u~', r', phi' were written (hardware: noise, rails, gain)
 // With no effects the step is exactly design section 2; the hardware engine with every effect off equals the ideal one.
-import type { PopulationState } from "./engine.js";
+import type { PopulationState } from "./state.js";
 import type { Kernels } from "./kernel-set.js";
 
 /** Where a population's error and synaptic input come from this step. */

@@ -2,7 +2,7 @@
 import type { Circuit } from "../../circuits/model.js";
 import type { TechCard } from "../../circuits/tech.js";
 import { precisions, type Precision } from "../../simulator/meters/bptt-baseline.js";
-import { compare, scaleHidden, type RunShape } from "./energy.js";
+import { compare, scaleHidden, type RunShape } from "./comparison.js";
 
 interface CrossoverCurve {
   precision: Precision;
