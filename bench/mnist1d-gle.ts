@@ -1,7 +1,7 @@
 // MNIST-1D at the GLE paper's protocol on examples/mnist1d-gle.yaml: resumable 150-epoch runs per rule and seed, results written after every epoch.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { writeCircuit } from "../circuits/codec.js";
+import { readCircuit, writeCircuit } from "../circuits/codec.js";
 import { VleError } from "../circuits/errors.js";
 import { writeFileAtomic } from "../circuits/files.js";
 import { createTask } from "../packages/tasks/index.js";
@@ -51,6 +51,7 @@ export interface GleRunResult {
 
 const resultPath = (dir: string, rule: string, seed: number) => `${dir}/${rule}-seed${seed}.json`;
 /** The circuit as trained so far, for `vle evaluate` (e.g. on the reference generator's data). */
+const startPath = (dir: string, rule: string, seed: number) => `${dir}/checkpoints/${rule}-seed${seed}.start.pb`;
 const circuitPath = (dir: string, rule: string, seed: number) => `${dir}/${rule}-seed${seed}.pb`;
 const checkpointPath = (dir: string, rule: string, seed: number) => `${dir}/checkpoints/${rule}-seed${seed}.json`;
 
@@ -58,7 +59,11 @@ const checkpointPath = (dir: string, rule: string, seed: number) => `${dir}/chec
 export function runGle(rule: string, seed: number, dir: string, epochs: number = gleProtocol.epochs): GleRunResult {
   mkdirSync(`${dir}/checkpoints`, { recursive: true });
   const p = gleProtocol;
-  const circuit = seededCircuit(p.description, seed);
+  // the circuit compiled when the run started, kept beside its checkpoint: a later compiler that emits other
+  // bytes for the same description must not stop the run from resuming
+  const start = startPath(dir, rule, seed);
+  if (!existsSync(start)) writeCircuit(start, seededCircuit(p.description, seed));
+  const circuit = readCircuit(start);
   const task = createTask(p.task, {
     seed,
     circuit,
