@@ -1,25 +1,13 @@
 // A text file written in chunks that appears only when complete: streamed to a temporary file beside the target, renamed into place on close.
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { VleError } from "../../circuits/errors.js";
-
-const cannotWrite = (path: string, err: unknown) =>
-  new VleError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+import { commitAll, PendingFile } from "../../circuits/files.js";
 
 /** `close` renames the temporary file into place, `abort` removes it, so a failed run leaves nothing half-written. */
 export class AtomicTextFile {
-  private readonly fd: number;
-  private readonly temp: string;
+  readonly pending: PendingFile;
   private chunk = "";
-  private open = true;
 
   constructor(readonly path: string) {
-    this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    try {
-      this.fd = openSync(this.temp, "w");
-    } catch (err) {
-      throw cannotWrite(path, err);
-    }
+    this.pending = new PendingFile(path);
   }
 
   /** Appends text; it reaches the disk in chunks of about 64 KiB (one write call per chunk, not per row). */
@@ -29,37 +17,25 @@ export class AtomicTextFile {
   }
 
   private flush(): void {
-    try {
-      writeSync(this.fd, this.chunk);
-    } catch (err) {
-      this.abort();
-      throw cannotWrite(this.path, err);
-    }
+    const text = this.chunk;
     this.chunk = "";
+    if (text) this.pending.write(text);
+  }
+
+  /** Writes what is left and syncs it; the file is ready for `commitAll` with the run's other outputs. */
+  finish(): PendingFile {
+    this.flush();
+    this.pending.finish();
+    return this.pending;
   }
 
   /** Writes what is left and moves the finished file into place. */
   close(): void {
-    this.flush();
-    this.open = false;
-    closeSync(this.fd);
-    try {
-      renameSync(this.temp, this.path);
-    } catch (err) {
-      unlinkSync(this.temp);
-      throw cannotWrite(this.path, err);
-    }
+    commitAll([this.finish()]);
   }
 
   /** Discards the file (after a failed run). */
   abort(): void {
-    if (!this.open) return;
-    this.open = false;
-    closeSync(this.fd);
-    try {
-      unlinkSync(this.temp);
-    } catch {
-      // already gone
-    }
+    this.pending.abort();
   }
 }

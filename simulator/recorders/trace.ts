@@ -21,6 +21,7 @@ import {
   type NeuronSignal,
 } from "../../circuits/signals.js";
 import type { CrossbarState, Engine, PopulationSignals, PopulationState } from "../engine.js";
+import type { PendingFile } from "../../circuits/files.js";
 import { AtomicTextFile } from "./atomic-text.js";
 
 /** The engine state array each neuron signal reads. */
@@ -51,7 +52,7 @@ export function parseRecordSelection(spec: string, engine: Engine): TraceSelecti
     const kept = names.filter((n) => !seen.has(n));
     kept.forEach((n) => seen.add(n));
     groups.push({ ...group, indices: keep });
-    columns.push(...kept);
+    for (const n of kept) columns.push(n);
   };
   // commas inside brackets (W[0,1]) belong to the index
   const items = spec.split(/,(?![^[]*\])/).map((s) => s.trim());
@@ -195,6 +196,11 @@ export class TraceRecorder {
   /** Writes what is left and moves the finished trace into place. */
   close(): void {
     this.file.close();
+  }
+
+  /** Writes what is left and syncs it, ready to be committed with the run's other outputs (`commitAll`). */
+  finish(): PendingFile {
+    return this.file.finish();
   }
 
   /** Discards the trace (after a failed run). */

@@ -14,6 +14,7 @@ import { Signal } from "../../circuits/model.js";
 import { formatSeconds } from "../../circuits/time-base.js";
 import type { Engine } from "../engine.js";
 import { HardwareEngine } from "../hardware/engine.js";
+import type { PendingFile } from "../../circuits/files.js";
 import { AtomicTextFile } from "./atomic-text.js";
 import { parseRecordSelection } from "./trace.js";
 
@@ -275,6 +276,11 @@ export class VcdRecorder {
   /** Writes what is left and moves the finished file into place. */
   close(): void {
     this.file.close();
+  }
+
+  /** Writes what is left and syncs it, ready to be committed with the run's other outputs (`commitAll`). */
+  finish(): PendingFile {
+    return this.file.finish();
   }
 
   /** Discards the file (after a failed run). */

@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
 import { UsageError } from "../../../circuits/errors.js";
+import { checkDistinct } from "../../../circuits/files.js";
 import { compileFile, passes, withTarget } from "../../../compiler/index.js";
 import { loopWarnings } from "../../analyze/loop-gain.js";
 import { hardwareSummary } from "../../report/hardware-summary.js";
@@ -20,8 +21,7 @@ export function compileCommand(description: string, output?: string, card?: stri
 function compileAndWrite(description: string, output?: string, card?: string): { target: string; circuit: Circuit } {
   const target = output ?? basename(description).replace(/\.(ya?ml|json)$/i, "") + ".pb";
   if (!/\.(pb|json)$/i.test(target)) throw new UsageError(`${target}: the output must end in .pb (binary) or .json`);
-  if (target === description)
-    throw new UsageError(`${target}: the output would overwrite the description; choose another -o`);
+  checkDistinct({ description }, { "the output": target });
   const circuit = compileFile(description, card === undefined ? passes : withTarget(passes, card));
   writeCircuit(target, circuit);
   return { target, circuit };

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UsageError, VleError } from "../../../circuits/errors.js";
 import type { Circuit } from "../../../circuits/model.js";
-import { writeFileAtomic } from "../../../circuits/files.js";
+import { checkDistinct, writeFilesAtomic } from "../../../circuits/files.js";
 import { compileFile, passes, withTarget } from "../../../compiler/index.js";
 import { HardwareEngine } from "../../../simulator/hardware/engine.js";
 import { scaleCounts, type OpCounts } from "../../../simulator/meters/counts.js";
@@ -14,7 +14,7 @@ import { accelergyActionCounts } from "../../report/accelergy.js";
 import { crossoverSvg } from "../../report/crossover-svg.js";
 import { progressBar, type Progress } from "../progress.js";
 import { loadCircuit } from "../../load/load.js";
-import { writeReport } from "../../report/page.js";
+import { reportHtml } from "../../report/page.js";
 import { checkReportPath, newReport, reportOption } from "../report-option.js";
 import { integer, renamedOption } from "../options.js";
 
@@ -162,12 +162,21 @@ export function registerEnergy(program: Command): void {
   renamedOption(reportOption(command), "--target", "--chip").action(
     (path: string, opts: EnergyOptions & { json?: boolean; svg?: string; accelergy?: string; report?: string }) => {
       checkReportPath(opts.report);
+      checkDistinct(
+        { circuit: path },
+        { "--svg": opts.svg, "--accelergy": opts.accelergy, "--crossover": opts.crossover, "--report": opts.report },
+      );
       const doc = energyCommand(path, opts);
-      if (opts.svg) writeFileAtomic(opts.svg, energySvg(doc));
-      if (opts.accelergy) writeFileAtomic(opts.accelergy, accelergyActionCounts(doc));
-      if (opts.crossover) writeFileAtomic(opts.crossover, crossoverSvg(doc.crossover!));
-      if (opts.report)
-        writeReport(opts.report, { ...newReport(`vle energy: ${doc.circuit} on ${doc.card.name}`), energy: doc });
+      // every file or none
+      writeFilesAtomic([
+        [opts.svg, () => energySvg(doc)],
+        [opts.accelergy, () => accelergyActionCounts(doc)],
+        [opts.crossover, () => crossoverSvg(doc.crossover!)],
+        [
+          opts.report,
+          () => reportHtml({ ...newReport(`vle energy: ${doc.circuit} on ${doc.card.name}`), energy: doc }),
+        ],
+      ]);
       process.stdout.write(opts.json ? JSON.stringify(doc, null, 2) + "\n" : formatEnergy(doc) + "\n");
       const wrote = [opts.svg, opts.accelergy, opts.crossover, opts.report].filter(Boolean);
       if (wrote.length && !opts.json) process.stdout.write(`wrote ${wrote.join(", ")}\n`);

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../../circuits/errors.js";
 import type { Circuit } from "../../../circuits/model.js";
-import { writeFileAtomic } from "../../../circuits/files.js";
+import { checkDistinct, writeFileAtomic } from "../../../circuits/files.js";
 import { formatSeconds } from "../../../circuits/time-base.js";
 import { exportSpice, type SpiceNetlist, type SpiceOptions } from "../../../compiler/exporters/spice.js";
 import { readStimulus } from "../../../simulator/stimulus.js";
@@ -73,6 +73,7 @@ export function spiceFlags(command: Command): Command {
 }
 
 export function exportSpiceFile(circuitFile: string, out: string, opts: SpiceCliOptions): SpiceNetlist {
+  checkDistinct({ circuit: circuitFile, "--input": opts.input, "--target": opts.target }, { "-o": out });
   const circuit = loadCircuit(circuitFile);
   const netlist = exportSpice(circuit, spiceOptions(circuit, opts));
   writeFileAtomic(out, netlist.text);

@@ -1,6 +1,7 @@
 // `vle simulate`: runs a circuit on an input table (learning from a target table if given) and writes a trace CSV.
 import type { Command } from "commander";
 import { UsageError, VleError } from "../../../circuits/errors.js";
+import { checkDistinct, commitAll } from "../../../circuits/files.js";
 import { Rule, enumName, type Circuit } from "../../../circuits/model.js";
 import { Engine } from "../../../simulator/engine.js";
 import { checkFinite } from "../../../simulator/guard.js";
@@ -67,6 +68,14 @@ function stepsPerSample(samples: number, tables: Stimulus[], steps?: number): nu
 }
 
 export function simulate(circuitFile: string | Circuit, options: SimulateOptions): SimulateSummary {
+  checkDistinct(
+    {
+      circuit: typeof circuitFile === "string" ? circuitFile : undefined,
+      "--input": options.input,
+      "--target": options.target,
+    },
+    { "--out": options.out, "--vcd": options.vcd },
+  );
   const circuit = typeof circuitFile === "string" ? loadCircuit(circuitFile) : circuitFile;
   if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 1)) {
     throw new UsageError(`--steps ${options.steps} must be a positive integer`);
@@ -140,8 +149,8 @@ export function simulate(circuitFile: string | Circuit, options: SimulateOptions
       }
       learner.endSequence();
     }
-    trace?.close();
-    vcd?.close();
+    // both files or neither: a failed VCD must not leave a new trace in place
+    commitAll([trace?.finish(), vcd?.finish()].filter((f) => f !== undefined));
   } catch (err) {
     trace?.abort();
     vcd?.abort();

@@ -1,7 +1,7 @@
 // `vle spice-check`: cross-validates the ideal engine against ngspice on the same circuit and input, signal by signal.
 import type { Command } from "commander";
 import { UsageError } from "../../../circuits/errors.js";
-import { writeFileAtomic } from "../../../circuits/files.js";
+import { checkDistinct, writeFileAtomic } from "../../../circuits/files.js";
 import { spiceCheck, type CheckReport } from "../../spice/check.js";
 import { formatReport, reportSummary } from "../../spice/table.js";
 import { progressBar } from "../progress.js";
@@ -33,6 +33,10 @@ export function runSpiceCheck(
   circuitFile: string,
   opts: SpiceCheckCliOptions,
 ): { report: CheckReport; failures: string[] } {
+  checkDistinct(
+    { circuit: circuitFile, "--input": opts.input, "--target": opts.target },
+    { "--netlist": opts.netlist },
+  );
   const circuit = loadCircuit(circuitFile);
   const options = { ...spiceOptions(circuit, opts), refine: parseRefine(opts.refine ?? "64") };
   const bar = progressBar(

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { writeCircuit } from "../../../circuits/codec.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { UsageError } from "../../../circuits/errors.js";
+import { checkDistinct } from "../../../circuits/files.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
 import { train, type TrainResult, type TrainSummary } from "../../tasks/train.js";
 import { loopWarnings } from "../../analyze/loop-gain.js";
@@ -38,6 +39,10 @@ export interface TrainCommandOptions extends TaskChoice {
 export async function trainCommand(file: string | Circuit, options: TrainCommandOptions): Promise<TrainResult> {
   if (options.out !== undefined && !/\.(pb|json)$/i.test(options.out))
     throw new UsageError(`${options.out}: the trained circuit's file must end in .pb (binary) or .json`);
+  checkDistinct(
+    { circuit: typeof file === "string" ? file : undefined },
+    { "--checkpoint": options.checkpoint, "--out": options.out },
+  );
   const circuit = typeof file === "string" ? loadCircuit(file) : file;
   for (const line of loopWarnings(circuit)) process.stderr.write(`vle: ${line}\n`);
   const seed = options.seed ?? 0;
