@@ -1,9 +1,9 @@
 // Binary and JSON encodings of the circuit IR, and reading/writing them to files.
-import { readFileSync } from "node:fs";
 import { vle } from "./generated/circuit.js";
 import { VleError } from "./errors.js";
 import type { Circuit } from "./model.js";
 import { writeFileAtomic } from "./files.js";
+import { decodeText, parseJson, readBounded } from "./read.js";
 import { completeHardware } from "./hardware.js";
 import { upgradeBinaryV1, upgradeJsonV1, upgradeNote } from "./upgrade.js";
 
@@ -71,21 +71,8 @@ export function fromJSON(json: unknown, where = "circuit", notes?: Notes): Circu
 
 /** Reads a circuit from a .pb (binary) or .json file; `notes` hears of an upgrade from an older version. */
 export function readCircuit(path: string, notes?: Notes): Circuit {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  if (path.endsWith(".json")) {
-    let json: unknown;
-    try {
-      json = JSON.parse(bytes.toString("utf8"));
-    } catch (err) {
-      throw new VleError(`${path}: invalid JSON (${(err as Error).message})`);
-    }
-    return fromJSON(json, path, notes);
-  }
+  const bytes = readBounded(path);
+  if (path.endsWith(".json")) return fromJSON(parseJson(decodeText(bytes, path), path), path, notes);
   return decodeBinary(bytes, path, notes);
 }
 

@@ -1,11 +1,12 @@
 // Technology cards (circuits/tech/*.yaml): energy, timing and design figures, each with its published source, loaded and checked.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { VleError } from "./errors.js";
 import { math } from "./mathjs.js";
+import { readText } from "./read.js";
 
 /** Where cards live: beside this module (circuits/tech), also when run from dist/ or a build below it (dist/test-build-*). */
 function cardDirectory(): string {
@@ -212,7 +213,7 @@ export function loadCard(nameOrPath: string): TechCard {
     throw new VleError(
       `technology card '${nameOrPath}' not found (${file}); cards: ${cardNames().join(", ") || "none"}`,
     );
-  return parseCard(readFileSync(file, "utf8"), file);
+  return parseCard(readText(file), file);
 }
 
 const isMap = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);

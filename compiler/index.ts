@@ -1,6 +1,5 @@
 // The compiler's API: network description (YAML or JSON) -> validated circuit.
-import { readFileSync } from "node:fs";
-import { VleError } from "../circuits/errors.js";
+import { readText } from "../circuits/read.js";
 import type { Circuit } from "../circuits/model.js";
 import type { Pass } from "./pass.js";
 import { passes, runPipeline } from "./pipeline.js";
@@ -17,13 +16,7 @@ export function compileSource(text: string, file: string, pipeline: readonly Pas
 
 /** Reads and compiles a description file. */
 export function compileFile(path: string, pipeline: readonly Pass[] = passes): Circuit {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return compileSource(text, path, pipeline);
+  return compileSource(readText(path), path, pipeline);
 }
 
 /** Whether parsed JSON looks like a network description rather than a compiled circuit. */

@@ -43,7 +43,8 @@ export function fail(file: string, where: Where, problem: string, fix?: string):
 export function parseTree(text: string, file: string): Node {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const problem = doc.errors[0];
+  // warnings too: an unresolved tag (!foo 0.1) would otherwise read as a string
+  const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const line = problem.linePos?.[0].line ?? lines.linePos(problem.pos[0]).line;
     const message = problem.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
@@ -51,20 +52,41 @@ export function parseTree(text: string, file: string): Node {
   }
   if (doc.contents === null)
     fail(file, { line: 1, path: "" }, "the description is empty", "start from examples/lagline.yaml");
-  return convert(doc, doc.contents, lines, file, 0);
+  return convert(doc, doc.contents, lines, file, 0, { aliased: 0 });
 }
+
+/**
+ * Nodes that aliases may add to the tree. Each alias copies its anchor's subtree, so nested aliases grow it
+ * exponentially ("billion laughs": nine levels of ten aliases are 10^9 nodes); the budget stops that at once.
+ */
+export const ALIAS_NODE_BUDGET = 100_000;
 
 const lineOf = (node: YamlNode, lines: LineCounter) => lines.linePos(node.range?.[0] ?? 0).line;
 
-function convert(doc: Document, node: YamlNode, lines: LineCounter, file: string, depth: number): Node {
+function convert(
+  doc: Document,
+  node: YamlNode,
+  lines: LineCounter,
+  file: string,
+  depth: number,
+  budget: { aliased: number },
+  inAlias = false,
+): Node {
   const line = lineOf(node, lines);
+  if (inAlias && ++budget.aliased > ALIAS_NODE_BUDGET)
+    fail(
+      file,
+      { line, path: "" },
+      `aliases expand to more than ${ALIAS_NODE_BUDGET} values`,
+      "write the values out or use fewer nested aliases",
+    );
   if (depth > 64)
     fail(file, { line, path: "" }, "nesting deeper than 64 levels (a recursive alias?)", "write the value out");
   if (isAlias(node)) {
     const target = node.resolve(doc);
     if (!target)
       fail(file, { line, path: "" }, `alias *${node.source} has no anchor`, `define &${node.source} before using it`);
-    return convert(doc, target, lines, file, depth + 1);
+    return convert(doc, target, lines, file, depth + 1, budget, true);
   }
   if (isMap(node)) {
     const entries: MapNode["entries"] = new Map();
@@ -76,7 +98,9 @@ function convert(doc: Document, node: YamlNode, lines: LineCounter, file: string
       const value = pair.value as YamlNode | null;
       entries.set(String(key.value), {
         keyLine,
-        value: value ? convert(doc, value, lines, file, depth + 1) : { kind: "scalar", line: keyLine, value: null },
+        value: value
+          ? convert(doc, value, lines, file, depth + 1, budget, inAlias)
+          : { kind: "scalar", line: keyLine, value: null },
       });
     }
     return { kind: "map", line, entries };
@@ -85,7 +109,7 @@ function convert(doc: Document, node: YamlNode, lines: LineCounter, file: string
     return {
       kind: "seq",
       line,
-      items: node.items.map((item) => convert(doc, item as YamlNode, lines, file, depth + 1)),
+      items: node.items.map((item) => convert(doc, item as YamlNode, lines, file, depth + 1, budget, inAlias)),
     };
   if (isScalar(node)) {
     const v = node.value;

@@ -7,7 +7,7 @@
 // `sample` (integers 0, 1, 2, ... in non-decreasing order, each sample's rows contiguous) holds several
 // sequences in one table. In a target table an empty cell (CSV) or null (JSON) means "no target this
 // step"; all channels of one output must then be empty together.
-import { readFileSync } from "node:fs";
+import { parseJson as parseJsonText, readText } from "../circuits/read.js";
 import { VleError } from "../circuits/errors.js";
 import type { Circuit } from "../circuits/model.js";
 import type { Engine } from "./engine.js";
@@ -52,14 +52,6 @@ interface Table {
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const CHANNEL = /^(.+)\[(\d+)\]$/;
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    throw new VleError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-}
-
 function parseCsv(file: string, text: string): Table {
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   // only the last line's terminator is dropped: in a one-column target table an empty line is a row without target
@@ -100,12 +92,7 @@ function parseCsv(file: string, text: string): Table {
 }
 
 function parseJson(file: string, text: string): Table {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new VleError(`${file}: invalid JSON (${(err as Error).message})`);
-  }
+  const json = parseJsonText(text, file);
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     throw new VleError(`${file}: expected an object of columns, e.g. {"x[0]": [0.1, 0.2], "x[1]": [0, 1]}`);
   }

@@ -85,3 +85,9 @@ export function divergence(
   );
   return { max, hw: hardware };
 }
+
+/** lagline with `size` neurons in l0 (random initial weights). */
+export const widened = (size: number | string) =>
+  readFileSync("examples/lagline.yaml", "utf8")
+    .replace("{ name: l0, size: 1,", `{ name: l0, ${typeof size === "number" ? `size: ${size}` : size},`)
+    .replace(/weights: \[\[[\d.]+\]\]/g, "init: { kind: normal, scale: 0.1, seed: 1 }");

@@ -1,19 +1,11 @@
 // Loads what a user hands the CLI: a network description (.yaml/.yml, or .json with populations+projections) or a compiled circuit (.pb/.json), validated.
-import { readFileSync } from "node:fs";
 import { fromJSON, readCircuit } from "../../circuits/codec.js";
 import { shortTickWarning } from "../../circuits/hardware.js";
 import { VleError } from "../../circuits/errors.js";
+import { parseJson, readText } from "../../circuits/read.js";
 import type { Circuit } from "../../circuits/model.js";
 import { validate } from "../../circuits/validate.js";
 import { compileSource, isDescription, passes, type Pass } from "../../compiler/index.js";
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new VleError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-}
 
 /** The description text a circuit was compiled from, when it was. */
 export interface DescriptionSource {
@@ -40,12 +32,7 @@ export function loadWithSource(
   if (/\.ya?ml$/i.test(path)) return described(readText(path));
   if (/\.json$/i.test(path)) {
     const text = readText(path);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new VleError(`${path}: invalid JSON (${(err as Error).message})`);
-    }
+    const json = parseJson(text, path);
     // descriptions go through the compiler so errors name their line; circuits are checked by the validator
     if (isDescription(json)) return described(text);
     const circuit = fromJSON(json, path, upgradeNote);

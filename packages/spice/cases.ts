@@ -12,6 +12,7 @@ import type { Waveforms } from "../../compiler/exporters/spice.js";
 import { compileFile } from "../../compiler/index.js";
 import { createLagline } from "../tasks/lagline.js";
 import { spiceCheck, type CheckReport } from "./check.js";
+import { maxOf } from "../../circuits/extent.js";
 
 export interface SpiceCase {
   name: string;
@@ -143,10 +144,10 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? "
 /** The worst relative RMS per kind of signal at each refinement, the worst parameter differences, and the run times. */
 export function caseRow(c: SpiceCase, r: CheckReport): string {
   const worst = (kinds: string[], k: number) =>
-    Math.max(...r.signals.filter((s) => kinds.some((q) => s.signal.endsWith(`.${q}`))).map((s) => s.relRms[k] ?? 0));
+    maxOf(r.signals.filter((s) => kinds.some((q) => s.signal.endsWith(`.${q}`))).map((s) => s.relRms[k] ?? 0));
   const last = r.simulator.length - 1;
   const params = r.signals.filter((s) => s.change);
-  const worstOf = (xs: number[]) => (xs.length ? pct(Math.max(...xs)) : "-");
+  const worstOf = (xs: number[]) => (xs.length ? pct(maxOf(xs)) : "-");
   const sim = r.simulator.map((s) => `${s.seconds.toFixed(2)} s (dt/${s.refine})`).join(", ");
   const byRefine = (kinds: string[]) => r.simulator.map((_, k) => pct(worst(kinds, k))).join(" → ");
   return `| ${c.name} | ${byRefine(neuronSignals.filter((s) => !errorSignals.includes(s)))} | ${byRefine([...errorSignals])} | ${worstOf(params.map((s) => s.final![last]))} | ${worstOf(params.map((s) => s.change![last] ?? 0))} | ${r.ngspice.seconds.toFixed(2)} s, ${r.ngspice.points} points | ${sim} | ${r.ngspice.warnings.length} |`;

@@ -286,7 +286,8 @@ function compare(probes: SpiceProbe[], reference: Float64Array[], traces: Float6
 }
 
 const relativeNorm = (diff: number[], ref: number[]) => {
-  const d = Math.hypot(...diff),
-    r = Math.hypot(...ref);
+  const norm = (xs: number[]) => Math.sqrt(xs.reduce((sum, x) => sum + x * x, 0));
+  const d = norm(diff),
+    r = norm(ref);
   return r > 0 ? d / r : d > 0 ? Infinity : 0;
 };

@@ -219,7 +219,7 @@ export function predict(
       feeder.record(records, s);
       engine.advance(false);
     }
-    outputs.push(...records);
+    for (const r of records) outputs.push(r);
   }
   return outputs;
 }

@@ -1,10 +1,11 @@
 // The training loop: epochs of shuffled batches through a learner, test metrics per epoch, exact checkpoints and resume.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { encodeBinary } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
 import { writeFileAtomic } from "../../circuits/files.js";
+import { parseJson, readText } from "../../circuits/read.js";
 import { Rule, enumName, type Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import type { Engine } from "../../simulator/engine.js";
@@ -167,7 +168,7 @@ function readCheckpoint(path: string, run: RunIdentity): Checkpoint {
   if (!existsSync(path)) throw new VleError(`${path}: no checkpoint to resume; run without --resume first`);
   let ck: Checkpoint;
   try {
-    ck = JSON.parse(readFileSync(path, "utf8"));
+    ck = parseJson(readText(path), path) as Checkpoint;
   } catch (err) {
     throw new VleError(
       `${path}: not a readable checkpoint (${(err as Error).message}); delete it and train from the start`,

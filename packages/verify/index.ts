@@ -1,8 +1,9 @@
 // vle verify: loads what to verify, runs the chosen properties, writes each failure's counterexample as stimulus tables, and reports.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { VleError } from "../../circuits/errors.js";
+import { readText } from "../../circuits/read.js";
 import type { Circuit } from "../../circuits/model.js";
 import { passes, type Pass } from "../../compiler/index.js";
 import { loadWithSource } from "../load/load.js";
@@ -15,6 +16,7 @@ import { quantizationBound } from "./properties/quantization-bound.js";
 import { roundtrip } from "./properties/roundtrip.js";
 import { settles } from "./properties/settles.js";
 import type { CheckOptions, Property, PropertyResult, VerifyTarget } from "./property.js";
+import { maxOf } from "../../circuits/extent.js";
 
 export type { Property, PropertyResult, VerifyTarget } from "./property.js";
 
@@ -34,7 +36,7 @@ export const propertyNames = properties.map((p) => p.name);
 function provenanceSource(c: Circuit): VerifyTarget["source"] {
   const file = c.provenance.source;
   if (!file || !existsSync(file)) return undefined;
-  const text = readFileSync(file, "utf8");
+  const text = readText(file);
   return createHash("sha256").update(text, "utf8").digest("hex") === c.provenance.sourceSha256
     ? { text, file }
     : undefined;
@@ -48,7 +50,7 @@ export function loadTarget(file: string, pipeline: readonly Pass[] = passes): Ve
 
 /** Default longest drive: five of the slowest time constant (a step's response has settled), within [20, 1000] steps. */
 function defaultMaxSteps(c: Circuit): number {
-  const slowest = Math.max(0, ...c.populations.flatMap((p) => [...p.tauM, ...p.tauR]));
+  const slowest = maxOf(c.populations.flatMap((p) => [p.tauM, p.tauR]).flat(), 0);
   return Math.min(1000, Math.max(20, Math.ceil((5 * slowest) / c.dt)));
 }
 

@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { VleError } from "../../circuits/errors.js";
 import { Random } from "../../circuits/random.js";
 import { deriveSeed } from "../../compiler/init.js";
+import { maxOf } from "../../circuits/extent.js";
 
 let mathjs: MathJsInstance | undefined;
 const math = () => (mathjs ??= createRequire(import.meta.url)("mathjs") as MathJsInstance);
@@ -484,7 +485,7 @@ export class Oracle {
 }
 
 function softmax(r: number[]): number[] {
-  const max = Math.max(...r),
+  const max = maxOf(r),
     exps = r.map((x) => Math.exp(x - max)),
     sum = exps.reduce((a, b) => a + b, 0);
   return exps.map((x) => x / sum);

@@ -15,6 +15,7 @@ import { createTask } from "../../tasks/index.js";
 import { Feeder, type Sequence } from "../../tasks/task.js";
 import { loadCircuit } from "../../load/load.js";
 import { integer } from "../options.js";
+import { minOf } from "../../../circuits/extent.js";
 
 export interface AlignOptions {
   task?: string;
@@ -106,7 +107,7 @@ function tableDrive(
   if (first + B > input.samples)
     throw new VleError(`--sample ${first} --batch ${B}: ${input.file} has ${input.samples} sample(s); lower them`);
   const samples = Array.from({ length: B }, (_, b) => first + b);
-  const available = Math.min(...samples.flatMap((k) => [input.steps[k], target.steps[k]]));
+  const available = minOf(samples.flatMap((k) => [input.steps[k], target.steps[k]]));
   const steps = checkWindow(
     options.window,
     available,

@@ -4,10 +4,11 @@ import { toJSON } from "../../../circuits/codec.js";
 import { Feedback, Loss, Optimizer, Phi, Rule, enumName, type Circuit } from "../../../circuits/model.js";
 import { describeTimeBase, formatModelTime } from "../../../circuits/time-base.js";
 import { loadCircuit } from "../../load/load.js";
+import { maxOf, minOf } from "../../../circuits/extent.js";
 
 const range = (xs: number[], show: (x: number) => string = String) => {
-  const lo = Math.min(...xs),
-    hi = Math.max(...xs);
+  const lo = minOf(xs),
+    hi = maxOf(xs);
   return lo === hi ? show(lo) : `${show(lo)}..${show(hi)}`;
 };
 

@@ -15,6 +15,7 @@ import { readTrace } from "../../report/inputs.js";
 import { writeReport } from "../../report/page.js";
 import { checkReportPath, newReport } from "../report-option.js";
 import { integer } from "../options.js";
+import { maxOf, minOf } from "../../../circuits/extent.js";
 
 export interface SimulateOptions {
   /** input table (.csv/.json); may be left out when the circuit has no inputs and `steps` is given */
@@ -56,7 +57,7 @@ export interface SimulateSummary {
 /** Steps of each sample: all rows, or the first `steps`, which every table must have. */
 function stepsPerSample(samples: number, tables: Stimulus[], steps?: number): number[] {
   return Array.from({ length: samples }, (_, s) => {
-    const rows = Math.min(...tables.map((t) => t.steps[s]));
+    const rows = minOf(tables.map((t) => t.steps[s]));
     if (steps === undefined) return rows;
     const short = tables.find((t) => t.steps[s] < steps);
     if (short)
@@ -107,7 +108,7 @@ export function simulate(circuitFile: string | Circuit, options: SimulateOptions
   const steps = stepsPerSample(samples, tables, options.steps);
   if (options.batch && new Set(steps).size > 1) {
     throw new VleError(
-      `--batch runs samples side by side, so they need equal lengths; sample lengths range ${Math.min(...steps)}..${Math.max(...steps)} (give --steps to cut them)`,
+      `--batch runs samples side by side, so they need equal lengths; sample lengths range ${minOf(steps)}..${maxOf(steps)} (give --steps to cut them)`,
     );
   }
 

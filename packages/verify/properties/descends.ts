@@ -19,6 +19,7 @@ import { feedStimulus } from "../../../simulator/stimulus.js";
 import { driveArbitrary, withLeadIn, type Drive } from "../drive.js";
 import { searchDrives, skipped, type Failure, type Property, type PropertyResult } from "../property.js";
 import { makeEngine } from "../run.js";
+import { maxOf } from "../../../circuits/extent.js";
 
 /** The relative size of the test step: the largest parameter change is this fraction of the largest |parameter| (at least 1). */
 const DESCENT_STEP = 1e-6;
@@ -116,7 +117,7 @@ export const descends: Property = {
       return skipped("descends", "nothing learns (no plastic parameter with a learning rate above 0)");
     const cap = Math.min(
       200_000,
-      Math.ceil((200 * Math.max(...c.populations.flatMap((p) => [...p.tauM, ...p.tauR]))) / c.dt),
+      Math.ceil((200 * maxOf(c.populations.flatMap((p) => [p.tauM, p.tauR]).flat())) / c.dt),
     );
     const warmup = makeEngine(c, "ideal", { rule: Rule.NONE });
     let cosines = { min: Infinity, count: 0, vacuous: 0 };

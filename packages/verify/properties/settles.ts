@@ -16,8 +16,9 @@ import { Feedback, Rule, type Circuit } from "../../../circuits/model.js";
 import { neuronColumn, type NeuronSignal } from "../../../circuits/signals.js";
 import type { Engine } from "../../../simulator/engine.js";
 import { driveArbitrary, truncate, withZeroTail, type Drive } from "../drive.js";
-import { searchDrives, type Failure, type Property, type PropertyResult } from "../property.js";
+import { searchDrives, skipped, type Failure, type Property, type PropertyResult } from "../property.js";
 import { makeEngine, runDrive } from "../run.js";
+import { maxOf } from "../../../circuits/extent.js";
 
 /** Largest Jacobian (2 x neurons) whose eigenvalues are computed; beyond it only the return is checked. */
 const MAX_JACOBIAN = 800;
@@ -283,15 +284,24 @@ function emptyDrive(engine: Engine): Drive {
   return { steps: 0, input: { file: "<zero input>", kind: "input", samples: 1, offsets: [0], steps: [0], groups } };
 }
 
+/** Neurons beyond which the dense Jacobian (4 n^2 values) and its O(n^3) eigenvalues are not attempted. */
+const DENSE_NEURON_LIMIT = 2000;
+
 export const settles: Property = {
   name: "settles",
   summary:
     "with zero input the state returns to its fixed point, and every eigenvalue of the discrete map's Jacobian there is inside the unit circle",
   check(target, options): PropertyResult {
+    const neurons = target.circuit.populations.reduce((n, p) => n + p.size, 0);
+    if (neurons > DENSE_NEURON_LIMIT)
+      return skipped(
+        "settles",
+        `${neurons} neurons: the dense Jacobian (${2 * neurons} x ${2 * neurons}) and its eigenvalues are beyond this check's budget of ${DENSE_NEURON_LIMIT} neurons`,
+      );
     const c = target.circuit,
       m = zeroInputMap(c),
       engine = makeEngine(c, "ideal");
-    const maxTau = Math.max(...m.tauM, ...m.tauR);
+    const maxTau = Math.max(maxOf(m.tauM), maxOf(m.tauR));
     const fail = (
       failure: Failure,
       details: Record<string, unknown>,
@@ -321,7 +331,7 @@ export const settles: Property = {
         {},
       );
     }
-    const scale = Math.max(1, ...fixed.map(Math.abs)),
+    const scale = maxOf(Array.from(fixed, Math.abs), 1),
       tolerance = 1e-6 * scale;
     const details: Record<string, unknown> = { fixedPoint: Array.from(fixed), restSteps: rest.steps };
     let stable: Stability | undefined, errors: Stability | undefined;
