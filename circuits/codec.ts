@@ -5,6 +5,7 @@ import type { Circuit } from "./model.js";
 import { writeFileAtomic } from "./files.js";
 import { decodeText, parseJson, readBounded } from "./read.js";
 import { completeHardware } from "./hardware.js";
+import { checkCircuitJson } from "./strict-json.js";
 import { upgradeBinaryV1, upgradeJsonV1, upgradeNote } from "./upgrade.js";
 
 const Message = vle.circuit.Circuit;
@@ -43,6 +44,8 @@ export function decodeBinary(bytes: Uint8Array, where = "circuit", notes?: Notes
 }
 
 function fromObjectChecked(json: Record<string, unknown>, where: string): Circuit {
+  // strict where fromObject is lenient: unknown fields, enum names, integers
+  checkCircuitJson(json, where);
   let message: vle.circuit.Circuit;
   try {
     message = Message.fromObject(json);

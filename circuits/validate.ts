@@ -1,5 +1,6 @@
 // The IR verifier: rejects any circuit the simulator could not run, naming the element and the fix.
 import { check } from "./errors.js";
+import { checkLimits, MAX_NAME_LENGTH, memoryProblem, SAFE_NAME } from "./limits.js";
 import { shapeProblem } from "./shape.js";
 import { validateHardware } from "./validate-hardware.js";
 import {
@@ -15,6 +16,7 @@ import {
   type Circuit,
 } from "./model.js";
 const finite = (x: number) => typeof x === "number" && Number.isFinite(x);
+const safeName = (name: string) => name.length <= MAX_NAME_LENGTH && SAFE_NAME.test(name);
 
 /** Throws a VleError at the first problem; `where` prefixes messages (a file name or pass name). */
 export function validate(c: Circuit, where = "circuit"): void {
@@ -31,6 +33,14 @@ export function validate(c: Circuit, where = "circuit"): void {
   );
   fail(finite(c.dt) && c.dt > 0, `dt = ${c.dt} must be a positive number`);
   fail(
+    c.name === "" || safeName(c.name),
+    `the circuit's name ${JSON.stringify(c.name)} is not a safe name; use letters, digits, _ . - (at most ${MAX_NAME_LENGTH} characters)`,
+  );
+  // sizes and counts first: what follows walks arrays of those sizes
+  checkLimits(c, fail);
+  const memory = memoryProblem(c);
+  fail(memory === undefined, () => memory!);
+  fail(
     c.timeUnitS === undefined || (finite(c.timeUnitS) && c.timeUnitS > 0),
     `time_unit_s = ${c.timeUnitS} must be a positive number of seconds per model time unit (absent: dimensionless)`,
   );
@@ -45,6 +55,11 @@ export function validate(c: Circuit, where = "circuit"): void {
   const names = new Set<string>();
   const unique = (name: string, what: string) => {
     fail(name.length > 0, `a ${what} has an empty name; give every element a name`);
+    fail(
+      safeName(name),
+      () =>
+        `${what} ${JSON.stringify(name)}: not a safe name; use letters, digits, _ . - and -> (at most ${MAX_NAME_LENGTH} characters), as names become CSV columns and VCD scopes`,
+    );
     fail(!names.has(name), `${what} '${name}': the name is used twice; names must be unique`);
     names.add(name);
   };

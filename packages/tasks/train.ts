@@ -6,6 +6,7 @@ import { encodeBinary } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
 import { writeFileAtomic } from "../../circuits/files.js";
 import { parseJson, readText } from "../../circuits/read.js";
+import { memoryProblem } from "../../circuits/limits.js";
 import { Rule, enumName, type Circuit } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
 import type { Engine } from "../../simulator/engine.js";
@@ -257,6 +258,9 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
   const validation: Dataset = { size: held, sequence: (i) => task.train.sequence(split.validation[i]) };
 
   const rule = options.rule === undefined ? undefined : parseRuleSpec(options.rule, "--rule");
+  const stored = (rule?.rule ?? circuit.learning.rule) === Rule.BPTT ? task.steps : 0;
+  const memory = memoryProblem(circuit, { batch: B, storedSteps: stored });
+  if (memory) throw new VleError(`circuit '${circuit.name}': ${memory}`);
   const makeEngine = options.engine ?? idealEngine;
   const engine = makeEngine(circuit, { batch: B, rule: rule?.rule });
   const learner = createLearner(engine, true, { window: rule?.window });

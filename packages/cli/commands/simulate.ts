@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { UsageError, VleError } from "../../../circuits/errors.js";
 import { checkDistinct, commitAll } from "../../../circuits/files.js";
+import { memoryProblem } from "../../../circuits/limits.js";
 import { Rule, enumName, type Circuit } from "../../../circuits/model.js";
 import { Engine } from "../../../simulator/engine.js";
 import { checkFinite } from "../../../simulator/guard.js";
@@ -119,6 +120,10 @@ export function simulate(circuitFile: string | Circuit, options: SimulateOptions
     throw new UsageError(`--seed seeds the chip's mismatch, noise and rounding; use it with --mode hardware`);
   if (!options.out && !options.vcd)
     throw new UsageError(`nothing to write: give --out <trace.csv>, --vcd <waves.vcd>, or both`);
+  const stored = circuit.learning.rule === Rule.BPTT && target ? maxOf(steps) : 0;
+  const memory = memoryProblem(circuit, { batch: B, storedSteps: stored });
+  if (memory)
+    throw new VleError(`${typeof circuitFile === "string" ? circuitFile : `circuit '${circuit.name}'`}: ${memory}`);
   const engine =
     mode === "hardware"
       ? new HardwareEngine(circuit, { batch: B, seed: options.seed })
