@@ -10,9 +10,12 @@ import { readBounded } from "../circuits/read.js";
 import { compileFile, compileSource } from "../compiler/index.js";
 import { summarize } from "../packages/cli/commands/inspect.js";
 import { simulate } from "../packages/cli/commands/simulate.js";
-import { loadCircuit } from "../packages/cli/load.js";
+import { loadCircuit } from "../packages/load/load.js";
 import { loadTarget, verify } from "../packages/verify/index.js";
 import { readStimulus } from "../simulator/stimulus.js";
+import { readCsv } from "../packages/tasks/data/csv.js";
+import { readIdx } from "../packages/tasks/data/idx.js";
+import { readNpy, readNpz } from "../packages/tasks/data/numpy.js";
 import { widened } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vle-budgets-"));
@@ -38,7 +41,7 @@ function refuses(f: () => unknown, match: RegExp, ms = 2000): void {
 
 describe("files that never end", () => {
   for (const device of ["/dev/zero", "/dev/urandom"]) {
-    it(`${device} as a description, a circuit, an input table and a JSON table`, () => {
+    it(`${device} as a description, a circuit, an input table, a JSON table and a data file`, () => {
       const name = device.slice(5);
       for (const ext of ["yaml", "json", "pb"]) {
         const link = at(`${name}.${ext}`);
@@ -49,6 +52,17 @@ describe("files that never end", () => {
         const link = at(`${name}-table.${ext}`);
         symlinkSync(device, link);
         refuses(() => readStimulus(link, lagline, "input"), /: not a regular file/);
+      }
+      // data files of the training tasks
+      for (const [ext, read] of [
+        ["idx", readIdx],
+        ["npy", (p: string) => readNpy(p, "x")],
+        ["npz", readNpz],
+        ["data.csv", readCsv],
+      ] as const) {
+        const link = at(`${name}-data.${ext}`);
+        symlinkSync(device, link);
+        refuses(() => read(link), /: not a regular file/);
       }
     });
   }
@@ -93,7 +107,11 @@ describe("YAML", () => {
 
   it("a list of 2^20 + 1 time constants without size is refused like size: 2^20 + 1", () => {
     const text = widened(`tau_m: [${Array(2 ** 20 + 1).fill("0.6")}]`).replace("tau_m: 0.6, ", "");
-    refuses(() => compileSource(text, "long.yaml"), /population 'l0': size = 1048577 is beyond 1048576/, 60_000);
+    refuses(
+      () => compileSource(text, "long.yaml"),
+      /^long\.yaml:10: populations\[1\]\.tau_m\[1048576\]: the list runs past 1048576 neurons/,
+      60_000,
+    );
   }, 120_000);
 });
 

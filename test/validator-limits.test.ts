@@ -7,7 +7,7 @@ import { toJSON } from "../circuits/codec.js";
 import { VleError } from "../circuits/errors.js";
 import { compileFile, compileSource } from "../compiler/index.js";
 import { simulate } from "../packages/cli/commands/simulate.js";
-import { loadCircuit } from "../packages/cli/load.js";
+import { loadCircuit } from "../packages/load/load.js";
 import { widened } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vle-limits-"));

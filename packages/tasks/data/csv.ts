@@ -1,8 +1,8 @@
 // CSV data: one row per step, a `sample` column, inputs `x` or `x0, x1, ...`, a label `y` or targets `target0, ...`.
-import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { VleError } from "../../../circuits/errors.js";
 import { checkFileSize, toFloat64, type Arrays } from "./arrays.js";
+import { readText } from "../../../circuits/read.js";
 
 const columns = (header: string[], stem: string) =>
   header.filter((h) => h === stem || new RegExp(`^${stem}_?\\d+$`).test(h));
@@ -15,9 +15,10 @@ const columns = (header: string[], stem: string) =>
  */
 export function readCsv(path: string): Arrays {
   checkFileSize(path);
+  const text = readText(path);
   let rows: string[][];
   try {
-    rows = parse(readFileSync(path, "utf8"), { skip_empty_lines: true, trim: true });
+    rows = parse(text, { skip_empty_lines: true, trim: true });
   } catch (err) {
     throw new VleError(`${path}: not readable CSV (${(err as Error).message.split("\n")[0]})`);
   }

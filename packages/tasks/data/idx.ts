@@ -1,8 +1,8 @@
 // IDX files (the MNIST and Fashion-MNIST distribution format), gzipped or not: unsigned-byte arrays with their shape.
-import { readFileSync } from "node:fs";
 import { gunzipSync } from "fflate";
 import { VleError } from "../../../circuits/errors.js";
 import { checkFileSize, dataBudget } from "./arrays.js";
+import { readBounded } from "../../../circuits/read.js";
 
 export interface IdxArray {
   shape: number[];
@@ -12,7 +12,7 @@ export interface IdxArray {
 /** Reads an IDX file of unsigned bytes (type 0x08), gunzipping it when it starts with gzip's magic bytes. */
 export function readIdx(path: string): IdxArray {
   checkFileSize(path);
-  let bytes: Uint8Array = readFileSync(path);
+  let bytes: Uint8Array = readBounded(path, dataBudget.fileBytes);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);

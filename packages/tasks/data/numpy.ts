@@ -1,9 +1,9 @@
 // numpy files: .npz archives of named arrays (stored or deflated) and single .npy arrays, parsed by npyjs, unzipped by fflate.
-import { readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
 import { parse } from "npyjs";
 import { VleError } from "../../../circuits/errors.js";
-import { checkFileSize, toFloat64, type Arrays, type NamedArray } from "./arrays.js";
+import { checkFileSize, dataBudget, toFloat64, type Arrays, type NamedArray } from "./arrays.js";
+import { readBounded } from "../../../circuits/read.js";
 
 /** One .npy image as an array named `name`; C order only, numeric dtypes only. */
 function parseNpy(file: string, name: string, bytes: Uint8Array): NamedArray {
@@ -28,7 +28,7 @@ export function readNpz(path: string): Arrays {
   checkFileSize(path);
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(readFileSync(path));
+    entries = unzipSync(readBounded(path, dataBudget.fileBytes));
   } catch (err) {
     throw new VleError(`${path}: not a readable .npz archive (${(err as Error).message}); save it with numpy.savez`);
   }
@@ -44,5 +44,5 @@ export function readNpz(path: string): Arrays {
 /** One .npy file as the array `name`. */
 export function readNpy(path: string, name: string): NamedArray {
   checkFileSize(path);
-  return parseNpy(path, name, readFileSync(path));
+  return parseNpy(path, name, readBounded(path, dataBudget.fileBytes));
 }
