@@ -1,6 +1,7 @@
 // fast-check generator of valid circuits (every one passes validate), for property tests of the codec, the simulator and verify.
 import fc from "fast-check";
 import { Feedback, IR_VERSION, Loss, Optimizer, Phi, Rule, type Circuit, type Crossbar } from "../../circuits/model.js";
+import { MAX_SIZE } from "../../circuits/limits.js";
 
 /** An enum's declared values (never its *_UNSPECIFIED zero). */
 const enumValues = (e: Record<string, string | number>) =>
@@ -25,8 +26,9 @@ const rails = fc.option(
 );
 /** An optional field as decoding gives it: the key only where the value is declared. */
 const declared = <T>(key: string, value: T | undefined) => (value === undefined ? {} : { [key]: value });
-/** Element names: a unique prefix per index and kind, then any text (names are free-form strings in the IR). */
-const named = (prefix: string, i: number) => fc.string({ maxLength: 6 }).map((s) => `${prefix}${i}:${s}`);
+/** Element names: a unique prefix per index and kind, then any text of the IR's safe name set (circuits/limits.ts). */
+const named = (prefix: string, i: number) =>
+  fc.stringMatching(/^[A-Za-z0-9_.-]{0,6}$/).map((s) => `${prefix}${i}_${s}`);
 
 export interface CircuitLimits {
   maxInputs?: number;
@@ -69,7 +71,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
     const hasError = fc.array(fc.boolean(), { minLength: populationSizes.length, maxLength: populationSizes.length });
     return fc.tuple(inputs, populations, hasError).chain(([inputs, populations, hasError]) => {
       const errorPopulations = populations.flatMap((p, i) =>
-        hasError[i] ? [{ name: `err${i}:${p.name}`, population: p.name }] : [],
+        hasError[i] ? [{ name: `err${i}_${p.name}`, population: p.name }] : [],
       );
       const errorCurrents = fc
         .tuple(
@@ -139,7 +141,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
           adamBeta1: real(0, 0.999),
           adamBeta2: real(0, 0.9999),
           adamEpsilon: real(1e-12, 1e-3),
-          window: rule === Rule.TBPTT ? fc.integer({ min: 1, max: 1000 }) : fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+          window: rule === Rule.TBPTT ? fc.integer({ min: 1, max: 1000 }) : fc.integer({ min: 0, max: MAX_SIZE }),
         }),
       );
       const provenance = record({
@@ -155,7 +157,7 @@ export function arbitraryCircuit(limits: CircuitLimits = {}): fc.Arbitrary<Circu
           outputs,
           learning,
           provenance,
-          fc.string({ maxLength: 12 }),
+          fc.stringMatching(/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,11})?$/),
           rails,
           fc.option(fc.constantFrom(1, 1e-3, 1e-6, 2.5e-5), { nil: undefined }),
         )
