@@ -1,7 +1,7 @@
 // The one error type users see: a one-line message naming the place (file, line, field or element) and the fix.
 export class VleError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = "VleError";
   }
 }
@@ -17,4 +17,20 @@ export class UsageError extends VleError {
     super(message);
     this.name = "UsageError";
   }
+}
+
+/** Messages longer than this are cut (a whole file echoed into a message helps no one). */
+const MESSAGE_LIMIT = 2000;
+
+/**
+ * A message as one printable line: control characters (newlines, NUL, escape sequences, C1, the Unicode line
+ * separators) become \n, \t or \u{...} escapes, and a message past MESSAGE_LIMIT characters is cut, saying so.
+ */
+export function oneLine(message: string): string {
+  const text = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u{${c.charCodeAt(0).toString(16)}}`,
+  );
+  return text.length > MESSAGE_LIMIT
+    ? `${text.slice(0, MESSAGE_LIMIT)}... (${text.length - MESSAGE_LIMIT} more characters)`
+    : text;
 }

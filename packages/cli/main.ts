@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `vle` command: registers every subcommand and turns errors into one line and an exit code.
 import { Command, CommanderError } from "commander";
-import { UsageError, VleError } from "../../circuits/errors.js";
+import { oneLine, UsageError, VleError } from "../../circuits/errors.js";
 import { version } from "../../compiler/version.js";
 import { commands } from "./commands.js";
 
@@ -13,7 +13,15 @@ const program = new Command("vle")
     writeErr: (s) => process.stderr.write(s),
     // usage errors in the same one-line form as every other error; a flag parser's message already names the flag
     outputError: (s, write) =>
-      write(`vle: ${s.replace(/^error: /, "").replace(/^option '[^']*' argument '[^']*' is invalid\. /, "")}`),
+      write(
+        `vle: ${oneLine(
+          s
+            .trim()
+            .replace(/\s*\n\s*/g, " ")
+            .replace(/^error: /, "")
+            .replace(/^option '[^']*' argument '[^']*' is invalid\. /, ""),
+        )}\n`,
+      ),
   });
 
 /**
@@ -45,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const e = err as Error;
     process.stderr.write(
-      `vle: internal error: ${e?.message ?? String(err)} (please report this with the command that caused it)\n`,
+      `vle: internal error: ${oneLine(e?.message ?? String(err))} (please report this with the command that caused it)\n`,
     );
     return 1;
   }
