@@ -81,6 +81,10 @@ export function readCircuit(path: string, notes?: Notes): Circuit {
 
 /** Writes a circuit atomically: binary unless the path ends in .json. */
 export function writeCircuit(path: string, c: Circuit): void {
-  const data = path.endsWith(".json") ? JSON.stringify(toJSON(c), null, 2) + "\n" : encodeBinary(c);
-  writeFileAtomic(path, data);
+  writeFileAtomic(path, circuitFileData(path, c));
+}
+
+/** A circuit's file contents: binary unless the path ends in .json. */
+export function circuitFileData(path: string, c: Circuit): string | Uint8Array {
+  return path.endsWith(".json") ? JSON.stringify(toJSON(c), null, 2) + "\n" : encodeBinary(c);
 }

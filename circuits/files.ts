@@ -6,6 +6,7 @@ import {
   lstatSync,
   openSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   renameSync,
   statSync,
@@ -276,6 +277,47 @@ export function commitAll(files: PendingFile[]): void {
   }
   for (const b of backups) if (b) unlinkSync(b);
   for (const f of files) syncDirectory(dirname(f.target));
+}
+
+/**
+ * Takes the lock of `path` (the file `<path>.lock` holding this process's id) for a run that writes it over time,
+ * such as a training checkpoint; a lock whose process is gone is taken over. Returns the release.
+ */
+export function lockFile(path: string, what: string): () => void {
+  const lock = `${outputTarget(path)}.lock`;
+  for (;;) {
+    let fd: number;
+    try {
+      fd = openSync(lock, "wx");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw cannotWrite(lock, err);
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(lock, "utf8").trim());
+      } catch {
+        // removed meanwhile: try again
+      }
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        throw new VleError(
+          `${path}: another run (process ${pid}) is writing this ${what}; wait for it to end, or give another path`,
+        );
+      try {
+        unlinkSync(lock); // its process is gone
+      } catch {
+        // another run took it over first; the next attempt sees its lock
+      }
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    return () => {
+      try {
+        unlinkSync(lock);
+      } catch {
+        // already gone
+      }
+    };
+  }
 }
 
 /** Writes a whole file atomically: the target holds either its previous contents or all of `data`. */

@@ -1,15 +1,16 @@
 // `vle train`: trains a circuit on a task or the user's data with its learning rule, checkpointing and resuming exactly; prints a readable summary (JSON with --json) and optionally an HTML report.
 import { InvalidArgumentError, type Command } from "commander";
-import { writeCircuit } from "../../../circuits/codec.js";
+import { circuitFileData } from "../../../circuits/codec.js";
+import { HardwareEngine } from "../../../simulator/hardware/engine.js";
 import type { Circuit } from "../../../circuits/model.js";
 import { UsageError } from "../../../circuits/errors.js";
-import { checkDistinct } from "../../../circuits/files.js";
+import { checkDistinct, writeFilesAtomic } from "../../../circuits/files.js";
 import type { PlateauOptions } from "../../tasks/plateau.js";
 import { train, type TrainResult, type TrainSummary } from "../../tasks/train.js";
 import { loopWarnings } from "../../analyze/loop-gain.js";
 import { crossbarWeights } from "../../report/document.js";
 import { readReference } from "../../report/inputs.js";
-import { writeReport } from "../../report/page.js";
+import { reportHtml } from "../../report/page.js";
 import { loadCircuit } from "../../load/load.js";
 import { integer, renamedOption } from "../options.js";
 import { checkReportPath, newReport, reportOption } from "../report-option.js";
@@ -29,6 +30,8 @@ export interface TrainCommandOptions extends TaskChoice {
   validation?: number;
   plateau?: PlateauOptions;
   carryState?: boolean;
+  /** ideal (the reference equations) or hardware (the compiled chip: its effects, its plasticity circuit) */
+  mode?: string;
   /** write an HTML report of the run here */
   report?: string;
   /** reference learning curves for the report */
@@ -41,13 +44,16 @@ export async function trainCommand(file: string | Circuit, options: TrainCommand
     throw new UsageError(`${options.out}: the trained circuit's file must end in .pb (binary) or .json`);
   checkDistinct(
     { circuit: typeof file === "string" ? file : undefined },
-    { "--checkpoint": options.checkpoint, "--out": options.out },
+    { "--checkpoint": options.checkpoint, "--out": options.out, "--report": options.report },
   );
   const circuit = typeof file === "string" ? loadCircuit(file) : file;
   for (const line of loopWarnings(circuit)) process.stderr.write(`vle: ${line}\n`);
   const seed = options.seed ?? 0;
   const task = await chooseTask(circuit, seed, options);
+  const mode = options.mode ?? "ideal";
+  if (mode !== "ideal" && mode !== "hardware") throw new UsageError(`--mode ${mode}: give ideal or hardware`);
   const result = train(circuit, task, {
+    engine: mode === "hardware" ? (c, o) => new HardwareEngine(c, o) : undefined,
     seed,
     epochs: options.epochs ?? task.defaults.epochs,
     batch: options.batch ?? task.defaults.batch,
@@ -60,14 +66,18 @@ export async function trainCommand(file: string | Circuit, options: TrainCommand
     plateau: options.plateau,
     carryState: options.carryState,
   });
-  if (options.out) writeCircuit(options.out, result.circuit);
-  if (options.report) {
+  const report = () => {
     const doc = newReport(`vle train: ${result.summary.circuit} on ${result.summary.task}`);
     doc.training = result.summary;
     doc.weights = { before: crossbarWeights(circuit), after: crossbarWeights(result.circuit) };
     if (options.reference) doc.reference = readReference(options.reference);
-    writeReport(options.report, doc);
-  }
+    return reportHtml(doc);
+  };
+  // the trained circuit and the report: both or neither
+  writeFilesAtomic([
+    [options.out, () => circuitFileData(options.out!, result.circuit)],
+    [options.report, report],
+  ]);
   return result;
 }
 
@@ -119,6 +129,11 @@ export function registerTrain(program: Command): void {
     )
     .option("--batch <b>", "sequences per batch (default: the task's)", integer("--batch", 1))
     .option("--rule <rule>", "override the circuit's rule: vle, instantaneous, bptt, tbptt:K, eprop, none")
+    .option(
+      "--mode <mode>",
+      "ideal (the reference equations) or hardware (the compiled chip, cycle by cycle: its effects and plasticity circuit)",
+      "ideal",
+    )
     .option("--checkpoint <file>", "write a checkpoint (JSON) after every epoch")
     .option("--checkpoint-every <n>", "also checkpoint every n batches", integer("--checkpoint-every", 1))
     .option(
