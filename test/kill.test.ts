@@ -11,6 +11,8 @@ import { Random } from "../circuits/random.js";
 import { vle } from "./cli.js";
 
 const kills = Number(process.env.VLE_KILLS ?? 20);
+/** Kills of hardware-mode training (VLE_HARDWARE_KILLS, 10 by default). */
+const hardwareKills = Number(process.env.VLE_HARDWARE_KILLS ?? 10);
 const dir = mkdtempSync(join(tmpdir(), "vle-kill-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => join(dir, name);
@@ -47,49 +49,32 @@ const result = (stdout: string) => {
   return { parameters: s.parameters, initial: s.initial, final: s.final, history: s.history };
 };
 
-describe("SIGKILL at random moments", () => {
-  // 12 sequences in batches of 2: 6 batches per epoch, 3 epochs, a checkpoint after every batch
-  const perEpoch = 6,
-    epochs = 3;
-  const args = [
-    "train",
-    "--json",
-    "examples/lagline.yaml",
-    "--task",
-    "lagline",
-    "--epochs",
-    String(epochs),
-    "--train-size",
-    "12",
-    "--test-size",
-    "1",
-    "--batch",
-    "2",
-    "--seed",
-    "5",
-  ];
-
+/**
+ * `kills` SIGKILLs at random moments of `vle train <args>` with a checkpoint after every batch (`perEpoch` batches,
+ * `epochs` epochs), each run resumed until it ends: every checkpoint intact, every end bit for bit the uninterrupted run's.
+ */
+function killAndResume(label: string, args: string[], perEpoch: number, epochs: number, kills: number, seed: number) {
   it(
-    `${kills} kills: each leaves an intact checkpoint (or none yet), and --resume ends bit for bit as the uninterrupted run`,
+    `${label}: ${kills} kills; each leaves an intact checkpoint (or none yet), and --resume ends bit for bit as the uninterrupted run`,
     async () => {
       const started = performance.now();
-      const whole = vle(...args, "-o", at("whole.json"));
+      const whole = vle(...args, "-o", at(`${label}-whole.json`));
       expect(whole.status, whole.stderr).toBe(0);
       const duration = performance.now() - started;
       const reference = result(whole.stdout);
 
-      const random = new Random(20260801);
+      const random = new Random(seed);
       let chain = 0,
-        checkpoint = at("chain0.ckpt.json"),
+        checkpoint = at(`${label}-chain0.ckpt.json`),
         last = -1,
         killed = 0,
         resumes = 0;
-      const output = () => at(`chain${chain}.json`);
+      const output = () => at(`${label}-chain${chain}.json`);
       const finish = (stdout: string) => {
         expect(result(stdout)).toStrictEqual(reference);
-        expect(readFileSync(output(), "utf8")).toBe(readFileSync(at("whole.json"), "utf8"));
+        expect(readFileSync(output(), "utf8")).toBe(readFileSync(at(`${label}-whole.json`), "utf8"));
         chain++;
-        checkpoint = at(`chain${chain}.ckpt.json`);
+        checkpoint = at(`${label}-chain${chain}.ckpt.json`);
         last = -1;
       };
       while (killed < kills) {
@@ -144,7 +129,8 @@ describe("SIGKILL at random moments", () => {
           last = position;
         }
         // the trained circuit is written atomically at the end: absent, or whole
-        if (existsSync(output())) expect(readFileSync(output(), "utf8")).toBe(readFileSync(at("whole.json"), "utf8"));
+        if (existsSync(output()))
+          expect(readFileSync(output(), "utf8")).toBe(readFileSync(at(`${label}-whole.json`), "utf8"));
       }
       // the last chain: resume (or start) and run to the end
       const final = vle(
@@ -160,11 +146,61 @@ describe("SIGKILL at random moments", () => {
       expect(final.status, final.stderr).toBe(0);
       finish(final.stdout);
       console.log(
-        `kill test: ${killed} SIGKILLs at random moments over ${chain} runs to the end (${resumes} resumes); every checkpoint intact, every run ended bit for bit as the uninterrupted one`,
+        `kill test, ${label}: ${killed} SIGKILLs at random moments over ${chain} runs to the end (${resumes} resumes); every checkpoint intact, every run ended bit for bit as the uninterrupted one`,
       );
       expect(killed).toBe(kills);
     },
     Math.max(120_000, kills * 15_000),
+  );
+}
+
+describe("SIGKILL at random moments", () => {
+  // 12 sequences in batches of 2: 6 batches per epoch, 3 epochs, a checkpoint after every batch
+  const lagline = (epochs: number) => [
+    "train",
+    "--json",
+    "examples/lagline.yaml",
+    "--task",
+    "lagline",
+    "--epochs",
+    String(epochs),
+    "--train-size",
+    "12",
+    "--test-size",
+    "1",
+    "--batch",
+    "2",
+    "--seed",
+    "5",
+  ];
+  killAndResume("ideal", lagline(3), 6, 3, kills, 20260801);
+  // the chip: its noise and stochastic rounding generators, pending writes and clock live in the checkpoint;
+  // 6 sequences in batches of 2, 2 epochs
+  killAndResume(
+    "hardware",
+    [
+      "train",
+      "--json",
+      "examples/lagline-chip.yaml",
+      "--mode",
+      "hardware",
+      "--task",
+      "lagline",
+      "--epochs",
+      "2",
+      "--train-size",
+      "6",
+      "--test-size",
+      "1",
+      "--batch",
+      "2",
+      "--seed",
+      "3",
+    ],
+    3,
+    2,
+    hardwareKills,
+    20261201,
   );
 });
 

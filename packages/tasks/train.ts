@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { encodeBinary } from "../../circuits/codec.js";
 import { VleError } from "../../circuits/errors.js";
-import { writeFileAtomic } from "../../circuits/files.js";
+import { lockFile, writeFileAtomic } from "../../circuits/files.js";
 import { parseJson, readText } from "../../circuits/read.js";
 import { memoryProblem } from "../../circuits/limits.js";
 import { Rule, enumName, type Circuit } from "../../circuits/model.js";
@@ -24,6 +24,8 @@ import {
   type Sequence,
   type Task,
 } from "./task.js";
+import { HardwareEngine } from "../../simulator/hardware/engine.js";
+import { applySnapshot, takeSnapshot, type ChipSnapshot } from "../../simulator/hardware/snapshot.js";
 
 export interface TrainOptions {
   /** seeds the task's data (the caller made the task with it) and the batch order */
@@ -125,6 +127,8 @@ interface RunIdentity {
   validation: number;
   plateau: string;
   carryState: boolean;
+  /** ideal or hardware (absent in checkpoints of ideal runs made before hardware training) */
+  mode: string;
 }
 
 interface Checkpoint {
@@ -137,6 +141,8 @@ interface Checkpoint {
   batch: number;
   /** the order generator's state before this epoch's shuffle */
   orderState: number[];
+  /** hardware mode: the chip's generators, pending writes and clock */
+  chip?: ChipSnapshot;
   optimizerSteps: number;
   parameters: { name: string; values: number[]; m: number[]; s: number[] }[];
   /** dynamic state, only for tasks that run one continuous stream */
@@ -177,7 +183,11 @@ function readCheckpoint(path: string, run: RunIdentity): Checkpoint {
   }
   if (ck?.format !== "vle-train-checkpoint" || ck.version !== 1)
     throw new VleError(`${path}: not a vle training checkpoint (version 1)`);
+  if (typeof ck.run !== "object" || ck.run === null)
+    throw new VleError(`${path}: a checkpoint without its run; delete it`);
+  ck.run.mode ??= "ideal";
   const flags: Record<keyof RunIdentity, string> = {
+    mode: "--mode",
     task: "--task",
     circuitSha256: "the circuit file",
     rule: "--rule",
@@ -231,6 +241,16 @@ const formatMetric = (x: number | boolean | undefined) => (typeof x === "number"
  * uninterrupted one does.
  */
 export function train(circuit: Circuit, task: Task, options: TrainOptions): TrainResult {
+  // one run per checkpoint path: a second would overwrite the first's checkpoints with its own
+  const unlock = options.checkpoint ? lockFile(options.checkpoint, "checkpoint") : undefined;
+  try {
+    return trainLocked(circuit, task, options);
+  } finally {
+    unlock?.();
+  }
+}
+
+function trainLocked(circuit: Circuit, task: Task, options: TrainOptions): TrainResult {
   const started = performance.now();
   const { seed, epochs, batch: B } = options;
   if (!Number.isInteger(epochs) || epochs < 0) throw new VleError(`--epochs ${epochs}: give a non-negative integer`);
@@ -277,6 +297,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     validation: held,
     plateau: options.plateau ? `${options.plateau.patience}:${options.plateau.factor}` : "none",
     carryState: carry,
+    mode: engine instanceof HardwareEngine ? "hardware" : "ideal",
   };
   const evaluate = (): Metrics => {
     const trained = engine.exportCircuit();
@@ -304,6 +325,10 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
     const ck = readCheckpoint(options.checkpoint!, run);
     restoreParameters(engine, ck, options.checkpoint!);
     if (ck.state) restoreEngineState(engine, ck.state);
+    if (engine instanceof HardwareEngine) {
+      const problem = ck.chip ? applySnapshot(engine.persistentParts(), ck.chip) : "it holds no chip state";
+      if (problem) throw new VleError(`${options.checkpoint}: not this chip's checkpoint (${problem})`);
+    }
     ({ epoch, batch, history, initial, running } = ck);
     if (schedule && ck.plateau) schedule.state = ck.plateau;
     scaleRates(ck.rateScale);
@@ -335,6 +360,7 @@ export function train(circuit: Circuit, task: Task, options: TrainOptions): Trai
         s: Array.from(p.s),
       })),
       state: carry ? engineState(engine) : undefined,
+      chip: engine instanceof HardwareEngine ? takeSnapshot(engine.persistentParts()) : undefined,
       running,
       plateau: schedule?.state,
       rateScale,

@@ -33,6 +33,7 @@ import {
   type WeightStorage,
 } from "../../circuits/model.js";
 import { Random } from "../../circuits/random.js";
+import type { ChipParts } from "./snapshot.js";
 import { Engine, type CrossbarState, type EngineOptions, type PopulationState } from "../engine.js";
 import { accumulateOuterProduct, addOutputError, broadcastRead, crossbarRead, transposedRead } from "../kernels.js";
 import {
@@ -1263,6 +1264,48 @@ export class HardwareEngine extends Engine {
   }
 
   /** The circuit with the learned parameters, pending writes written first. */
+  /**
+   * The state a training checkpoint holds (simulator/hardware/snapshot.ts), after the work in flight is done: a
+   * checkpoint falls between sequences, where reset would finish that work first anyway.
+   */
+  persistentParts(): ChipParts {
+    while (this.queue.size > 0) this.fire();
+    const engine = this;
+    return {
+      noise: this.noise,
+      rounding: this.rounding,
+      pending: this.xh.map((x) => ({ w: x.pendingW, f: x.pendingF })),
+      tiles: this.tiles,
+      counters: {
+        get ticksSinceApply() {
+          return engine.ticksSinceApply;
+        },
+        set ticksSinceApply(v) {
+          engine.ticksSinceApply = v;
+        },
+        get tick() {
+          return engine.tick;
+        },
+        set tick(v) {
+          engine.tick = v;
+        },
+        get tickStart() {
+          return engine.tickStart;
+        },
+        set tickStart(v) {
+          engine.tickStart = v;
+        },
+        get cycle() {
+          return engine.cycle;
+        },
+        set cycle(v) {
+          engine.cycle = v;
+        },
+      },
+      refreshReads: () => this.crossbars.forEach((x, xi) => this.refreshReads(xi, 0, x.rows, 0, x.cols)),
+    };
+  }
+
   override exportCircuit(): Circuit {
     this.flushWrites();
     return super.exportCircuit();
