@@ -116,6 +116,14 @@ export function outputTarget(path: string): string {
   return target;
 }
 
+const mtimeOf = (p: string) => {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
 const lstatExists = (p: string) => {
   try {
     lstatSync(p);
@@ -290,16 +298,18 @@ export function lockFile(path: string, what: string): () => void {
     try {
       fd = openSync(lock, "wx");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw cannotWrite(lock, err);
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw cannotWrite(path, err);
       let pid = NaN;
       try {
         pid = Number(readFileSync(lock, "utf8").trim());
       } catch {
         // removed meanwhile: try again
       }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+      // an empty lock just made is a run starting (it writes its id next)
+      const starting = Number.isNaN(pid) && Date.now() - mtimeOf(lock) < 2000;
+      if (starting || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)))
         throw new VleError(
-          `${path}: another run (process ${pid}) is writing this ${what}; wait for it to end, or give another path`,
+          `${path}: another run (process ${starting ? "starting" : pid}) is writing this ${what}; wait for it to end, or give another path`,
         );
       try {
         unlinkSync(lock); // its process is gone
@@ -308,8 +318,14 @@ export function lockFile(path: string, what: string): () => void {
       }
       continue;
     }
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } catch (err) {
+      unlinkSync(lock);
+      throw cannotWrite(path, err);
+    } finally {
+      closeSync(fd);
+    }
     return () => {
       try {
         unlinkSync(lock);
