@@ -1,6 +1,6 @@
 // Fuzzing every reader with fast-check: arbitrary and mutated bytes, descriptions, tables and circuits either load or fail with one VleError line naming the place; none throws anything else, none hangs.
 //
-// VLE_FUZZ_RUNS sets the cases per reader: 400 by default (CI), 10 000 with `npm run fuzz`. Each reader's
+// VLE_FUZZ_RUNS sets the cases per reader: 1000 by default (CI), 100 000 with `npm run fuzz`. Each reader's
 // count of cases, accepted and rejected, is printed. A circuit that passes the validator is also run (ideal
 // mode, and hardware mode for chips) for a few steps with random inputs, targets and learning: a circuit the
 // validator accepts must not crash the simulator.
@@ -21,11 +21,12 @@ import { checkFinite } from "../simulator/guard.js";
 import { HardwareEngine } from "../simulator/hardware/engine.js";
 import { createLearner } from "../simulator/learner.js";
 import { readStimulus } from "../simulator/stimulus.js";
+import { runVle } from "../packages/cli/run.js";
 
-const runs = Number(process.env.VLE_FUZZ_RUNS ?? 400);
+const runs = Number(process.env.VLE_FUZZ_RUNS ?? 1000);
 /** A single case slower than this is a hang. */
 const HANG_MS = 10_000;
-const timeout = Math.max(120_000, runs * 60);
+const timeout = Math.max(300_000, runs * 300);
 
 const dir = mkdtempSync(join(tmpdir(), "vle-fuzz-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -528,6 +529,174 @@ describe("fuzzing the readers", () => {
         { numRuns: n },
       );
       report();
+    },
+    timeout,
+  );
+  it(
+    "the CLI in-process: mutated descriptions, circuits (binary and JSON), stimulus and data files and option values end in exit 0, 1 or 2 with at most one stderr line, never an internal error",
+    async () => {
+      const tally = { cases: 0, codes: [0, 0, 0], slowest: 0 };
+      const lagline = examples[0].text;
+      const circuitBytes = encodeBinary(compiled[0]);
+      const circuitJson = JSON.stringify(toJSON(compiled[0]));
+      const rows = Array.from({ length: 20 }, (_, k) => (Math.sin(k) / 2).toFixed(3));
+      const table = "x[0]\n" + rows.join("\n") + "\n";
+      const data =
+        "sample,x,y\n" + Array.from({ length: 12 }, (_, k) => `${k >> 2},${rows[k]},${(k >> 2) % 2}`).join("\n") + "\n";
+      const at = (name: string) => join(dir, `cli-${name}`);
+      // option values: the valid ones small (a valid huge count would just run long), the rest malformed
+      const option = fc.oneof(
+        fc.integer({ min: -2, max: 6 }).map(String),
+        fc.constantFrom(
+          "",
+          "abc",
+          "1.5",
+          "1e3",
+          "-0",
+          "0x10",
+          " 2",
+          "2 ",
+          "ideal",
+          "hardware",
+          "tbptt:2",
+          "vle",
+          "none",
+          "\u0000",
+          "--out",
+        ),
+        fc.string({ maxLength: 5 }),
+      );
+      const textEdit = fc.array(
+        fc.record({
+          at: fc.double({ min: 0, max: 1, noNaN: true }),
+          remove: fc.integer({ min: 0, max: 8 }),
+          insert: fc.string({ maxLength: 4 }),
+        }),
+        { maxLength: 3 },
+      );
+      const edited = (text: string, edits: { at: number; remove: number; insert: string }[]) => {
+        for (const e of edits) {
+          const i = Math.floor(e.at * text.length);
+          text = text.slice(0, i) + e.insert + text.slice(i + e.remove);
+        }
+        return text;
+      };
+      const command = fc.oneof(
+        fc.tuple(fc.constant("compile"), textEdit, option).map(([, edits, o]) => {
+          writeFileSync(at("d.yaml"), edited(lagline, edits));
+          return ["compile", at("d.yaml"), "-o", at(o.length % 2 ? "c.pb" : "c.json")];
+        }),
+        fc.tuple(fc.constant("inspect"), fc.array(byteEdit, { maxLength: 3 }), fc.boolean()).map(([, edits, json]) => {
+          if (json)
+            writeFileSync(
+              at("c.json"),
+              edited(
+                circuitJson,
+                edits.map((e) => ({ at: e.at, remove: e.bit, insert: String.fromCharCode(e.value) })),
+              ),
+            );
+          else writeFileSync(at("c.pb"), mutateBytes(circuitBytes, edits));
+          return ["inspect", at(json ? "c.json" : "c.pb")];
+        }),
+        fc
+          .tuple(fc.constant("simulate"), textEdit, option, option, fc.boolean())
+          .map(([, edits, steps, mode, json]) => {
+            const input = json ? at("in.json") : at("in.csv");
+            writeFileSync(input, edited(json ? JSON.stringify({ "x[0]": rows.map(Number) }) : table, edits));
+            return [
+              "simulate",
+              "examples/lagline.yaml",
+              "--input",
+              input,
+              "--steps",
+              steps,
+              "--mode",
+              mode,
+              "--out",
+              at("t.csv"),
+            ];
+          }),
+        fc.tuple(fc.constant("train"), textEdit, option, option, option).map(([, edits, epochs, batch, rule]) => {
+          writeFileSync(at("data.csv"), edited(data, edits));
+          return [
+            "train",
+            "examples/lagline.yaml",
+            "--data",
+            at("data.csv"),
+            "--epochs",
+            epochs,
+            "--batch",
+            batch,
+            "--rule",
+            rule,
+          ];
+        }),
+        fc
+          .tuple(
+            fc.constant("options"),
+            fc.constantFrom("simulate", "train", "verify", "compile", "energy"),
+            fc.array(
+              fc.tuple(
+                fc.constantFrom(
+                  "--steps",
+                  "--epochs",
+                  "--batch",
+                  "--runs",
+                  "--seed",
+                  "--mode",
+                  "--rule",
+                  "--max-steps",
+                  "--samples",
+                  "--frobnicate",
+                ),
+                option,
+              ),
+              { maxLength: 3 },
+            ),
+          )
+          .map(([, name, flags]) => [
+            name,
+            "examples/lagline.yaml",
+            ...flags.flat(),
+            // last, so that a valid fuzzed count cannot make a case long (a flag given twice is parsed both times)
+            ...(name === "train"
+              ? ["--task", "lagline", "--train-size", "2", "--test-size", "1", "--epochs", "0"]
+              : []),
+            ...(name === "verify" ? ["--property", "roundtrip", "--runs", "1", "--max-steps", "5"] : []),
+          ]),
+      );
+      const write = { out: process.stdout.write, err: process.stderr.write };
+      await fc.assert(
+        fc.asyncProperty(command, async (args) => {
+          let stderr = "";
+          process.stdout.write = (() => true) as typeof process.stdout.write;
+          process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
+          const started = performance.now();
+          let code: number;
+          try {
+            code = await runVle([process.execPath, "vle", ...args]);
+          } finally {
+            process.stdout.write = write.out;
+            process.stderr.write = write.err;
+          }
+          const ms = performance.now() - started;
+          tally.cases++;
+          tally.slowest = Math.max(tally.slowest, ms);
+          const lines = stderr.split("\n").filter((l) => l !== "");
+          const shown = JSON.stringify(args);
+          expect([0, 1, 2], `${shown}: exit ${code}`).toContain(code);
+          tally.codes[code]++;
+          expect(lines.length, `${shown}: ${stderr}`).toBeLessThanOrEqual(1);
+          if (code !== 0) expect(lines[0] ?? "", shown).toMatch(/^vle: /);
+          expect(stderr, shown).not.toContain("internal error");
+          expect(ms, `${shown}: one case took ${ms.toFixed(0)} ms (a hang)`).toBeLessThan(HANG_MS);
+        }),
+        { numRuns: runs },
+      );
+      console.log(
+        `fuzz CLI entry points: ${tally.cases} cases, exit 0: ${tally.codes[0]}, exit 1 (one line): ${tally.codes[1]}, exit 2 (usage, one line): ${tally.codes[2]}, 0 internal errors, slowest case ${tally.slowest.toFixed(1)} ms`,
+      );
+      expect(tally.cases).toBeGreaterThanOrEqual(runs);
     },
     timeout,
   );
