@@ -663,6 +663,7 @@ describe("fuzzing the readers", () => {
               ? ["--task", "lagline", "--train-size", "2", "--test-size", "1", "--epochs", "0"]
               : []),
             ...(name === "verify" ? ["--property", "roundtrip", "--runs", "1", "--max-steps", "5"] : []),
+            ...(name === "compile" ? ["-o", at("options.pb")] : []),
           ]),
       );
       const write = { out: process.stdout.write, err: process.stderr.write };
