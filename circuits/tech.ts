@@ -19,7 +19,7 @@ function cardDirectory(): string {
     if (existsSync(dir)) return dir;
   return join(here, "tech");
 }
-const cardDir = cardDirectory();
+export const cardDir = cardDirectory();
 
 /**
  * Every entry a card may hold, with its SI unit ("1" = dimensionless) and what it is.

@@ -126,7 +126,7 @@ function tables(doc: ReportDocument): Map<string, string> {
 const sectionOrder = ["Learning", "Evaluation", "Weights", "Waveforms", "Energy", "Timing", "Verification"];
 
 /** The page: headings per section, each chart in its own element, drawn on load; `window.vleReport` says how that went. */
-function reportHtml(doc: ReportDocument): string {
+export function reportHtml(doc: ReportDocument): string {
   const list = charts(doc);
   const tableHtml = tables(doc);
   const sections = sectionOrder
