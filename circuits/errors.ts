@@ -27,6 +27,7 @@ const MESSAGE_LIMIT = 2000;
  * separators) become \n, \t or \u{...} escapes, and a message past MESSAGE_LIMIT characters is cut, saying so.
  */
 export function oneLine(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this does
   const text = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
     c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u{${c.charCodeAt(0).toString(16)}}`,
   );

@@ -244,7 +244,10 @@ export class PendingFile {
  * hard links until every rename succeeded, and put back if one fails.
  */
 export function commitAll(files: PendingFile[]): void {
-  if (files.length === 1) return files[0].commit();
+  if (files.length === 1) {
+    files[0].commit();
+    return;
+  }
   const backups: (string | undefined)[] = [];
   const undo = (upTo: number) => {
     for (let k = 0; k < upTo; k++) {

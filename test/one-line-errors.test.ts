@@ -32,6 +32,7 @@ describe("messages that echo what the user gave", () => {
       }
       expect(message).toMatch(/^names\.yaml/);
       expect(message).toContain(echoed);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
       expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     });
 
