@@ -10,10 +10,10 @@
 //   hardware.weights.bits: [4, 6]
 // dies: 200                                                # chip seeds 0..199 (Monte Carlo over dies)
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
 import { VleError } from "../../circuits/errors.js";
+import { readText } from "../../circuits/read.js";
 
 export type Mode = "ideal" | "hardware";
 type Scalar = string | number | boolean;
@@ -92,15 +92,7 @@ export const jobId = (spec: JobSpec) => createHash("sha256").update(JSON.stringi
 
 /** Reads and expands a sweep file; one-line errors name the file and the key. */
 export function readSweep(file: string): Sweep {
-  let text: string;
-  try {
-    const buffer = readFileSync(file);
-    if (buffer.length > maxFileBytes) fail(file, `is ${buffer.length} bytes; a sweep file is at most ${maxFileBytes}`);
-    text = buffer.toString("utf8");
-  } catch (err) {
-    if (err instanceof VleError) throw err;
-    throw new VleError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const text = readText(file, maxFileBytes);
   let raw: unknown;
   try {
     raw = parse(text, { maxAliasCount: 100 });
@@ -112,12 +104,7 @@ export function readSweep(file: string): Sweep {
   if (typeof s.description !== "string") fail(file, "description: give the network description's path");
   if (typeof s.task !== "string") fail(file, "task: give a task name");
   const descriptionPath = resolve(dirname(file), s.description as string);
-  let description: string;
-  try {
-    description = readFileSync(descriptionPath, "utf8");
-  } catch {
-    return fail(file, `description: cannot read ${s.description as string}`);
-  }
+  const description = readText(descriptionPath);
   const base = object(file, `description ${s.description as string}`, parse(description));
 
   let train: JobSpec["train"];

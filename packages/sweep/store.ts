@@ -1,6 +1,7 @@
 // The results of a sweep as they finish: one JSON line per job, appended and synced, so a crash loses no finished job.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { VleError } from "../../circuits/errors.js";
+import { readBounded, TEXT_LIMIT } from "../../circuits/read.js";
 import type { JobResult } from "./job.js";
 
 export class ResultLog {
@@ -9,7 +10,8 @@ export class ResultLog {
   /** Reads the finished jobs of an earlier run; a last line cut by a crash is ignored (that job runs again). */
   constructor(readonly path: string) {
     if (!existsSync(path)) return;
-    const lines = readFileSync(path, "utf8").split("\n");
+    // leniently decoded: a crash may cut the last line inside a UTF-8 sequence
+    const lines = readBounded(path, TEXT_LIMIT).toString("utf8").split("\n");
     lines.forEach((line, k) => {
       if (line === "") return;
       try {
