@@ -11,6 +11,7 @@ export default defineConfig({
     ],
     testTimeout: 120_000,
     globalSetup: ["test/setup-build.ts"],
+    setupFiles: ["test/support/fast-check-seed.ts"],
     pool: "forks",
   },
 });
