@@ -37,6 +37,10 @@ export function analyzeCommand(file: string, options: AnalyzeOptions): AnalyzeRe
     if (!options.task.startsWith("hmm"))
       throw new UsageError(`--task ${options.task}: analyze reads HMM emulators only (hmm:<architecture>:<states>)`);
     const settings: HmmTaskSettings = { ...parseHmmName(options.task), feedback: !options.noiseOnly };
+    if (settings.noiseSource === "chip")
+      throw new UsageError(
+        `--task ${options.task}: analyze runs the ideal equations, which have no chip noise; drop :chip-noise (the orbit is then driven by input noise)`,
+      );
     const orbit = recordOrbit(circuit, settings, options.sequences, options.seed);
     const projection = principalComponents(orbit, 3);
     result.hmm = {

@@ -3,6 +3,7 @@ import { VleError } from "../../../circuits/errors.js";
 import { Rule, type Circuit } from "../../../circuits/model.js";
 import { Random } from "../../../circuits/random.js";
 import { softmax, type Engine } from "../../../simulator/engine.js";
+import { HardwareEngine } from "../../../simulator/hardware/engine.js";
 import {
   datasetSize,
   idealEngine,
@@ -32,6 +33,13 @@ export interface HmmTaskSettings {
   amplitude: number;
   /** whether the emitted symbol is fed back as input (the causal objective); false: noise is the only input */
   feedback: boolean;
+  /**
+   * What drives the network: "input", white noise on the noise channels; "chip", the chip's own noise (its
+   * membranes' kT/C and OTA excess noise, flicker), in hardware mode only: the noise channels are held at zero
+   * and the emission is the largest output of the period (a comparator), not a draw, so that no random number
+   * besides the chip's noise enters a generated sequence.
+   */
+  noiseSource: "input" | "chip";
 }
 
 export const hmmDefaults: HmmTaskSettings = {
@@ -41,11 +49,16 @@ export const hmmDefaults: HmmTaskSettings = {
   symbolsPerSequence: 40,
   amplitude: 1,
   feedback: true,
+  noiseSource: "input",
 };
 
-/** Task names: hmm (defaults), hmm:<architecture>, hmm:<architecture>:<states>. */
+/** Task names: hmm (defaults), hmm:<architecture>, hmm:<architecture>:<states>, hmm:<architecture>:<states>:chip-noise. */
 export function parseHmmName(name: string): HmmTaskSettings {
-  const [, architecture = hmmDefaults.architecture, states] = name.split(":");
+  const [, architecture = hmmDefaults.architecture, states, source, ...rest] = name.split(":");
+  if ((source !== undefined && source !== "chip-noise") || rest.length > 0)
+    throw new VleError(
+      `task '${name}': unknown option '${[source, ...rest].join(":")}'; the only one is chip-noise (hmm:<architecture>:<states>:chip-noise)`,
+    );
   if (!architectures.includes(architecture as Architecture))
     throw new VleError(
       `task '${name}': unknown HMM architecture '${architecture}'; use hmm:${architectures.join(", hmm:")}`,
@@ -53,7 +66,37 @@ export function parseHmmName(name: string): HmmTaskSettings {
   const K = states === undefined ? hmmDefaults.states : Number(states);
   if (!Number.isInteger(K) || K < 2 || K > 16)
     throw new VleError(`task '${name}': the number of states must be an integer from 2 to 16, got '${states}'`);
-  return { ...hmmDefaults, architecture: architecture as Architecture, states: K };
+  return {
+    ...hmmDefaults,
+    architecture: architecture as Architecture,
+    states: K,
+    noiseSource: source === "chip-noise" ? "chip" : "input",
+  };
+}
+
+/**
+ * Refuses a chip-noise run without a chip whose noise is on: without it the network's input is constant and so is
+ * every generated sequence.
+ */
+export function checkNoiseSource(circuit: Circuit, settings: HmmTaskSettings, name: string): void {
+  if (settings.noiseSource !== "chip") return;
+  const h = circuit.hardware;
+  if (!h)
+    throw new VleError(
+      `task '${name}': chip-noise needs the chip; compile the description with a hardware section (noise: thermal) and run in hardware mode`,
+    );
+  const { membraneStd, flickerStd } = h.noise;
+  if (!h.effects.thermalNoise || !(membraneStd > 0 || flickerStd > 0))
+    throw new VleError(
+      `task '${name}': circuit '${circuit.name}' has its chip noise off; give its hardware section noise: thermal (or noise: { membrane: <std> })`,
+    );
+  // with tau_r = tau_m the prospective readout u + tau_r du/dt is the input itself: the membrane's noise never
+  // reaches the rate, and only flicker noise (on the input) would drive the network
+  const heard = circuit.populations.some((p) => p.tauR.some((r, i) => r !== p.tauM[i]));
+  if (!heard && !(flickerStd > 0))
+    throw new VleError(
+      `task '${name}': no population of circuit '${circuit.name}' hears its membrane noise (tau_r = tau_m reads the input alone); give the hidden layer tau_r < tau_m, or the chip flicker noise`,
+    );
 }
 
 /** How a circuit's channels split for the task: M symbols out; M fed back in (or none), the rest of the inputs noise. */
@@ -67,7 +110,8 @@ export interface HmmLayout {
   readFrom: number;
 }
 
-export function hmmLayout(circuit: Circuit, feedback = true): HmmLayout {
+/** `noiseChannels` false (chip noise drives the network): no noise channel is needed. */
+export function hmmLayout(circuit: Circuit, feedback = true, noiseChannels = true): HmmLayout {
   const outputs = circuit.outputs.reduce(
     (n, o) => n + (circuit.populations.find((p) => p.name === o.population)?.size ?? 0),
     0,
@@ -76,7 +120,7 @@ export function hmmLayout(circuit: Circuit, feedback = true): HmmLayout {
   if (outputs < 2)
     throw new VleError(`task 'hmm': the circuit needs at least 2 output channels (one per symbol), it has ${outputs}`);
   const fed = feedback ? outputs : 0;
-  if (inputs < fed + 1)
+  if (inputs < fed + (noiseChannels ? 1 : 0))
     throw new VleError(
       `task 'hmm': the circuit has ${inputs} input channel(s); it needs ${fed} for the fed-back symbol plus at least 1 of noise`,
     );
@@ -96,7 +140,7 @@ function sequenceOf(emissions: Int32Array, layout: HmmLayout, amplitude: number,
     for (let k = 0; k < S; k++) {
       const s = t * S + k;
       if (t > 0 && fed > 0) input[s * C + emissions[t - 1]] = 1;
-      for (let c = 0; c < noise; c++) input[s * C + fed + c] = amplitude * random.normal();
+      if (amplitude > 0) for (let c = 0; c < noise; c++) input[s * C + fed + c] = amplitude * random.normal();
       if (k >= readFrom) {
         mask[s] = 1;
         target[s * M + emissions[t]] = 1;
@@ -133,9 +177,11 @@ export function generate(
 ): Int32Array[] {
   const makeEngine = options.engine ?? idealEngine,
     batch = options.batch ?? 64;
-  const layout = hmmLayout(circuit, settings.feedback),
+  const chipNoise = settings.noiseSource === "chip";
+  const layout = hmmLayout(circuit, settings.feedback, !chipNoise),
     { symbols: M, fed, noise, stepsPerSymbol: S, readFrom } = layout;
-  const random = new Random(seed);
+  const random = new Random(seed),
+    amplitude = chipNoise ? 0 : settings.amplitude;
   const B = Math.max(1, Math.min(batch, count));
   const engine = makeEngine(circuit, { batch: B, rule: Rule.NONE });
   const inputs = circuit.inputs.map((p) => ({ buffer: engine.input(p.name), size: p.size }));
@@ -154,7 +200,7 @@ export function generate(
         for (let b = 0; b < B; b++) {
           channel.fill(0);
           if (t > 0 && b < n && fed > 0) channel[paths[b][t - 1]] = 1;
-          for (let c = 0; c < noise; c++) channel[fed + c] = b < n ? settings.amplitude * random.normal() : 0;
+          if (amplitude > 0) for (let c = 0; c < noise; c++) channel[fed + c] = b < n ? amplitude * random.normal() : 0;
           let offset = 0;
           for (const { buffer, size } of inputs) {
             for (let c = 0; c < size; c++) buffer[b * size + c] = channel[offset + c];
@@ -174,6 +220,10 @@ export function generate(
       }
       options.onPeriod?.(t, engine, start, n);
       for (let b = 0; b < n; b++) {
+        if (chipNoise) {
+          paths[b][t] = largest(logits, b * M, M);
+          continue;
+        }
         for (let c = 0; c < M; c++) logits[b * M + c] /= S - readFrom;
         softmax(logits, b * M, M, p);
         paths[b][t] = drawCategorical(p, 0, M, random);
@@ -183,6 +233,19 @@ export function generate(
   }
   return result;
 }
+
+/** Index of the largest of x[from .. from + n - 1] (the first on a tie). */
+function largest(x: Float64Array, from: number, n: number): number {
+  let arg = 0;
+  for (let c = 1; c < n; c++) if (x[from + c] > x[from + arg]) arg = c;
+  return arg;
+}
+
+/** The chip engine of a chip-noise run: seeded, so the same seed gives the same noise and the same sequences. */
+export const chipNoiseEngine =
+  (seed: number): EngineFactory =>
+  (circuit, options) =>
+    new HardwareEngine(circuit, { ...options, seed });
 
 /** The HMM of the settings for M symbols. */
 export const hmmOf = (settings: HmmTaskSettings, symbols: number): Hmm =>
@@ -196,7 +259,7 @@ export function emulationReport(
   seed: number,
   makeEngine: EngineFactory = idealEngine,
 ): EmulationReport {
-  const layout = hmmLayout(circuit, settings.feedback),
+  const layout = hmmLayout(circuit, settings.feedback, settings.noiseSource !== "chip"),
     hmm = hmmOf(settings, layout.symbols);
   const generated = generate(circuit, settings, count, seed, { engine: makeEngine });
   const random = new Random(seed ^ 0x5eed);
@@ -206,13 +269,16 @@ export function emulationReport(
 
 export function createHmmTask(settings: HmmTaskSettings): TaskFactory {
   return ({ seed, circuit, trainSize, testSize }) => {
-    const layout = hmmLayout(circuit, settings.feedback),
+    const chipNoise = settings.noiseSource === "chip";
+    const name = `hmm:${settings.architecture}:${settings.states}${chipNoise ? ":chip-noise" : ""}`;
+    checkNoiseSource(circuit, settings, name);
+    const layout = hmmLayout(circuit, settings.feedback, !chipNoise),
       hmm = hmmOf(settings, layout.symbols);
     const random = new Random(seed);
-    const name = `hmm:${settings.architecture}:${settings.states}`;
+    const amplitude = chipNoise ? 0 : settings.amplitude;
     const dataset = (n: number): HmmDataset => {
       const emissions = Array.from({ length: n }, () => samplePath(hmm, settings.symbolsPerSequence, random).emissions);
-      const sequences = emissions.map((x) => sequenceOf(x, layout, settings.amplitude, random));
+      const sequences = emissions.map((x) => sequenceOf(x, layout, amplitude, random));
       return { size: n, emissions, sequence: (i) => sequences[i] };
     };
     const train = dataset(datasetSize(name, "trainSize", trainSize, 500));
@@ -249,7 +315,13 @@ export function createHmmTask(settings: HmmTaskSettings): TaskFactory {
           }
           hmmNll -= logLikelihood(hmm, x);
         });
-        const report = emulationReport(scored, settings, 200, seed + 1);
+        const report = emulationReport(
+          scored,
+          settings,
+          200,
+          seed + 1,
+          chipNoise ? chipNoiseEngine(seed + 1) : idealEngine,
+        );
         return {
           nextSymbolNll: nll / symbols,
           hmmNll: hmmNll / symbols,
