@@ -4,7 +4,8 @@
 # Needs numpy and scipy (Debian: python3-numpy, python3-scipy). Nothing of the reference is copied here: this script
 # only calls its make_dataset with the published arguments (seed 42, 5000 samples, 4000/1000 split) and a final length.
 # The package's modules import matplotlib and requests, which generation does not use: where they are not installed,
-# empty stand-ins on PYTHONPATH do (matplotlib/__init__.py, matplotlib/pyplot.py, requests.py). Result: result.json.
+# empty stand-ins on PYTHONPATH do (matplotlib/__init__.py, matplotlib/pyplot.py, requests.py). Results: result.json
+# (length 40), result-360.json (length 360).
 import sys
 
 import numpy as np
