@@ -74,5 +74,7 @@ export function ablate(
     }
   }
   neurons.sort((a, b) => a.transitionRate - b.transitionRate);
-  return { intactRate, neurons, kick: neurons.filter((n) => n.transitionRate <= (1 - threshold) * intactRate) };
+  // with no transitions at all there is nothing to stop, so no neuron is a kick neuron
+  const kick = intactRate > 0 ? neurons.filter((n) => n.transitionRate <= (1 - threshold) * intactRate) : [];
+  return { intactRate, neurons, kick };
 }

@@ -86,4 +86,16 @@ describe("ablation", () => {
     expect(silent.emissionShift).toBe(0);
     expect(result.intactRate).toBe(transitionRate(circuit, settings, recordOrbit(circuit, settings, 40, 7).emissions));
   });
+
+  it("names no kick neuron in a network that makes no transitions (a silencing cannot stop what never happens)", () => {
+    // y ignores h and its bias all but fixes symbol 0: one decoded state throughout, with every neuron silenced or none
+    const still = compileSource(
+      description(0).replace("phi: linear }", "phi: linear, bias: [12, 0, 0] }"),
+      "still.yaml",
+    );
+    const result = ablate(still, settings, 20, 3);
+    expect(result.intactRate).toBe(0);
+    expect(result.neurons.every((n) => n.transitionRate === 0)).toBe(true);
+    expect(result.kick).toEqual([]);
+  });
 });
