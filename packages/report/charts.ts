@@ -1,16 +1,7 @@
 // Vega-Lite specifications of the report's charts, every axis titled with its quantity and unit.
+import { schema, width, type Chart } from "./chart.js";
 import type { ReportDocument } from "./document.js";
-
-/** One chart: a heading, a sentence on what it shows, and its Vega-Lite specification. */
-export interface Chart {
-  section: string;
-  title: string;
-  caption: string;
-  spec: Record<string, unknown>;
-}
-
-const schema = "https://vega.github.io/schema/vega-lite/v6.json";
-const width = 560;
+import { dynamicsCharts } from "./dynamics-charts.js";
 
 /** Histogram bins shared by two sets of values (so before and after line up): [lo, hi) edges and counts. */
 function histogram(sets: number[][], bins = 40): { lo: number; hi: number; counts: number[][] } {
@@ -320,5 +311,6 @@ export function charts(doc: ReportDocument): Chart[] {
     ...waveformCharts(doc),
     ...energyCharts(doc),
     ...timingCharts(doc),
+    ...dynamicsCharts(doc),
   ];
 }

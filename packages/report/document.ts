@@ -1,4 +1,4 @@
-// What a report page shows: the sections a run produced (training, weights, waveforms, energy, timing, verify, evaluation), as data.
+// What a report page shows: the sections a run produced (training, weights, waveforms, energy, timing, verify, evaluation, dynamics), as data.
 import type { TimingReport } from "../../simulator/hardware/engine.js";
 import type { TrainSummary } from "../tasks/train.js";
 import type { EnergyDocument } from "./energy.js";
@@ -44,6 +44,35 @@ interface EvaluationSection {
   metrics: Record<string, number | boolean>;
 }
 
+/** `vle analyze`'s findings on a trained network's dynamics (HMM emulators: the orbit under noise and its statistics). */
+export interface DynamicsSection {
+  circuit: string;
+  /** fixed points without input; `projected`: their hidden membranes in the orbit's principal components */
+  fixedPoints: { stable: boolean; leading: number; basin: number; residual: number; projected?: number[] }[];
+  hmm?: {
+    task: string;
+    /** fraction of the orbit's variance per principal component */
+    explained: number[];
+    /** the orbit, once per symbol: first two principal components and the decoded HMM state (thinned) */
+    orbit: { pc1: number; pc2: number; state: number }[];
+    residency: {
+      states: { state: number; share: number; centroid: number[]; meanDwell: number; speed: number }[];
+      transitionRate: number;
+      transitionSpeed: number;
+    };
+    /** emission frequencies of the network's and of the HMM's sequences */
+    frequencies: { network: number[]; hmm: number[] };
+    /** complete visits per decoded state and dwell length (symbols), network and HMM */
+    dwell: { state: number; source: "network" | "HMM"; length: number; visits: number }[];
+    ablation: {
+      intactRate: number;
+      threshold: number;
+      neurons: { population: string; neuron: number; transitionRate: number }[];
+      kick: string[];
+    };
+  };
+}
+
 export interface ReportDocument {
   title: string;
   /** ISO time the page was made */
@@ -59,6 +88,7 @@ export interface ReportDocument {
   timing?: TimingReport;
   verify?: VerifySection;
   evaluation?: EvaluationSection;
+  dynamics?: DynamicsSection;
 }
 
 /** Weights of every crossbar of a circuit, by name. */

@@ -120,10 +120,31 @@ function tables(doc: ReportDocument): Map<string, string> {
         table(["metric", "value"], Object.entries(ev.metrics)),
     );
   }
+  const d = doc.dynamics;
+  if (d) {
+    const stable = d.fixedPoints.filter((p) => p.stable).length;
+    add(
+      "Dynamics",
+      `<p>${escapeHtml(d.circuit)} without input: ${d.fixedPoints.length} fixed point(s), ${stable} stable (Newton from random membranes).</p>` +
+        table(
+          ["fixed point", "stability", "leading eigenvalue (1 / time unit)", "starts reaching it", "residual"],
+          d.fixedPoints.map((p, k) => [k, p.stable ? "stable" : "unstable", p.leading, p.basin, p.residual]),
+        ),
+    );
+    if (d.hmm)
+      add(
+        "Dynamics",
+        `<p>Driven by noise as ${escapeHtml(d.hmm.task)}: ${fmt(d.hmm.residency.transitionRate)} decoded state changes per symbol, moving ${fmt(d.hmm.residency.transitionSpeed)} (membrane units, first three components) per symbol at a change; kick neurons: ${escapeHtml(d.hmm.ablation.kick.join(", ") || "none")}.</p>` +
+          table(
+            ["decoded state", "share of time", "mean dwell (symbols)", "distance per symbol while held"],
+            d.hmm.residency.states.map((r) => [r.state, r.share, r.meanDwell, r.speed]),
+          ),
+      );
+  }
   return out;
 }
 
-const sectionOrder = ["Learning", "Evaluation", "Weights", "Waveforms", "Energy", "Timing", "Verification"];
+const sectionOrder = ["Learning", "Evaluation", "Weights", "Waveforms", "Energy", "Timing", "Verification", "Dynamics"];
 
 /** The page: headings per section, each chart in its own element, drawn on load; `window.vleReport` says how that went. */
 export function reportHtml(doc: ReportDocument): string {

@@ -4,9 +4,12 @@ import { UsageError } from "../../../circuits/errors.js";
 import { ablate, type Ablation } from "../../analyze/ablation.js";
 import { findFixedPoints, type FixedPoint } from "../../analyze/fixed-points.js";
 import { principalComponents, recordOrbit, residency, type Residency } from "../../analyze/orbits.js";
+import { dynamicsSection, type HmmAnalysis } from "../../analyze/report-section.js";
+import { writeReport } from "../../report/page.js";
 import { parseHmmName, type HmmTaskSettings } from "../../tasks/hmm/task.js";
 import { loadCircuit } from "../../load/load.js";
 import { integer } from "../options.js";
+import { checkReportPath, newReport, reportOption } from "../report-option.js";
 
 export interface AnalyzeOptions {
   task?: string;
@@ -14,6 +17,8 @@ export interface AnalyzeOptions {
   starts: number;
   sequences: number;
   seed: number;
+  /** also write the HTML report (fixed points, orbit, emissions and dwell times, ablation) */
+  report?: string;
 }
 
 export interface AnalyzeResult {
@@ -27,12 +32,16 @@ export interface AnalyzeResult {
   };
 }
 
+/** The kick-neuron threshold: a silencing that removes half the transitions or more. */
+const kickThreshold = 0.5;
+
 export function analyzeCommand(file: string, options: AnalyzeOptions): AnalyzeResult {
+  checkReportPath(options.report);
   const circuit = loadCircuit(file);
-  const fixedPoints = findFixedPoints(circuit, { starts: options.starts, seed: options.seed }).map(
-    ({ u: _, ...f }) => f,
-  );
+  const found = findFixedPoints(circuit, { starts: options.starts, seed: options.seed });
+  const fixedPoints = found.map(({ u: _, ...f }) => f);
   const result: AnalyzeResult = { circuit: file, fixedPoints };
+  let analysis: HmmAnalysis | undefined;
   if (options.task !== undefined) {
     if (!options.task.startsWith("hmm"))
       throw new UsageError(`--task ${options.task}: analyze reads HMM emulators only (hmm:<architecture>:<states>)`);
@@ -47,9 +56,22 @@ export function analyzeCommand(file: string, options: AnalyzeOptions): AnalyzeRe
       task: options.task,
       explained: projection.explained,
       residency: residency(circuit, settings, orbit, projection),
-      ablation: ablate(circuit, settings, options.sequences, options.seed),
+      ablation: ablate(circuit, settings, options.sequences, options.seed, kickThreshold),
+    };
+    analysis = {
+      ...result.hmm,
+      settings,
+      orbit,
+      projection,
+      threshold: kickThreshold,
+      seed: options.seed,
     };
   }
+  if (options.report)
+    writeReport(options.report, {
+      ...newReport(`Dynamics of ${file}`),
+      dynamics: dynamicsSection(circuit, file, found, analysis),
+    });
   return result;
 }
 
@@ -82,7 +104,7 @@ function describe(r: AnalyzeResult): string {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const command = program
     .command("analyze")
     .argument("<circuit>", "trained circuit (.pb/.json) or a description")
     .option(
@@ -101,9 +123,11 @@ export function registerAnalyze(program: Command): void {
       100,
     )
     .option("--seed <s>", "seed of the starts and the noise", integer("--seed", 0), 0)
-    .option("--json", "print the result as JSON")
-    .action((file: string, opts: AnalyzeOptions & { json?: boolean }) => {
-      const r = analyzeCommand(file, opts);
-      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + "\n" : describe(r));
-    });
+    .option("--json", "print the result as JSON");
+  reportOption(command).action((file: string, opts: AnalyzeOptions & { json?: boolean }) => {
+    const r = analyzeCommand(file, opts);
+    process.stdout.write(
+      opts.json ? JSON.stringify(r, null, 2) + "\n" : describe(r) + (opts.report ? `wrote ${opts.report}\n` : ""),
+    );
+  });
 }
